@@ -1,0 +1,148 @@
+/**
+ * buildApp(config): the whole application as one Fastify instance, used by the server process,
+ * the tests and the benchmarks alike (so none of them runs with different options).
+ * Order: core options, cross-cutting plugins, then one plugin per module.
+ */
+import { randomUUID } from 'node:crypto'
+import path from 'node:path'
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import multipart from '@fastify/multipart'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import underPressure from '@fastify/under-pressure'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { Redis } from 'ioredis'
+import type { Config } from './config.js'
+import { type Database, openDatabase } from './db/client.js'
+import { createMailer, type Mailer } from './lib/mailer.js'
+import { createTokenService, type TokenService } from './modules/auth/tokens.js'
+import { createUrlSigner, type UrlSigner } from './modules/files/signing.js'
+import { modules } from './modules/index.js'
+import authGuard from './plugins/auth-guard.js'
+import docs from './plugins/docs.js'
+import errorEnvelope from './plugins/error-envelope.js'
+import rateLimits from './plugins/rate-limit.js'
+import { createLocalStorage, type Storage } from './plugins/storage.js'
+import uploads from './plugins/uploads.js'
+import { validatorCompiler } from './plugins/validation.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    database: Database
+    storage: Storage
+    mailer: Mailer
+    redis: Redis | undefined
+    tokens: TokenService
+    signer: UrlSigner
+  }
+}
+
+export interface BuildOptions {
+  /** An already-open database (tests share one per file); otherwise one is opened from config. */
+  database?: Database
+  /** Replace the mail transport (tests capture mail with a real in-process SMTP server instead). */
+  mailer?: Mailer
+  /** Logger settings; defaults to pino at config.logLevel. */
+  logger?: boolean | object
+}
+
+/** Paths and headers that must never reach the logs. */
+const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.refresh_token', 'req.body.reset_token']
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // A hop count: only that many proxies' X-Forwarded-For entries are believed (R7).
+    trustProxy: (config.trustProxy > 0 ? config.trustProxy : false) as boolean,
+    bodyLimit: 1024 * 1024,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    genReqId: () => randomUUID(),
+    requestIdLogLabel: 'reqId',
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+
+  const database =
+    options.database ??
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      pgliteDir: path.join(config.dataDir, 'pgdata'),
+      poolMax: config.databasePoolMax,
+      timeoutMs: config.databaseTimeoutMs,
+    }))
+  if (!options.database) {
+    await database.migrate()
+    app.addHook('onClose', () => database.close())
+  }
+
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, {
+        lazyConnect: false,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        connectTimeout: 2000,
+        retryStrategy: (times) => Math.min(times * 200, 5000),
+      })
+    : undefined
+  if (redis) {
+    redis.on('error', () => {}) // reported by the rate-limit fallback and /health/ready
+    app.addHook('onClose', async () => {
+      redis.disconnect()
+    })
+  }
+
+  app.decorate('config', config)
+  app.decorate('database', database)
+  app.decorate('redis', redis)
+  app.decorate('storage', createLocalStorage(path.join(config.dataDir, 'files')))
+  app.decorate('mailer', options.mailer ?? createMailer(config, app.log))
+  app.decorate('signer', createUrlSigner({ secret: config.secrets.files, baseUrl: config.appUrl, ttlSeconds: config.signedUrlTtlSeconds }))
+  app.decorate(
+    'tokens',
+    createTokenService({
+      accessSecret: config.secrets.access,
+      refreshSecret: config.secrets.refresh,
+      accessTtlSeconds: config.accessTokenTtlSeconds,
+      refreshTtlSeconds: config.refreshTokenTtlSeconds,
+    }),
+  )
+
+  await app.register(errorEnvelope)
+  await app.register(helmet, { global: true, contentSecurityPolicy: false })
+  await app.register(cors, {
+    origin: config.corsOrigins.length ? config.corsOrigins : false,
+    credentials: false,
+  })
+  await app.register(underPressure, {
+    maxEventLoopDelay: 2000,
+    exposeStatusRoute: false,
+    pressureHandler: (_req, reply) => {
+      reply.code(503).header('Retry-After', '5').send({ code: 503, message: 'Server is busy, please retry', data: null })
+    },
+  })
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: config.maxUploadBytes, files: 2, fields: 50, fieldSize: 64 * 1024, parts: 60 },
+    throwFileSizeLimit: true,
+    onFile(part) {
+      return app.receiveUpload.call(this, part)
+    },
+  })
+  await app.register(uploads)
+  await app.register(rateLimits, { redis })
+  await app.register(docs)
+  await app.register(authGuard)
+
+  // Financial data and tokens: nothing is cached by browsers or proxies.
+  app.addHook('onSend', async (request, reply) => {
+    if (!request.url.startsWith('/docs') && !reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store')
+  })
+
+  for (const module of modules) await app.register(module)
+  return app
+}

@@ -1,0 +1,189 @@
+/**
+ * Configuration: one TypeBox schema gives the validation and the TypeScript type.
+ * `loadConfig()` reads the environment (and `.env` when present), applies defaults,
+ * and throws a ConfigError with one readable line on anything wrong.
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import Type, { type Static } from 'typebox'
+import Value from 'typebox/value'
+
+const Num = (opts: { minimum?: number; exclusiveMinimum?: number; maximum?: number; default: number }) => Type.Number(opts)
+
+const EnvSchema = Type.Object({
+  NODE_ENV: Type.String({ default: 'development' }),
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
+  DATA_DIR: Type.String({ default: './data', minLength: 1 }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  /** A query that takes longer than this fails (and the request answers 503) instead of hanging. */
+  DATABASE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  SECRET_KEY: Type.Optional(Type.String({ minLength: 32 })),
+  REFRESH_SECRET_KEY: Type.Optional(Type.String({ minLength: 32 })),
+  FILE_SECRET_KEY: Type.Optional(Type.String({ minLength: 32 })),
+  ACCESS_TOKEN_EXPIRE_MINUTES: Num({ exclusiveMinimum: 0, maximum: 1440, default: 30 }),
+  REFRESH_TOKEN_EXPIRE_DAYS: Num({ exclusiveMinimum: 0, maximum: 365, default: 7 }),
+  /** Absolute session lifetime: no refresh extends a session past this. */
+  SESSION_MAX_DAYS: Num({ exclusiveMinimum: 0, maximum: 3650, default: 90 }),
+  REFRESH_TOKEN_POLICY: Type.Union([Type.Literal('reuse'), Type.Literal('rotate')], { default: 'reuse' }),
+  REFRESH_GRACE_SECONDS: Num({ minimum: 0, maximum: 300, default: 10 }),
+  ADMIN_EMAIL: Type.Optional(Type.String({ minLength: 3 })),
+  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  MAIL_FROM: Type.String({ default: 'Talangraga Umroh <no-reply@talangraga.local>' }),
+  APP_TIMEZONE: Type.String({ default: 'Asia/Jakarta' }),
+  APP_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  CORS_ORIGINS: Type.String({ default: '' }),
+  MAX_UPLOAD_MB: Num({ exclusiveMinimum: 0, maximum: 100, default: 10 }),
+  SIGNED_URL_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 604_800, default: 900 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  AUTH_RATE_LIMIT: Type.Integer({ minimum: 1, maximum: 100_000, default: 10 }),
+  TRUST_PROXY: Type.Integer({ minimum: 0, maximum: 10, default: 0 }),
+  S3_BUCKET: Type.Optional(Type.String({ minLength: 1 })),
+})
+
+type Env = Static<typeof EnvSchema>
+
+export interface Config {
+  env: string
+  isProduction: boolean
+  host: string
+  port: number
+  dataDir: string
+  databaseUrl: string | undefined
+  databasePoolMax: number
+  databaseTimeoutMs: number
+  redisUrl: string | undefined
+  secrets: { access: string; refresh: string; files: string }
+  accessTokenTtlSeconds: number
+  refreshTokenTtlSeconds: number
+  sessionMaxSeconds: number
+  refreshPolicy: 'reuse' | 'rotate'
+  refreshGraceSeconds: number
+  adminEmail: string | undefined
+  adminPassword: string | undefined
+  smtpUrl: string | undefined
+  mailFrom: string
+  timezone: string
+  appUrl: string
+  corsOrigins: string[]
+  maxUploadBytes: number
+  signedUrlTtlSeconds: number
+  logLevel: string
+  authRateLimit: number
+  trustProxy: number
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+function firstError(env: Record<string, unknown>): string | undefined {
+  for (const e of Value.Errors(EnvSchema, env)) {
+    const key = e.instancePath.replace(/^\//, '')
+    return `${key || 'environment'} ${e.message} (got ${JSON.stringify(env[key])})`
+  }
+  return undefined
+}
+
+/** Secrets kept in the data directory so tokens survive restarts of the embedded default. */
+function persistentSecrets(dataDir: string): { access: string; refresh: string; files: string } {
+  const file = path.join(dataDir, 'secrets.json')
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>
+    if (saved.access && saved.refresh && saved.files) {
+      return { access: saved.access, refresh: saved.refresh, files: saved.files }
+    }
+  }
+  const fresh = {
+    access: randomBytes(32).toString('base64url'),
+    refresh: randomBytes(32).toString('base64url'),
+    files: randomBytes(32).toString('base64url'),
+  }
+  mkdirSync(dataDir, { recursive: true })
+  writeFileSync(file, JSON.stringify(fresh), { mode: 0o600 })
+  return fresh
+}
+
+/**
+ * Build the configuration from an environment map. Blank values count as unset,
+ * so `FOO=` in a .env file means "use the default".
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const v = source[key]
+    if (v !== undefined && v.trim() !== '') raw[key] = v.trim()
+  }
+  const env = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw)) as Env
+  const problem = firstError(env as Record<string, unknown>)
+  if (problem) throw new ConfigError(`Invalid configuration: ${problem}`)
+
+  const isProduction = env.NODE_ENV === 'production'
+  const dataDir = path.resolve(env.DATA_DIR)
+  if (isProduction && (!env.SECRET_KEY || !env.REFRESH_SECRET_KEY)) {
+    throw new ConfigError(
+      'Invalid configuration: SECRET_KEY and REFRESH_SECRET_KEY (32+ random characters each) are required when NODE_ENV=production',
+    )
+  }
+  if (env.SECRET_KEY && env.SECRET_KEY === env.REFRESH_SECRET_KEY) {
+    throw new ConfigError('Invalid configuration: SECRET_KEY and REFRESH_SECRET_KEY must differ')
+  }
+  if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+    throw new ConfigError('Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together')
+  }
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: env.APP_TIMEZONE })
+  } catch {
+    throw new ConfigError(`Invalid configuration: APP_TIMEZONE is not a known time zone (got "${env.APP_TIMEZONE}")`)
+  }
+
+  const generated = env.SECRET_KEY && env.REFRESH_SECRET_KEY ? undefined : persistentSecrets(dataDir)
+  const access = env.SECRET_KEY ?? generated?.access ?? ''
+  const refresh = env.REFRESH_SECRET_KEY ?? generated?.refresh ?? ''
+  // The file-URL key defaults to one derived from the access secret: distinct, stable, not configured twice.
+  const files = env.FILE_SECRET_KEY ?? generated?.files ?? `${access}:files`
+
+  return {
+    env: env.NODE_ENV,
+    isProduction,
+    host: env.HOST,
+    port: env.PORT,
+    dataDir,
+    databaseUrl: env.DATABASE_URL,
+    databasePoolMax: env.DATABASE_POOL_MAX,
+    databaseTimeoutMs: env.DATABASE_TIMEOUT_MS,
+    redisUrl: env.REDIS_URL,
+    secrets: { access, refresh, files },
+    accessTokenTtlSeconds: Math.round(env.ACCESS_TOKEN_EXPIRE_MINUTES * 60),
+    refreshTokenTtlSeconds: Math.round(env.REFRESH_TOKEN_EXPIRE_DAYS * 86_400),
+    sessionMaxSeconds: Math.round(env.SESSION_MAX_DAYS * 86_400),
+    refreshPolicy: env.REFRESH_TOKEN_POLICY,
+    refreshGraceSeconds: env.REFRESH_GRACE_SECONDS,
+    adminEmail: env.ADMIN_EMAIL,
+    adminPassword: env.ADMIN_PASSWORD,
+    smtpUrl: env.SMTP_URL,
+    mailFrom: env.MAIL_FROM,
+    timezone: env.APP_TIMEZONE,
+    appUrl: (env.APP_URL ?? `http://${env.HOST}:${env.PORT}`).replace(/\/+$/, ''),
+    corsOrigins: env.CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    maxUploadBytes: Math.round(env.MAX_UPLOAD_MB * 1024 * 1024),
+    signedUrlTtlSeconds: env.SIGNED_URL_TTL_SECONDS,
+    logLevel: env.LOG_LEVEL,
+    authRateLimit: env.AUTH_RATE_LIMIT,
+    trustProxy: env.TRUST_PROXY,
+  }
+}
+
+/** Read `.env` from the working directory into process.env (existing variables win). */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file)
+}

@@ -1,0 +1,120 @@
+/**
+ * Database client: PostgreSQL through `pg` when DATABASE_URL is set, otherwise an embedded
+ * PGlite in the data directory. Both are wrapped by Drizzle with the same schema, so services
+ * and queries never know which one they talk to.
+ */
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { PGlite } from '@electric-sql/pglite'
+import { type SQL, sql } from 'drizzle-orm'
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
+import pg from 'pg'
+import * as schema from './schema.js'
+
+export type Schema = typeof schema
+// biome-ignore lint/suspicious/noExplicitAny: the two drivers differ only in their result type
+export type Db = PgDatabase<PgQueryResultHKT, Schema, any>
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, any>
+/** A query runner: the database itself or an open transaction. */
+export type Executor = Db | Tx
+
+export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
+
+/** Same key on every instance: two processes migrating at once apply each migration once. */
+const MIGRATION_LOCK_KEY = 7_261_524_001
+
+export interface Database {
+  kind: 'pg' | 'pglite'
+  db: Db
+  /** Run the migrations (serialised across processes on PostgreSQL). */
+  migrate(): Promise<void>
+  /** Cheap round trip for readiness checks. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined
+  /** Directory for PGlite's files; omitted = in-memory (tests). */
+  pgliteDir?: string | undefined
+  poolMax?: number
+  timeoutMs?: number
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  return opts.databaseUrl ? openPg(opts.databaseUrl, opts) : openPglite(opts.pgliteDir)
+}
+
+function openPg(url: string, opts: DatabaseOptions): Database {
+  const timeout = opts.timeoutMs ?? 5000
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolMax ?? 10,
+    // Fail fast while the server is down rather than queueing requests forever.
+    connectionTimeoutMillis: Math.min(timeout, 3000),
+    query_timeout: timeout,
+    statement_timeout: timeout,
+    idleTimeoutMillis: 30_000,
+    application_name: 'talangraga-api',
+  })
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on('error', () => {})
+  const db = drizzlePg({ client: pool, schema, casing: 'snake_case' }) as unknown as Db
+  return {
+    kind: 'pg',
+    db,
+    async migrate() {
+      const client = await pool.connect()
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
+        try {
+          await migratePg(drizzlePg({ client, schema }), { migrationsFolder })
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+        }
+      } finally {
+        client.release()
+      }
+    },
+    async ping() {
+      await pool.query('SELECT 1')
+    },
+    async close() {
+      await pool.end()
+    },
+  }
+}
+
+async function openPglite(dir: string | undefined): Promise<Database> {
+  if (dir) mkdirSync(dir, { recursive: true })
+  const client = new PGlite(dir)
+  await client.waitReady
+  const database = drizzlePglite({ client, schema, casing: 'snake_case' })
+  return {
+    kind: 'pglite',
+    db: database as unknown as Db,
+    async migrate() {
+      await migratePglite(database, { migrationsFolder })
+    },
+    async ping() {
+      await client.query('SELECT 1')
+    },
+    async close() {
+      if (!client.closed) await client.close()
+    },
+  }
+}
+
+/** Run a raw SQL fragment and return its rows, on either driver. */
+export async function rows<T>(exec: Executor, query: SQL): Promise<T[]> {
+  const result = (await exec.execute(query)) as unknown as { rows: T[] }
+  return result.rows
+}
+
+export { sql }

@@ -1,0 +1,247 @@
+/**
+ * The database schema: the single source of truth for tables, constraints and indexes.
+ * Migrations in ./migrations are generated from this file by drizzle-kit (`npm run db:generate`)
+ * and applied unchanged to both PGlite and PostgreSQL.
+ *
+ * Money is NUMERIC(15,2): exact, up to 9,999,999,999,999.99 IDR; the API caps amounts at 1e12.
+ */
+import { sql } from 'drizzle-orm'
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core'
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+const money = (name: string) => numeric(name, { precision: 15, scale: 2 })
+
+export const userType = pgEnum('user_type', ['admin', 'member'])
+export const transactionStatus = pgEnum('transaction_status', ['sent', 'on_process', 'completed', 'rejected'])
+
+export const users = pgTable(
+  'users',
+  {
+    id: serial('id').primaryKey(),
+    fullname: text('fullname').notNull(),
+    /** Stored as given; uniqueness and login are case-insensitive (lower(username) index). */
+    username: text('username').notNull(),
+    /** Stored trimmed and lower-cased. Null only for anonymised (deleted) users. */
+    email: text('email'),
+    /** E.164 (+62...), unique when present. */
+    phoneNumber: text('phone_number'),
+    domisili: text('domisili'),
+    userType: userType('user_type').notNull().default('member'),
+    passwordHash: text('password_hash'),
+    imageProfileKey: text('image_profile_key'),
+    savingsTarget: money('savings_target'),
+    isActive: boolean('is_active').notNull().default(true),
+    /** Set when the user was deleted but kept (anonymised) because money records point at them. */
+    anonymisedAt: timestamp('anonymised_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`),
+    uniqueIndex('users_email_key').on(t.email),
+    uniqueIndex('users_phone_number_key').on(t.phoneNumber),
+    index('users_active_fullname_idx').on(t.isActive, t.fullname),
+    check('users_savings_target_check', sql`${t.savingsTarget} IS NULL OR ${t.savingsTarget} > 0`),
+  ],
+)
+
+/** One row per login. Both tokens carry its id; revocation here ends both at once. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Idle expiry of the refresh token; moved forward by each refresh, never past absoluteExpiresAt. */
+    refreshExpiresAt: timestamp('refresh_expires_at', { withTimezone: true }).notNull(),
+    absoluteExpiresAt: timestamp('absolute_expires_at', { withTimezone: true }).notNull(),
+    /** Generation of the current refresh token (policy `rotate`). */
+    refreshGeneration: integer('refresh_generation').notNull().default(0),
+    rotatedAt: timestamp('rotated_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revokedReason: text('revoked_reason'),
+    userAgent: text('user_agent'),
+    ipAddress: text('ip_address'),
+  },
+  (t) => [index('sessions_user_id_idx').on(t.userId)],
+)
+
+export const passwordResetTokens = pgTable(
+  'password_reset_tokens',
+  {
+    id: serial('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** SHA-256 of the token; the token itself exists only in the email. */
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('password_reset_tokens_hash_key').on(t.tokenHash), index('password_reset_tokens_user_idx').on(t.userId)],
+)
+
+export const periodes = pgTable(
+  'periodes',
+  {
+    id: serial('id').primaryKey(),
+    periodeName: text('periode_name').notNull(),
+    startDate: date('start_date', { mode: 'string' }).notNull(),
+    endDate: date('end_date', { mode: 'string' }).notNull(),
+    targetAmount: money('target_amount'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('periodes_name_lower_key').on(sql`lower(${t.periodeName})`),
+    index('periodes_dates_idx').on(t.startDate, t.endDate),
+    check('periodes_dates_check', sql`${t.startDate} < ${t.endDate}`),
+    check('periodes_target_check', sql`${t.targetAmount} IS NULL OR ${t.targetAmount} > 0`),
+  ],
+)
+
+export const payments = pgTable(
+  'payments',
+  {
+    id: serial('id').primaryKey(),
+    paymentName: text('payment_name').notNull(),
+    paymentType: text('payment_type').notNull(),
+    accountNumber: text('account_number'),
+    accountHolder: text('account_holder'),
+    isActive: boolean('is_active').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('payments_name_lower_key').on(sql`lower(${t.paymentName})`)],
+)
+
+/** Every stored file (receipt or profile image), with who uploaded it. */
+export const files = pgTable(
+  'files',
+  {
+    key: text('key').primaryKey(),
+    ownerId: integer('owner_id').references(() => users.id, { onDelete: 'set null' }),
+    kind: text('kind').notNull(),
+    contentType: text('content_type').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    thumbnailKey: text('thumbnail_key'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('files_owner_idx').on(t.ownerId, t.createdAt)],
+)
+
+export const transactions = pgTable(
+  'transactions',
+  {
+    id: serial('id').primaryKey(),
+    amount: money('amount').notNull(),
+    transactionDate: timestamp('transaction_date', { withTimezone: true }).notNull(),
+    status: transactionStatus('status').notNull().default('sent'),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    reportedBy: integer('reported_by')
+      .notNull()
+      .references(() => users.id),
+    confirmedBy: integer('confirmed_by').references(() => users.id),
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+    paymentId: integer('payment_id').references(() => payments.id),
+    periodeId: integer('periode_id').references(() => periodes.id),
+    /** Storage key of the receipt; null for cash recorded by an admin. */
+    fileKey: text('file_key').references(() => files.key),
+    /** SHA-256 of the receipt as uploaded: the same receipt twice for one owner is flagged. */
+    fileSha256: text('file_sha256'),
+    duplicateOfId: integer('duplicate_of_id'),
+    /** Receipt URL imported from the old backend, kept verbatim. */
+    legacyProofUrl: text('legacy_proof_url'),
+    reportedDate: timestamp('reported_date', { withTimezone: true }).notNull().defaultNow(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    deletedBy: integer('deleted_by').references(() => users.id),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('transactions_amount_check', sql`${t.amount} > 0 AND ${t.amount} <= 1000000000000`),
+    index('transactions_periode_date_idx').on(t.periodeId, t.transactionDate.desc(), t.id.desc()).where(sql`${t.deletedAt} IS NULL`),
+    index('transactions_user_date_idx').on(t.userId, t.transactionDate.desc(), t.id.desc()).where(sql`${t.deletedAt} IS NULL`),
+    index('transactions_reporter_date_idx').on(t.reportedBy, t.transactionDate.desc(), t.id.desc()).where(sql`${t.deletedAt} IS NULL`),
+    index('transactions_date_idx').on(t.transactionDate.desc(), t.id.desc()).where(sql`${t.deletedAt} IS NULL`),
+    index('transactions_status_idx').on(t.status).where(sql`${t.deletedAt} IS NULL`),
+    index('transactions_payment_idx').on(t.paymentId),
+    index('transactions_user_sha_idx').on(t.userId, t.fileSha256),
+  ],
+)
+
+export const transactionStatusHistory = pgTable(
+  'transaction_status_history',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    transactionId: integer('transaction_id')
+      .notNull()
+      .references(() => transactions.id),
+    fromStatus: transactionStatus('from_status'),
+    toStatus: transactionStatus('to_status').notNull(),
+    changedBy: integer('changed_by')
+      .notNull()
+      .references(() => users.id),
+    note: text('note'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('transaction_status_history_tx_idx').on(t.transactionId, t.id)],
+)
+
+/** Stored results of submissions made with an Idempotency-Key (per user, 24 h). */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    statusCode: integer('status_code'),
+    responseBody: jsonb('response_body'),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] }), index('idempotency_keys_expires_idx').on(t.expiresAt)],
+)
+
+/** Who did what to money and accounts: soft deletes, role changes, anonymisation. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    actorId: integer('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    action: text('action').notNull(),
+    entity: text('entity').notNull(),
+    entityId: bigint('entity_id', { mode: 'number' }),
+    details: jsonb('details'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_log_entity_idx').on(t.entity, t.entityId)],
+)

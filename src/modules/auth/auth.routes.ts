@@ -1,0 +1,270 @@
+/**
+ * /auth/*: each handler validates (schema), rate-limits, authorises, calls the service and
+ * returns the envelope. Token-bearing responses are `Cache-Control: no-store` (set globally).
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Static } from 'typebox'
+import { AppError, invalidToken, validation } from '../../lib/errors.js'
+import { Envelope, ErrorEnvelope, errorResponses, IdParam, MessageOnly, ok, Type } from '../../lib/schemas.js'
+import { bearerToken } from '../../plugins/auth-guard.js'
+import { identifierKey } from '../../plugins/rate-limit.js'
+import { toUserJson } from '../users/users.schemas.js'
+import { createUsersService } from '../users/users.service.js'
+import {
+  ChangePasswordBody,
+  ForgotBody,
+  LoginBody,
+  LoginResponse,
+  LogoutQuery,
+  RefreshBody,
+  RegisterBody,
+  RegisterForm,
+  ResetBody,
+  SessionIdParam,
+  SessionOut,
+  TokenResponse,
+  UserResponse,
+} from './auth.schemas.js'
+import { createAuthService } from './auth.service.js'
+import type { AuthContext, ClientInfo } from './auth.types.js'
+import { findActiveSession } from './sessions.queries.js'
+
+const tags = ['auth']
+const FORGOT_MESSAGE = 'If an account with that email exists, a password reset code has been sent to it'
+
+export default async function authRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const service = createAuthService({
+    db: app.database.db,
+    config: app.config,
+    tokens: app.tokens,
+    mailer: app.mailer,
+    storage: app.storage,
+    log: app.log,
+  })
+  const users = createUsersService({ db: app.database.db, log: app.log })
+  const perMinute = app.config.authRateLimit
+  const client = (r: FastifyRequest): ClientInfo => ({ ip: r.ip, userAgent: r.headers['user-agent'] })
+
+  /** The caller of an optionally-authenticated route: none without a header, 401 for a bad token. */
+  async function optionalAuth(request: FastifyRequest): Promise<AuthContext | undefined> {
+    const token = bearerToken(request)
+    if (!token) return undefined
+    const claims = app.tokens.verifyAccess(token)
+    const found = await findActiveSession(app.database.db, claims.sessionId, claims.userId)
+    if (!found) throw invalidToken('Session revoked or user inactive, please log in again')
+    return { userId: found.userId, role: found.userType, sessionId: claims.sessionId }
+  }
+
+  /** Refresh token from `Authorization: Bearer` or the body, never both (RFC 6750 §2). */
+  function refreshTokenOf(request: FastifyRequest, body: { refresh_token?: string | undefined } | undefined): string {
+    const header = bearerToken(request)
+    const inBody = body?.refresh_token
+    if (header && inBody) {
+      throw new AppError(400, 'Send the refresh token either as Bearer or in the body, not both', null, {
+        'WWW-Authenticate': 'Bearer realm="talangraga", error="invalid_request"',
+      })
+    }
+    const token = header ?? inBody
+    if (!token) throw new AppError(401, 'Refresh token required', null, { 'WWW-Authenticate': 'Bearer realm="talangraga"' })
+    return token
+  }
+
+  app.post(
+    '/auth/register',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        summary: 'Create an account (always a member, unless an admin token asks for an admin)',
+        body: {
+          content: {
+            'application/json': { schema: RegisterBody },
+            'multipart/form-data': { schema: RegisterForm },
+          },
+        },
+        response: { 201: UserResponse, ...errorResponses(401, 409, 413, 415, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      await app.limits.check(request, [{ name: 'register:ip', key: request.ip, max: perMinute * 3 }])
+      const actor = await optionalAuth(request)
+      const body = request.body as Static<typeof RegisterBody>
+      const user = await service.register(body, actor, request.uploads?.image_profile)
+      return reply.code(201).send(ok(toUserJson(user, app.signer), 'User registered', 201))
+    },
+  )
+
+  app.post(
+    '/auth/login',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        summary: 'Log in with email, username or phone number',
+        body: LoginBody,
+        response: { 200: LoginResponse, ...errorResponses(401, 422, 429) },
+      },
+    },
+    async (request) => {
+      const { identifier, password } = request.body
+      await app.limits.check(request, [
+        { name: 'login:ip', key: request.ip, max: perMinute },
+        { name: 'login:id', key: identifierKey(identifier), max: perMinute },
+      ])
+      const result = await service.login(identifier, password, client(request))
+      return ok({ ...result, user: toUserJson(result.user, app.signer) }, 'Login successful')
+    },
+  )
+
+  app.get(
+    '/auth/profile',
+    { schema: { tags, summary: 'The caller', response: { 200: UserResponse, ...errorResponses(401) } } },
+    async (request) => ok(toUserJson(await service.profile(request.auth), app.signer)),
+  )
+
+  app.post(
+    '/auth/refresh',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        summary: 'New tokens for a refresh token (as Bearer or in the body)',
+        security: [{ bearerAuth: [] }],
+        body: Type.Optional(RefreshBody),
+        response: { 200: TokenResponse, ...errorResponses(400, 401, 422, 429, 503) },
+      },
+    },
+    async (request) => {
+      await app.limits.check(request, [{ name: 'refresh:ip', key: request.ip, max: perMinute * 6 }])
+      const token = refreshTokenOf(request, request.body)
+      return ok(await service.refresh(token), 'Token refreshed')
+    },
+  )
+
+  app.post(
+    '/auth/logout',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        summary: "Revoke the refresh token's session (scope=global: all sessions; others: all but this one)",
+        security: [{ bearerAuth: [] }],
+        querystring: LogoutQuery,
+        body: Type.Optional(RefreshBody),
+        response: { 200: MessageOnly, ...errorResponses(400, 401, 422) },
+      },
+    },
+    async (request) => {
+      const token = refreshTokenOf(request, request.body)
+      await service.logout(token, request.query.scope)
+      return ok(null, 'Logged out')
+    },
+  )
+
+  app.get(
+    '/auth/sessions',
+    {
+      schema: {
+        tags,
+        summary: "The caller's active sessions",
+        response: { 200: Envelope(Type.Array(SessionOut)), ...errorResponses(401) },
+      },
+    },
+    async (request) => ok(await service.sessions(request.auth)),
+  )
+
+  app.delete(
+    '/auth/sessions/:id',
+    {
+      schema: {
+        tags,
+        summary: "Revoke one of the caller's sessions",
+        params: SessionIdParam,
+        response: { 200: MessageOnly, ...errorResponses(401, 404, 422) },
+      },
+    },
+    async (request) => {
+      await service.revokeOwnSession(request.auth, request.params.id)
+      return ok(null, 'Session revoked')
+    },
+  )
+
+  app.post(
+    '/auth/forgot-password',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        summary: 'Email a single-use reset code (same answer whether or not the account exists)',
+        body: ForgotBody,
+        response: { 200: MessageOnly, ...errorResponses(422, 429) },
+      },
+    },
+    async (request) => {
+      await app.limits.check(request, [{ name: 'forgot:ip', key: request.ip, max: perMinute }])
+      // Per-account throttling is silent (inside the service), so it reveals nothing.
+      await service.forgotPassword(request.body.email)
+      return ok(null, FORGOT_MESSAGE)
+    },
+  )
+
+  app.post(
+    '/auth/reset-password',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        summary: 'Set a new password with a reset code; every session is revoked',
+        body: ResetBody,
+        response: { 200: MessageOnly, ...errorResponses(400, 422, 429) },
+      },
+    },
+    async (request) => {
+      await app.limits.check(request, [{ name: 'reset:ip', key: request.ip, max: perMinute }])
+      const { reset_token, new_password, confirm_new_password } = request.body
+      if (new_password !== confirm_new_password) throw validation('does not match new_password', 'confirm_new_password')
+      await service.resetPassword(reset_token, new_password)
+      return ok(null, 'Password has been reset; please log in')
+    },
+  )
+
+  for (const url of ['/auth/change-password', '/users/me/change-password']) {
+    app.post(
+      url,
+      {
+        schema: {
+          tags,
+          summary: "Change the caller's password; other sessions are revoked",
+          body: ChangePasswordBody,
+          response: { 200: MessageOnly, ...errorResponses(401, 422, 429) },
+        },
+      },
+      async (request) => {
+        await app.limits.check(request, [{ name: 'change-password:user', key: String(request.auth.userId), max: perMinute }])
+        const { current_password, new_password, confirm_new_password } = request.body
+        if (new_password !== confirm_new_password) throw validation('does not match new_password', 'confirm_new_password')
+        await service.changePassword(request.auth, current_password, new_password)
+        return ok(null, 'Password changed')
+      },
+    )
+  }
+
+  app.delete(
+    '/auth/delete/:id',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Delete a user (anonymised and deactivated when money records point at them)',
+        params: IdParam,
+        response: { 200: MessageOnly, 403: ErrorEnvelope, ...errorResponses(401, 404, 409, 422) },
+      },
+    },
+    async (request) => {
+      const outcome = await users.delete(request.auth, request.params.id)
+      return ok(null, outcome === 'deleted' ? 'User deleted' : 'User deactivated and anonymised (money records kept)')
+    },
+  )
+}

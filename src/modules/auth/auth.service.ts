@@ -1,0 +1,369 @@
+/**
+ * Authentication rules: registration, login, sessions and their tokens, password flows.
+ * Routes call these with validated input and an AuthContext; nothing here reads a request.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { and, eq, gt, isNull, sql } from 'drizzle-orm'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Config } from '../../config.js'
+import type { Db } from '../../db/client.js'
+import { passwordResetTokens, sessions } from '../../db/schema.js'
+import { AppError, conflict, invalidToken, notFound, validation } from '../../lib/errors.js'
+import { classifyIdentifier, normaliseEmail, normalisePhone, usernameProblem } from '../../lib/identity.js'
+import type { Mailer } from '../../lib/mailer.js'
+import type { Storage } from '../../plugins/storage.js'
+import type { UploadedFile } from '../../plugins/uploads.js'
+import { discardFile, recordFile, type StoredFile, storeUpload } from '../files/files.service.js'
+import {
+  findIdentityConflicts,
+  findUserByEmail,
+  findUserById,
+  findUserByIdentifier,
+  insertUser,
+  updateUser,
+} from '../users/users.queries.js'
+import type { AuthContext, ClientInfo, Role } from './auth.types.js'
+import { passwordProblem } from './password-policy.js'
+import { hashPassword, verifyPassword } from './passwords.js'
+import { createSession, listUserSessions, lockSession, revokeSession, revokeUserSessions } from './sessions.queries.js'
+import type { TokenService } from './tokens.js'
+
+export interface AuthDeps {
+  db: Db
+  config: Config
+  tokens: TokenService
+  mailer: Mailer
+  storage: Storage
+  log: FastifyBaseLogger
+}
+
+export interface RegisterInput {
+  fullname: string
+  username: string
+  email: string
+  password: string
+  phone_number?: string | undefined
+  domisili?: string | undefined
+  user_type?: Role | undefined
+}
+
+const RESET_TTL_SECONDS = 30 * 60
+/** At most this many reset emails per account per hour; more are dropped silently (R10). */
+const RESET_MAILS_PER_HOUR = 3
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
+
+/** Check and normalise the identity fields shared by registration and user updates. */
+export function normaliseIdentity(input: { email?: string | undefined; username?: string | undefined; phone_number?: string | undefined }) {
+  const errors: { field: string; message: string }[] = []
+  const email = input.email === undefined ? undefined : normaliseEmail(input.email)
+  if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+    errors.push({ field: 'email', message: 'must be a valid email address' })
+  const username = input.username?.trim()
+  const problem = username === undefined ? undefined : usernameProblem(username)
+  if (problem) errors.push({ field: 'username', message: problem })
+  let phoneNumber: string | undefined
+  if (input.phone_number !== undefined) {
+    phoneNumber = normalisePhone(input.phone_number)
+    if (!phoneNumber) errors.push({ field: 'phone_number', message: 'must be a phone number such as 0812... or +62812...' })
+  }
+  if (errors.length) throw validation(errors)
+  return { email, username, phoneNumber }
+}
+
+export async function assertIdentityFree(
+  db: Db,
+  values: { email?: string | undefined; username?: string | undefined; phoneNumber?: string | undefined },
+  exceptUserId?: number,
+) {
+  const taken = await findIdentityConflicts(db, values, exceptUserId)
+  if (taken.length)
+    throw new AppError(
+      409,
+      `Already registered: ${taken.join(', ')}`,
+      taken.map((field) => ({ field, message: 'is already in use' })),
+    )
+}
+
+export function createAuthService(deps: AuthDeps) {
+  const { db, config, tokens, log } = deps
+
+  async function issueTokens(userId: number, sessionId: string, generation: number, absoluteExpiresAt: Date) {
+    const remaining = (absoluteExpiresAt.getTime() - Date.now()) / 1000
+    return {
+      access_token: tokens.issueAccess({ userId, sessionId }),
+      refresh_token: tokens.issueRefresh({ userId, sessionId, generation }, Math.min(tokens.refreshTtlSeconds, remaining)),
+      token_type: 'bearer' as const,
+      expires_in: tokens.accessTtlSeconds,
+    }
+  }
+
+  function requireNewPassword(password: string, context: string[], field = 'password') {
+    const problem = passwordProblem(password, context)
+    if (problem) throw validation(problem, field)
+  }
+
+  return {
+    /**
+     * Create an account. Public callers always get a member whatever `user_type` says; only an
+     * admin caller may create an admin.
+     */
+    async register(input: RegisterInput, actor: AuthContext | undefined, image: UploadedFile | undefined) {
+      const { email, username, phoneNumber } = normaliseIdentity(input)
+      requireNewPassword(input.password, [input.username, input.email])
+      const userType: Role = actor?.role === 'admin' && input.user_type === 'admin' ? 'admin' : 'member'
+      await assertIdentityFree(db, { email, username, phoneNumber })
+      const passwordHash = await hashPassword(input.password)
+      let stored: StoredFile | undefined
+      if (image) stored = await storeUpload(deps.storage, image, 'profile')
+      try {
+        const user = await db.transaction(async (tx) => {
+          const created = await insertUser(tx, {
+            fullname: input.fullname.trim(),
+            username: username as string,
+            email: email as string,
+            phoneNumber: phoneNumber ?? null,
+            domisili: input.domisili?.trim() || null,
+            userType,
+            passwordHash,
+          })
+          if (stored) {
+            await recordFile(tx, stored, 'profile', created.id)
+            return (await updateUser(tx, created.id, { imageProfileKey: stored.key })) ?? created
+          }
+          return created
+        })
+        log.info({ event: 'auth.register', userId: user.id, userType, by: actor?.userId }, 'user registered')
+        return user
+      } catch (err) {
+        await discardFile(deps.storage, stored)
+        throw err
+      }
+    },
+
+    /** Same 401 (status, body, timing) for an unknown identifier, a wrong password, or an inactive account. */
+    async login(identifier: string, password: string, client: ClientInfo) {
+      const { kind, value } = classifyIdentifier(identifier)
+      const user = await findUserByIdentifier(db, kind, value)
+      const usable = user && user.isActive && !user.anonymisedAt
+      const result = await verifyPassword(usable ? user.passwordHash : null, password)
+      if (!usable || !result.ok) {
+        log.warn({ event: 'auth.login_failed', kind, userId: user?.id, ip: client.ip }, 'login failed')
+        throw new AppError(401, 'Incorrect identifier or password', null, { 'WWW-Authenticate': 'Bearer realm="talangraga"' })
+      }
+      if (result.needsRehash) {
+        await updateUser(db, user.id, { passwordHash: await hashPassword(password) })
+        log.info({ event: 'auth.rehash', userId: user.id }, 'password hash upgraded to argon2id')
+      }
+      const session = await createSession(db, {
+        userId: user.id,
+        refreshTtlSeconds: config.refreshTokenTtlSeconds,
+        maxSeconds: config.sessionMaxSeconds,
+        ip: client.ip,
+        userAgent: client.userAgent,
+      })
+      log.info({ event: 'auth.login', userId: user.id, sessionId: session.id, ip: client.ip }, 'login succeeded')
+      return { ...(await issueTokens(user.id, session.id, 0, session.absoluteExpiresAt)), user }
+    },
+
+    /**
+     * Exchange a refresh token for new tokens. The session row is locked for the duration, so a
+     * refresh racing a logout or password change can never mint a live token after revocation.
+     * Policy `reuse`: the same refresh token keeps working until it expires or the session ends.
+     * Policy `rotate`: each refresh token works once; its immediate parent is tolerated within the
+     * grace interval (concurrent refreshes); any other reuse revokes the whole session.
+     */
+    async refresh(refreshToken: string) {
+      const claims = tokens.verifyRefresh(refreshToken)
+      return db.transaction(async (tx) => {
+        const session = await lockSession(tx, claims.sessionId)
+        const now = Date.now()
+        if (
+          !session ||
+          session.userId !== claims.userId ||
+          session.revokedAt ||
+          session.absoluteExpiresAt.getTime() <= now ||
+          session.refreshExpiresAt.getTime() <= now
+        ) {
+          throw invalidToken('Session expired or revoked, please log in again')
+        }
+        const user = await findUserById(tx, session.userId)
+        if (!user || !user.isActive) throw invalidToken('Session expired or revoked, please log in again')
+
+        let generation = session.refreshGeneration
+        if (config.refreshPolicy === 'rotate') {
+          const current = session.refreshGeneration
+          const inGrace =
+            claims.generation === current - 1 &&
+            session.rotatedAt !== null &&
+            now - session.rotatedAt.getTime() <= config.refreshGraceSeconds * 1000
+          if (claims.generation === current) {
+            generation = current + 1
+          } else if (!inGrace) {
+            await revokeSession(tx, session.id, 'refresh_token_reuse')
+            log.warn(
+              { event: 'auth.refresh_reuse', userId: session.userId, sessionId: session.id },
+              'refresh token reuse detected; session revoked',
+            )
+            throw invalidToken('Refresh token already used; session revoked, please log in again')
+          }
+        }
+        await tx
+          .update(sessions)
+          .set({
+            refreshGeneration: generation,
+            rotatedAt: generation !== session.refreshGeneration ? sql`now()` : session.rotatedAt,
+            lastUsedAt: sql`now()`,
+            refreshExpiresAt: sql`least(now() + make_interval(secs => ${config.refreshTokenTtlSeconds}), ${sessions.absoluteExpiresAt})`,
+          })
+          .where(eq(sessions.id, session.id))
+        return issueTokens(session.userId, session.id, generation, session.absoluteExpiresAt)
+      })
+    },
+
+    /** Revoke the refresh token's session, or with scope `global` every session of its user, or with `others` all but it. */
+    async logout(refreshToken: string, scope: 'local' | 'global' | 'others') {
+      const claims = tokens.verifyRefresh(refreshToken)
+      await db.transaction(async (tx) => {
+        const session = await lockSession(tx, claims.sessionId)
+        if (!session || session.userId !== claims.userId || session.revokedAt) {
+          throw invalidToken('Session expired or revoked, please log in again')
+        }
+        if (scope === 'global') await revokeUserSessions(tx, claims.userId, 'logout_global')
+        else if (scope === 'others') await revokeUserSessions(tx, claims.userId, 'logout_others', session.id)
+        else await revokeSession(tx, session.id, 'logout')
+      })
+      log.info({ event: 'auth.logout', userId: claims.userId, sessionId: claims.sessionId, scope }, 'logout')
+    },
+
+    async profile(auth: AuthContext) {
+      const user = await findUserById(db, auth.userId)
+      if (!user) throw notFound('User')
+      return user
+    },
+
+    async sessions(auth: AuthContext) {
+      const rows = await listUserSessions(db, auth.userId)
+      return rows.map((s) => ({
+        id: s.id,
+        created_at: s.createdAt.toISOString(),
+        last_used_at: s.lastUsedAt.toISOString(),
+        expires_at: s.absoluteExpiresAt.toISOString(),
+        ip_address: s.ipAddress,
+        user_agent: s.userAgent,
+        current: s.id === auth.sessionId,
+      }))
+    },
+
+    async revokeOwnSession(auth: AuthContext, sessionId: string) {
+      const [row] = await db
+        .update(sessions)
+        .set({ revokedAt: sql`now()`, revokedReason: 'revoked_by_user' })
+        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, auth.userId), isNull(sessions.revokedAt)))
+        .returning({ id: sessions.id })
+      if (!row) throw notFound('Session')
+      log.info({ event: 'auth.session_revoked', userId: auth.userId, sessionId }, 'session revoked by its user')
+    },
+
+    /**
+     * Always resolves the same way. When the account exists (and is not throttled) a single-use
+     * token is stored hashed and mailed; the token itself is never returned.
+     */
+    async forgotPassword(emailInput: string) {
+      const email = normaliseEmail(emailInput)
+      const user = await findUserByEmail(db, email)
+      if (!user || !user.isActive || !user.email) return
+      const [recent] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(passwordResetTokens)
+        .where(and(eq(passwordResetTokens.userId, user.id), gt(passwordResetTokens.createdAt, sql`now() - interval '1 hour'`)))
+      if ((recent?.n ?? 0) >= RESET_MAILS_PER_HOUR) {
+        log.warn({ event: 'auth.reset_throttled', userId: user.id }, 'password reset request dropped (per-account throttle)')
+        return
+      }
+      const token = randomBytes(32).toString('base64url')
+      await db.insert(passwordResetTokens).values({
+        userId: user.id,
+        tokenHash: sha256(token),
+        expiresAt: sql`now() + make_interval(secs => ${RESET_TTL_SECONDS})`,
+      })
+      const link = `${config.appUrl}/reset-password?token=${token}`
+      deps.mailer.send({
+        to: user.email,
+        subject: 'Reset your Talangraga Umroh password',
+        text: [
+          `Assalamu'alaikum ${user.fullname},`,
+          '',
+          'Someone asked to reset the password of your Talangraga Umroh account.',
+          `Your reset code (valid for 30 minutes, usable once): ${token}`,
+          `Or open: ${link}`,
+          '',
+          'If this was not you, ignore this message; your password is unchanged.',
+        ].join('\n'),
+      })
+      log.info({ event: 'auth.reset_requested', userId: user.id }, 'password reset requested')
+    },
+
+    /** Set a new password with a reset token; the token dies, and so does every session. */
+    async resetPassword(token: string, newPassword: string) {
+      const userId = await db.transaction(async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(passwordResetTokens)
+          .where(eq(passwordResetTokens.tokenHash, sha256(token)))
+          .for('update')
+          .limit(1)
+        if (!row || row.usedAt || row.expiresAt.getTime() <= Date.now()) {
+          throw new AppError(400, 'Invalid or expired reset token')
+        }
+        const user = await findUserById(tx, row.userId)
+        if (!user || !user.isActive) throw new AppError(400, 'Invalid or expired reset token')
+        requireNewPassword(newPassword, [user.username, user.email ?? ''], 'new_password')
+        await updateUser(tx, user.id, { passwordHash: await hashPassword(newPassword) })
+        // Every outstanding reset token of this user dies with the password change (R11).
+        await tx
+          .update(passwordResetTokens)
+          .set({ usedAt: sql`now()` })
+          .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
+        await revokeUserSessions(tx, user.id, 'password_reset')
+        return user.id
+      })
+      await this.notifyPasswordChanged(userId)
+      log.info({ event: 'auth.password_reset', userId }, 'password reset; all sessions revoked')
+    },
+
+    /** Change password with the current one; other sessions are revoked, the caller's survives. */
+    async changePassword(auth: AuthContext, current: string, next: string) {
+      const user = await findUserById(db, auth.userId)
+      if (!user) throw notFound('User')
+      const check = await verifyPassword(user.passwordHash, current)
+      if (!check.ok) throw validation('is incorrect', 'current_password')
+      if (current === next) throw validation('must differ from the current password', 'new_password')
+      requireNewPassword(next, [user.username, user.email ?? ''], 'new_password')
+      const hash = await hashPassword(next)
+      await db.transaction(async (tx) => {
+        await updateUser(tx, user.id, { passwordHash: hash })
+        await revokeUserSessions(tx, user.id, 'password_changed', auth.sessionId)
+        await tx
+          .update(passwordResetTokens)
+          .set({ usedAt: sql`now()` })
+          .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
+      })
+      await this.notifyPasswordChanged(user.id)
+      log.info({ event: 'auth.password_changed', userId: user.id }, 'password changed; other sessions revoked')
+    },
+
+    /** R9: tell the owner their password changed. */
+    async notifyPasswordChanged(userId: number) {
+      const user = await findUserById(db, userId)
+      if (!user?.email) return
+      deps.mailer.send({
+        to: user.email,
+        subject: 'Your Talangraga Umroh password was changed',
+        text: `Assalamu'alaikum ${user.fullname},\n\nThe password of your account was just changed. If this was not you, reset it now and contact the treasurer.`,
+      })
+    },
+  }
+}
+
+export type AuthService = ReturnType<typeof createAuthService>

@@ -1,0 +1,57 @@
+/**
+ * Password hashing. argon2id at OWASP parameters (m=19 MiB, t=2, p=1) through the native
+ * `argon2` binding, which runs on libuv's thread pool, off the event loop. Hashes inherited from
+ * the old backend ($argon2i$/$argon2id$ with other parameters, or bcrypt $2a$/$2b$/$2y$) verify
+ * and are reported as needing a rehash, which the login flow then stores.
+ */
+import argon2 from 'argon2'
+import bcrypt from 'bcryptjs'
+
+export const PASSWORD_MIN = 8
+export const PASSWORD_MAX = 128
+
+const PARAMS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
+
+export function hashPassword(password: string): Promise<string> {
+  return argon2.hash(password, PARAMS)
+}
+
+/** A real hash of a random secret: verifying against it costs what a real verify costs. */
+let dummyHash: Promise<string> | undefined
+function dummy(): Promise<string> {
+  dummyHash ??= hashPassword(`dummy-${Math.random()}-${Date.now()}`)
+  return dummyHash
+}
+
+export interface VerifyResult {
+  ok: boolean
+  needsRehash: boolean
+}
+
+/**
+ * Verify a password against a stored hash. A missing hash (unknown user, anonymised user) still
+ * runs one argon2 verification so that timing does not reveal whether the account exists.
+ */
+export async function verifyPassword(stored: string | null | undefined, password: string): Promise<VerifyResult> {
+  if (!stored) {
+    await argon2.verify(await dummy(), password).catch(() => false)
+    return { ok: false, needsRehash: false }
+  }
+  if (stored.startsWith('$argon2')) {
+    const ok = await argon2.verify(stored, password).catch(() => false)
+    return { ok, needsRehash: ok && argon2.needsRehash(stored, PARAMS) }
+  }
+  if (/^\$2[aby]\$\d\d\$/.test(stored)) {
+    // bcrypt only sees the first 72 bytes; a longer password must not "match" a prefix.
+    if (Buffer.byteLength(password) > 72) return { ok: false, needsRehash: false }
+    const ok = await bcrypt.compare(password, stored)
+    return { ok, needsRehash: ok }
+  }
+  await argon2.verify(await dummy(), password).catch(() => false)
+  return { ok: false, needsRehash: false }
+}
+
+/** Warm the dummy hash at start-up so the first unknown-user login is not faster than the rest. */
+export function warmPasswordHasher(): Promise<unknown> {
+  return dummy()
+}

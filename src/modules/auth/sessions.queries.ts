@@ -1,0 +1,74 @@
+/** SQL for sessions. Every function takes an executor so services can compose them in a transaction. */
+import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm'
+import type { Executor } from '../../db/client.js'
+import { sessions, users } from '../../db/schema.js'
+
+/** The per-request check: one primary-key lookup joined to its user. */
+export async function findActiveSession(db: Executor, sessionId: string, userId: number) {
+  const [row] = await db
+    .select({ userId: users.id, userType: users.userType })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(
+      and(
+        eq(sessions.id, sessionId),
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        gt(sessions.absoluteExpiresAt, sql`now()`),
+        eq(users.isActive, true),
+      ),
+    )
+    .limit(1)
+  return row
+}
+
+export async function createSession(
+  db: Executor,
+  values: { userId: number; refreshTtlSeconds: number; maxSeconds: number; ip: string; userAgent: string | undefined },
+) {
+  const [row] = await db
+    .insert(sessions)
+    .values({
+      userId: values.userId,
+      refreshExpiresAt: sql`now() + make_interval(secs => ${values.refreshTtlSeconds})`,
+      absoluteExpiresAt: sql`now() + make_interval(secs => ${values.maxSeconds})`,
+      ipAddress: values.ip,
+      userAgent: values.userAgent?.slice(0, 300),
+    })
+    .returning()
+  if (!row) throw new Error('session insert returned no row')
+  return row
+}
+
+/** Lock the session row for a refresh (SECURITY R44: refresh serialised per session). */
+export async function lockSession(db: Executor, sessionId: string) {
+  const [row] = await db.select().from(sessions).where(eq(sessions.id, sessionId)).for('update').limit(1)
+  return row
+}
+
+export async function revokeSession(db: Executor, sessionId: string, reason: string) {
+  return db
+    .update(sessions)
+    .set({ revokedAt: sql`now()`, revokedReason: reason })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id })
+}
+
+/** Revoke every live session of a user, optionally keeping one (change-password keeps the caller's). */
+export async function revokeUserSessions(db: Executor, userId: number, reason: string, keepSessionId?: string) {
+  const conditions = [eq(sessions.userId, userId), isNull(sessions.revokedAt)]
+  if (keepSessionId) conditions.push(ne(sessions.id, keepSessionId))
+  return db
+    .update(sessions)
+    .set({ revokedAt: sql`now()`, revokedReason: reason })
+    .where(and(...conditions))
+    .returning({ id: sessions.id })
+}
+
+export async function listUserSessions(db: Executor, userId: number) {
+  return db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.absoluteExpiresAt, sql`now()`)))
+    .orderBy(sql`${sessions.lastUsedAt} DESC`)
+}

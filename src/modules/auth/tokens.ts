@@ -1,0 +1,121 @@
+/**
+ * JWT issuing and verification. One algorithm (HS256) pinned on both sides; access and refresh
+ * tokens differ in secret, `typ` header and audience, so neither can stand in for the other.
+ * The signature is verified before any claim is read (fast-jwt does both in one call).
+ */
+import { randomUUID } from 'node:crypto'
+import { createSigner, createVerifier, TokenError } from 'fast-jwt'
+import { EXPIRED_TOKEN_MESSAGE, invalidToken } from '../../lib/errors.js'
+
+const ISSUER = 'talangraga'
+const ACCESS = { typ: 'at+jwt', aud: 'talangraga:access' } as const
+const REFRESH = { typ: 'rt+jwt', aud: 'talangraga:refresh' } as const
+/** Clock skew tolerated on exp/nbf, in milliseconds (SECURITY R23: at most 60 s). */
+const CLOCK_TOLERANCE_MS = 5_000
+
+export interface AccessClaims {
+  userId: number
+  sessionId: string
+}
+export interface RefreshClaims extends AccessClaims {
+  /** Generation of this refresh token within its session (used by the `rotate` policy). */
+  generation: number
+}
+
+export interface TokenServiceOptions {
+  accessSecret: string
+  refreshSecret: string
+  accessTtlSeconds: number
+  refreshTtlSeconds: number
+}
+
+export type TokenService = ReturnType<typeof createTokenService>
+
+export function createTokenService(opts: TokenServiceOptions) {
+  const signAccess = createSigner({
+    key: opts.accessSecret,
+    algorithm: 'HS256',
+    iss: ISSUER,
+    aud: ACCESS.aud,
+    header: { alg: 'HS256', typ: ACCESS.typ },
+    expiresIn: opts.accessTtlSeconds * 1000,
+  })
+  const signRefresh = createSigner({
+    key: opts.refreshSecret,
+    algorithm: 'HS256',
+    iss: ISSUER,
+    aud: REFRESH.aud,
+    header: { alg: 'HS256', typ: REFRESH.typ },
+    expiresIn: opts.refreshTtlSeconds * 1000,
+  })
+  const common = {
+    algorithms: ['HS256' as const],
+    allowedIss: ISSUER,
+    clockTolerance: CLOCK_TOLERANCE_MS,
+    requiredClaims: ['exp', 'iat', 'sub', 'sid', 'aud', 'iss'],
+    cache: false,
+  }
+  const verifyAccessJwt = createVerifier({
+    ...common,
+    key: opts.accessSecret,
+    allowedAud: ACCESS.aud,
+    checkTyp: ACCESS.typ,
+  })
+  const verifyRefreshJwt = createVerifier({
+    ...common,
+    key: opts.refreshSecret,
+    allowedAud: REFRESH.aud,
+    checkTyp: REFRESH.typ,
+  })
+
+  return {
+    accessTtlSeconds: opts.accessTtlSeconds,
+    refreshTtlSeconds: opts.refreshTtlSeconds,
+
+    issueAccess(c: AccessClaims): string {
+      return signAccess({ sub: String(c.userId), sid: c.sessionId, jti: randomUUID() })
+    },
+
+    issueRefresh(c: RefreshClaims, ttlSeconds?: number): string {
+      const payload = { sub: String(c.userId), sid: c.sessionId, gen: c.generation, jti: randomUUID() }
+      if (ttlSeconds === undefined) return signRefresh(payload)
+      // Never outlive the session's absolute lifetime.
+      const now = Math.floor(Date.now() / 1000)
+      return signRefresh({ ...payload, exp: now + Math.max(1, Math.floor(ttlSeconds)) })
+    },
+
+    verifyAccess(token: string): AccessClaims {
+      const p = verify(verifyAccessJwt, token, EXPIRED_TOKEN_MESSAGE)
+      return claims(p)
+    },
+
+    verifyRefresh(token: string): RefreshClaims {
+      const p = verify(verifyRefreshJwt, token, 'Refresh token expired, please log in again')
+      const generation = p.gen
+      if (typeof generation !== 'number' || !Number.isInteger(generation) || generation < 0) {
+        throw invalidToken('Invalid refresh token')
+      }
+      return { ...claims(p), generation }
+    },
+  }
+}
+
+type Payload = Record<string, unknown>
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+function verify(verifier: (t: string) => Payload, token: string, expiredMessage: string): Payload {
+  try {
+    return verifier(token)
+  } catch (err) {
+    if (err instanceof TokenError && err.code === TokenError.codes.expired) throw invalidToken(expiredMessage)
+    throw invalidToken('Invalid or malformed token')
+  }
+}
+
+function claims(p: Payload): AccessClaims {
+  const userId = Number(p.sub)
+  if (!Number.isInteger(userId) || userId <= 0 || typeof p.sid !== 'string' || !UUID.test(p.sid)) {
+    throw invalidToken('Invalid or malformed token')
+  }
+  return { userId, sessionId: p.sid }
+}

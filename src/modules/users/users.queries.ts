@@ -1,0 +1,74 @@
+/** SQL for users. Functions take an executor so services can compose them in transactions. */
+import { and, eq, ne, or, sql } from 'drizzle-orm'
+import type { Executor } from '../../db/client.js'
+import { users } from '../../db/schema.js'
+import type { IdentifierKind } from '../../lib/identity.js'
+
+export async function findUserById(db: Executor, id: number) {
+  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1)
+  return row
+}
+
+/** Login lookup by normalised identifier (each kind has its own unique index). */
+export async function findUserByIdentifier(db: Executor, kind: IdentifierKind, value: string) {
+  const where =
+    kind === 'email' ? eq(users.email, value) : kind === 'phone' ? eq(users.phoneNumber, value) : eq(sql`lower(${users.username})`, value)
+  const [row] = await db.select().from(users).where(where).limit(1)
+  return row
+}
+
+export async function findUserByEmail(db: Executor, email: string) {
+  return findUserByIdentifier(db, 'email', email)
+}
+
+/** Which of email / username / phone already belong to someone else (for a clear 409). */
+export async function findIdentityConflicts(
+  db: Executor,
+  values: { email?: string | undefined; username?: string | undefined; phoneNumber?: string | undefined },
+  exceptUserId?: number,
+): Promise<string[]> {
+  const conds = []
+  if (values.email) conds.push(eq(users.email, values.email))
+  if (values.username) conds.push(eq(sql`lower(${users.username})`, values.username.toLowerCase()))
+  if (values.phoneNumber) conds.push(eq(users.phoneNumber, values.phoneNumber))
+  if (!conds.length) return []
+  const where = exceptUserId ? and(or(...conds), ne(users.id, exceptUserId)) : or(...conds)
+  const found = await db.select({ email: users.email, username: users.username, phone: users.phoneNumber }).from(users).where(where)
+  const fields = new Set<string>()
+  for (const f of found) {
+    if (values.email && f.email === values.email) fields.add('email')
+    if (values.username && f.username.toLowerCase() === values.username.toLowerCase()) fields.add('username')
+    if (values.phoneNumber && f.phone === values.phoneNumber) fields.add('phone_number')
+  }
+  return [...fields]
+}
+
+export async function insertUser(db: Executor, values: typeof users.$inferInsert) {
+  const [row] = await db.insert(users).values(values).returning()
+  if (!row) throw new Error('user insert returned no row')
+  return row
+}
+
+export async function updateUser(db: Executor, id: number, values: Partial<typeof users.$inferInsert>) {
+  const [row] = await db
+    .update(users)
+    .set({ ...values, updatedAt: sql`now()` })
+    .where(eq(users.id, id))
+    .returning()
+  return row
+}
+
+export async function countActiveAdmins(db: Executor, exceptUserId?: number) {
+  const conds = [eq(users.userType, 'admin'), eq(users.isActive, true)]
+  if (exceptUserId) conds.push(ne(users.id, exceptUserId))
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(users)
+    .where(and(...conds))
+  return row?.n ?? 0
+}
+
+export async function adminExists(db: Executor) {
+  const [row] = await db.select({ id: users.id }).from(users).where(eq(users.userType, 'admin')).limit(1)
+  return row !== undefined
+}

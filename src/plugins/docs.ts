@@ -1,0 +1,41 @@
+/**
+ * OpenAPI document and Swagger UI, generated from the same route schemas that validate requests.
+ * An onRoute hook derives each route's `security` from its `config.auth`, so the document cannot
+ * drift from the guard that enforces it.
+ */
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+
+async function docs(app: FastifyInstance) {
+  app.addHook('onRoute', (route) => {
+    // Swagger UI's own assets are public like the document they show.
+    if (route.url.startsWith('/docs')) route.config = { ...route.config, auth: 'public' }
+    const level = route.config?.auth ?? 'user'
+    route.schema ??= {}
+    const schema = route.schema as { security?: unknown; description?: string; hide?: boolean }
+    if (route.method === 'HEAD') schema.hide = true
+    if (level !== 'public' && schema.security === undefined) schema.security = [{ bearerAuth: [] }]
+    if (level === 'admin') schema.description = `${schema.description ? `${schema.description}\n\n` : ''}Admin only.`
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Talangraga Umroh API',
+        version: '1.0.0',
+        description: 'Backend of the Talangraga Umroh savings program. Every response is `{code, message, data}`; lists add `meta`.',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+
+  app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger())
+}
+
+export default fp(docs, { name: 'docs' })

@@ -1,0 +1,88 @@
+/**
+ * Every failure leaves the server as `{code, message, data}` with the right status.
+ * Typed AppErrors carry their own status; validation errors become 422 with field errors; the
+ * database being unreachable becomes 503; anything unexpected becomes a generic 500 whose details
+ * (stack, SQL) go only to the log, tagged with the request id.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { AppError } from '../lib/errors.js'
+import { toFieldErrors } from './validation.js'
+
+const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03'])
+const DB_DOWN_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Query read timeout',
+  'Client has encountered a connection error',
+  'canceling statement due to statement timeout',
+  'PGlite is closed',
+]
+
+/** Walk the cause chain (Drizzle wraps driver errors) looking for a connection failure. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: string; message?: string; cause?: unknown } | undefined, i = 0; e && i < 5; i++) {
+    const code = typeof e.code === 'string' ? e.code : ''
+    if (DB_DOWN_CODES.has(code) || code.startsWith('08')) return true
+    if (e.code === '57014') return true // statement timeout
+    if (typeof e.message === 'string' && DB_DOWN_MESSAGES.some((m) => e?.message?.includes(m))) return true
+    e = e.cause as typeof e
+  }
+  return false
+}
+
+function pgCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; i++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code
+    e = e.cause as typeof e
+  }
+  return undefined
+}
+
+function send(reply: FastifyReply, status: number, message: string, data: unknown = null, headers: Record<string, string> = {}) {
+  for (const [k, v] of Object.entries(headers)) reply.header(k, v)
+  return reply.code(status).type('application/json; charset=utf-8').send({ code: status, message, data })
+}
+
+async function errorEnvelope(app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof AppError) {
+      if (err.statusCode >= 500) request.log.warn({ err }, err.message)
+      return send(reply, err.statusCode, err.message, err.data, err.headers)
+    }
+    const fe = err as FastifyError
+    if (fe.validation) {
+      return send(reply, 422, 'Validation error', toFieldErrors(fe.validation, fe.validationContext))
+    }
+    if (fe.statusCode === 429) {
+      return send(reply, 429, 'Too many requests, please try again later')
+    }
+    if (fe.code === 'FST_REQ_FILE_TOO_LARGE' || fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe.statusCode === 413) {
+      return send(reply, 413, 'Request body or file is too large')
+    }
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.statusCode === 415) {
+      return send(reply, 415, 'Unsupported content type; send application/json or multipart/form-data')
+    }
+    if (isDatabaseUnavailable(err)) {
+      request.log.error({ err: { message: err.message, code: fe.code } }, 'database unavailable')
+      return send(reply, 503, 'Service temporarily unavailable, please retry', null, { 'Retry-After': '5' })
+    }
+    const code = pgCode(err)
+    if (code === '23505') return send(reply, 409, 'Conflict with an existing record')
+    if (code === '23503') return send(reply, 409, 'The record is referenced by or refers to another record')
+    if (code === '23514' || code === '22003')
+      return send(reply, 422, 'Validation error', [{ field: 'body', message: 'value out of range' }])
+    if (code === '40001' || code === '40P01') return send(reply, 409, 'Concurrent update, please retry')
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      // Fastify's own client errors (malformed JSON, bad headers): keep the status, keep it generic.
+      const message = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError ? 'Malformed JSON body' : 'Bad request'
+      return send(reply, fe.statusCode, message)
+    }
+    request.log.error({ err }, 'unhandled error')
+    return send(reply, 500, 'Internal server error')
+  })
+
+  app.setNotFoundHandler((request, reply) => send(reply, 404, `Route ${request.method} ${request.url.split('?')[0]} not found`))
+}
+
+export default fp(errorEnvelope, { name: 'error-envelope', fastify: '5.x' })

@@ -1,0 +1,84 @@
+/**
+ * Multipart file fields are streamed to a temporary file under DATA_DIR/tmp as they arrive (never
+ * held in memory), hashed on the way, and cut off at MAX_UPLOAD_MB with a 413. The handler finds
+ * them in `request.uploads[field]`; blank text fields are dropped ("blank means not provided").
+ * Temporary files are removed when the response has been sent, whatever happened.
+ */
+import { createHash, randomUUID } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
+import path from 'node:path'
+import { Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { MultipartFile } from '@fastify/multipart'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+
+export interface UploadedFile {
+  /** Temporary path on local disk (server-generated name). */
+  path: string
+  size: number
+  sha256: string
+  /** What the client claimed; informational only, never trusted or used for paths. */
+  clientFilename: string
+  clientMimetype: string
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    uploads: Record<string, UploadedFile>
+  }
+}
+
+async function uploads(app: FastifyInstance) {
+  const tmpDir = path.join(app.config.dataDir, 'tmp')
+  await mkdir(tmpDir, { recursive: true })
+  app.decorateRequest('uploads', null as unknown as Record<string, UploadedFile>)
+
+  // Registered through the multipart plugin's onFile hook (see app.ts): this is that handler.
+  app.decorate('receiveUpload', async function receive(this: unknown, part: MultipartFile) {
+    const request = this as import('fastify').FastifyRequest
+    request.uploads ??= {}
+    const file = path.join(tmpDir, randomUUID())
+    const hash = createHash('sha256')
+    let size = 0
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk)
+        size += chunk.length
+        cb(null, chunk)
+      },
+    })
+    // Recorded before writing so that the onResponse cleanup removes partial files too.
+    const entry: UploadedFile = { path: file, size: 0, sha256: '', clientFilename: part.filename, clientMimetype: part.mimetype }
+    if (request.uploads[part.fieldname]) await rm(request.uploads[part.fieldname]!.path, { force: true })
+    request.uploads[part.fieldname] = entry
+    await pipeline(part.file, meter, createWriteStream(file, { mode: 0o600 }))
+    entry.size = size
+    entry.sha256 = hash.digest('hex')
+    // The body keeps a marker string so schemas can document the field as binary.
+    ;(part as unknown as { value: string }).value = `upload:${part.fieldname}`
+  })
+
+  app.addHook('preValidation', async (request) => {
+    if (!request.isMultipart() || !request.body || typeof request.body !== 'object') return
+    const body = request.body as Record<string, unknown>
+    for (const [k, v] of Object.entries(body)) {
+      if (typeof v === 'string' && v.trim() === '') delete body[k]
+      else if (typeof v === 'string' && v.startsWith('upload:') && request.uploads?.[k]) delete body[k]
+    }
+  })
+
+  app.addHook('onResponse', async (request) => {
+    if (!request.uploads) return
+    await Promise.all(Object.values(request.uploads).map((u) => rm(u.path, { force: true })))
+  })
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    receiveUpload(this: unknown, part: MultipartFile): Promise<void>
+  }
+}
+
+export default fp(uploads, { name: 'uploads' })

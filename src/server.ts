@@ -1,0 +1,59 @@
+/**
+ * Process entry: configuration, build the app, listen, shut down gracefully.
+ * A configuration error stops the process with one clear line and exit code 1.
+ */
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig, loadDotEnv } from './config.js'
+import { warmPasswordHasher } from './modules/auth/passwords.js'
+import { ensureBootstrapAdmin } from './modules/users/bootstrap-admin.js'
+
+async function main() {
+  loadDotEnv()
+  let config: ReturnType<typeof loadConfig>
+  try {
+    config = loadConfig()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message)
+      process.exit(1)
+    }
+    throw err
+  }
+
+  const app = await buildApp(config)
+  await ensureBootstrapAdmin(app)
+  await warmPasswordHasher()
+
+  let closing = false
+  const shutdown = (signal: string) => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests')
+    const force = setTimeout(() => {
+      app.log.error('graceful shutdown timed out; exiting')
+      process.exit(1)
+    }, 15_000)
+    force.unref()
+    app
+      .close()
+      .then(() => app.mailer.flush())
+      .then(() => process.exit(0))
+      .catch((err) => {
+        app.log.error({ err }, 'error during shutdown')
+        process.exit(1)
+      })
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+
+  await app.listen({ host: config.host, port: config.port })
+  app.log.info(
+    { database: app.database.kind, redis: config.redisUrl ? 'configured' : 'none', docs: `${config.appUrl}/docs` },
+    'Talangraga Umroh API ready',
+  )
+}
+
+main().catch((err) => {
+  console.error(`Failed to start: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(1)
+})
