@@ -47,3 +47,27 @@ export function toUserJson(u: UserRow, signer: UrlSigner) {
     updated_at: u.updatedAt.toISOString(),
   }
 }
+
+/** A user nested in a transaction (`user`, `reported_by`, `confirmed_by`). */
+export const UserNested = Type.Object({
+  id: Id,
+  fullname: Type.String(),
+  username: Type.String(),
+  email: Nullable(Type.String()),
+  user_type: UserType,
+  image_profile_url: Nullable(Type.String()),
+})
+
+export function toUserNested(
+  u: Pick<UserRow, 'id' | 'fullname' | 'username' | 'email' | 'userType' | 'imageProfileKey'>,
+  signer: UrlSigner,
+) {
+  return {
+    id: u.id,
+    fullname: u.fullname,
+    username: u.username,
+    email: u.email,
+    user_type: u.userType,
+    image_profile_url: signer.url(u.imageProfileKey),
+  }
+}
