@@ -57,6 +57,15 @@ export default async function authRoutes(fastify: FastifyInstance) {
     return { userId: found.userId, role: found.userType, sessionId: claims.sessionId }
   }
 
+  /**
+   * The mobile client posts to /auth/refresh and /auth/logout with only a Bearer header and no body;
+   * Ajv would judge the missing body against the object schema and answer 422, so an absent body is
+   * read as an empty one before validation.
+   */
+  const emptyBodyIsObject = async (request: FastifyRequest) => {
+    if (request.body === undefined || request.body === null) request.body = {}
+  }
+
   /** Refresh token from `Authorization: Bearer` or the body, never both (RFC 6750 §2). */
   function refreshTokenOf(request: FastifyRequest, body: { refresh_token?: string | undefined } | undefined): string {
     const header = bearerToken(request)
@@ -128,11 +137,12 @@ export default async function authRoutes(fastify: FastifyInstance) {
     '/auth/refresh',
     {
       config: { auth: 'public' },
+      preValidation: emptyBodyIsObject,
       schema: {
         tags,
         summary: 'New tokens for a refresh token (as Bearer or in the body)',
         security: [{ bearerAuth: [] }],
-        body: Type.Optional(RefreshBody),
+        body: RefreshBody,
         response: { 200: TokenResponse, ...errorResponses(400, 401, 422, 429, 503) },
       },
     },
@@ -147,12 +157,13 @@ export default async function authRoutes(fastify: FastifyInstance) {
     '/auth/logout',
     {
       config: { auth: 'public' },
+      preValidation: emptyBodyIsObject,
       schema: {
         tags,
         summary: "Revoke the refresh token's session (scope=global: all sessions; others: all but this one)",
         security: [{ bearerAuth: [] }],
         querystring: LogoutQuery,
-        body: Type.Optional(RefreshBody),
+        body: RefreshBody,
         response: { 200: MessageOnly, ...errorResponses(400, 401, 422) },
       },
     },

@@ -175,7 +175,7 @@ export function createAuthService(deps: AuthDeps) {
      */
     async refresh(refreshToken: string) {
       const claims = tokens.verifyRefresh(refreshToken)
-      return db.transaction(async (tx) => {
+      const outcome = await db.transaction(async (tx) => {
         const session = await lockSession(tx, claims.sessionId)
         const now = Date.now()
         if (
@@ -200,12 +200,9 @@ export function createAuthService(deps: AuthDeps) {
           if (claims.generation === current) {
             generation = current + 1
           } else if (!inGrace) {
+            // Returned, not thrown: throwing here would roll the revocation back with the transaction.
             await revokeSession(tx, session.id, 'refresh_token_reuse')
-            log.warn(
-              { event: 'auth.refresh_reuse', userId: session.userId, sessionId: session.id },
-              'refresh token reuse detected; session revoked',
-            )
-            throw invalidToken('Refresh token already used; session revoked, please log in again')
+            return { reused: true as const, userId: session.userId, sessionId: session.id }
           }
         }
         await tx
@@ -217,8 +214,16 @@ export function createAuthService(deps: AuthDeps) {
             refreshExpiresAt: sql`least(now() + make_interval(secs => ${config.refreshTokenTtlSeconds}), ${sessions.absoluteExpiresAt})`,
           })
           .where(eq(sessions.id, session.id))
-        return issueTokens(session.userId, session.id, generation, session.absoluteExpiresAt)
+        return { reused: false as const, tokens: await issueTokens(session.userId, session.id, generation, session.absoluteExpiresAt) }
       })
+      if (outcome.reused) {
+        log.warn(
+          { event: 'auth.refresh_reuse', userId: outcome.userId, sessionId: outcome.sessionId },
+          'refresh token reuse detected; session revoked',
+        )
+        throw invalidToken('Refresh token already used; session revoked, please log in again')
+      }
+      return outcome.tokens
     },
 
     /** Revoke the refresh token's session, or with scope `global` every session of its user, or with `others` all but it. */

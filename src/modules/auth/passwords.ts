@@ -39,7 +39,9 @@ export async function verifyPassword(stored: string | null | undefined, password
   }
   if (stored.startsWith('$argon2')) {
     const ok = await argon2.verify(stored, password).catch(() => false)
-    return { ok, needsRehash: ok && argon2.needsRehash(stored, PARAMS) }
+    // argon2.needsRehash compares m/t/p/version only, not the variant: an $argon2i$ hash with
+    // today's parameters would never be upgraded without the prefix check.
+    return { ok, needsRehash: ok && (!stored.startsWith('$argon2id$') || argon2.needsRehash(stored, PARAMS)) }
   }
   if (/^\$2[aby]\$\d\d\$/.test(stored)) {
     // bcrypt only sees the first 72 bytes; a longer password must not "match" a prefix.

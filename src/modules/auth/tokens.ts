@@ -10,8 +10,15 @@ import { EXPIRED_TOKEN_MESSAGE, invalidToken } from '../../lib/errors.js'
 const ISSUER = 'talangraga'
 const ACCESS = { typ: 'at+jwt', aud: 'talangraga:access' } as const
 const REFRESH = { typ: 'rt+jwt', aud: 'talangraga:refresh' } as const
-/** Clock skew tolerated on exp/nbf, in milliseconds (SECURITY R23: at most 60 s). */
-const CLOCK_TOLERANCE_MS = 5_000
+/**
+ * Clock skew tolerated on exp/nbf between our own instances, in milliseconds (SECURITY R23: at
+ * most 60 s). Never more than a quarter of the token's lifetime: a fixed 5 s on a token configured
+ * to live 1 s would more than quintuple its life.
+ */
+const MAX_CLOCK_TOLERANCE_MS = 5_000
+const toleranceFor = (ttlSeconds: number) => Math.min(MAX_CLOCK_TOLERANCE_MS, Math.floor((ttlSeconds * 1000) / 4))
+/** JWT `exp` has whole seconds; a lifetime that rounds to 0 would make fast-jwt omit `exp` entirely. */
+const wholeSeconds = (ttlSeconds: number) => Math.max(1, Math.round(ttlSeconds))
 
 export interface AccessClaims {
   userId: number
@@ -32,13 +39,15 @@ export interface TokenServiceOptions {
 export type TokenService = ReturnType<typeof createTokenService>
 
 export function createTokenService(opts: TokenServiceOptions) {
+  const accessTtl = wholeSeconds(opts.accessTtlSeconds)
+  const refreshTtl = wholeSeconds(opts.refreshTtlSeconds)
   const signAccess = createSigner({
     key: opts.accessSecret,
     algorithm: 'HS256',
     iss: ISSUER,
     aud: ACCESS.aud,
     header: { alg: 'HS256', typ: ACCESS.typ },
-    expiresIn: opts.accessTtlSeconds * 1000,
+    expiresIn: accessTtl * 1000,
   })
   const signRefresh = createSigner({
     key: opts.refreshSecret,
@@ -46,31 +55,32 @@ export function createTokenService(opts: TokenServiceOptions) {
     iss: ISSUER,
     aud: REFRESH.aud,
     header: { alg: 'HS256', typ: REFRESH.typ },
-    expiresIn: opts.refreshTtlSeconds * 1000,
+    expiresIn: refreshTtl * 1000,
   })
   const common = {
     algorithms: ['HS256' as const],
     allowedIss: ISSUER,
-    clockTolerance: CLOCK_TOLERANCE_MS,
     requiredClaims: ['exp', 'iat', 'sub', 'sid', 'aud', 'iss'],
     cache: false,
   }
   const verifyAccessJwt = createVerifier({
     ...common,
     key: opts.accessSecret,
+    clockTolerance: toleranceFor(accessTtl),
     allowedAud: ACCESS.aud,
     checkTyp: ACCESS.typ,
   })
   const verifyRefreshJwt = createVerifier({
     ...common,
     key: opts.refreshSecret,
+    clockTolerance: toleranceFor(refreshTtl),
     allowedAud: REFRESH.aud,
     checkTyp: REFRESH.typ,
   })
 
   return {
-    accessTtlSeconds: opts.accessTtlSeconds,
-    refreshTtlSeconds: opts.refreshTtlSeconds,
+    accessTtlSeconds: accessTtl,
+    refreshTtlSeconds: refreshTtl,
 
     issueAccess(c: AccessClaims): string {
       return signAccess({ sub: String(c.userId), sid: c.sessionId, jti: randomUUID() })

@@ -6,11 +6,21 @@
 import { eq, or, sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db, Tx } from '../../db/client.js'
-import { auditLog, transactions, users } from '../../db/schema.js'
-import { conflict, forbidden, notFound } from '../../lib/errors.js'
-import type { AuthContext } from '../auth/auth.types.js'
+import { auditLog, files, transactions, users } from '../../db/schema.js'
+import { conflict, forbidden, notFound, validation } from '../../lib/errors.js'
+import { normaliseEmail } from '../../lib/identity.js'
+import type { Mailer } from '../../lib/mailer.js'
+import { parseAmount } from '../../lib/money.js'
+import type { Storage } from '../../plugins/storage.js'
+import type { UploadedFile } from '../../plugins/uploads.js'
+import { assertIdentityFree, normaliseIdentity } from '../auth/auth.service.js'
+import type { AuthContext, Role } from '../auth/auth.types.js'
+import { passwordProblem } from '../auth/password-policy.js'
+import { hashPassword } from '../auth/passwords.js'
 import { revokeUserSessions } from '../auth/sessions.queries.js'
-import { countActiveAdmins, findUserById, updateUser } from './users.queries.js'
+import { discardFile, recordFile, storeUpload } from '../files/files.service.js'
+import { countActiveAdmins, findUserById, insertUser, listUsers, updateUser } from './users.queries.js'
+import type { UserRow } from './users.schemas.js'
 
 /** Serialise every "would this leave no active admin?" decision (two admins demoting each other). */
 export async function lockAdminSet(tx: Tx) {
@@ -73,3 +83,309 @@ export function createUsersService(deps: { db: Db; log: FastifyBaseLogger }) {
 }
 
 export type UsersService = ReturnType<typeof createUsersService>
+
+// ---- Listing, reading, creating and updating users (the /users routes) -------------------
+
+export interface UserManagementDeps {
+  db: Db
+  log: FastifyBaseLogger
+  storage: Storage
+  mailer: Mailer
+}
+
+export interface UserListInput {
+  q?: string | undefined
+  user_type?: Role | undefined
+  is_active?: boolean | undefined
+  page: number
+  per_page: number
+}
+
+export interface UserCreateInput {
+  fullname: string
+  username: string
+  email: string
+  password: string
+  phone_number?: string | undefined
+  domisili?: string | undefined
+  user_type?: Role | undefined
+  savings_target?: number | string | undefined
+}
+
+export interface UserUpdateInput {
+  fullname?: string | undefined
+  username?: string | undefined
+  email?: string | undefined
+  password?: string | undefined
+  phone_number?: string | undefined
+  domisili?: string | undefined
+  user_type?: Role | undefined
+  is_active?: boolean | undefined
+  savings_target?: number | string | null | undefined
+}
+
+/**
+ * Fields only an admin may change. The existing mobile client sends every field on every profile
+ * update (its own user_type, username and email included), so a member's copy of these is ignored
+ * silently rather than refused; refusing would break the app's profile screen. They are never
+ * written, whatever their value (mass-assignment allowlist, SECURITY R28).
+ */
+const ADMIN_ONLY_FIELDS = ['user_type', 'is_active', 'username', 'email', 'savings_target'] as const
+
+/** Blank strings mean "not provided" in JSON as in forms (the client sends a blank password). */
+function withoutBlanks<T extends object>(input: T): Partial<T> {
+  const out: Partial<T> = {}
+  for (const [k, v] of Object.entries(input)) {
+    if (v === undefined || (typeof v === 'string' && v.trim() === '')) continue
+    ;(out as Record<string, unknown>)[k] = v
+  }
+  return out
+}
+
+function savingsTargetOf(value: number | string | null): string | null {
+  if (value === null) return null
+  const amount = parseAmount(value)
+  if (!amount) throw validation('must be an amount > 0 with at most 2 decimals, at most 1,000,000,000,000', 'savings_target')
+  return amount
+}
+
+export type UpdateOutcome = { user: UserRow; ignored: string[] }
+
+export function createUserManagementService(deps: UserManagementDeps) {
+  const { db, log, storage, mailer } = deps
+
+  /** Notify an account's owner of a change to how they log in or are reached (SECURITY R9). */
+  function notifyContactChange(to: string[], fullname: string, what: string) {
+    for (const address of new Set(to)) {
+      mailer.send({
+        to: address,
+        subject: `Your Talangraga Umroh ${what} was changed`,
+        text: `Assalamu'alaikum ${fullname},\n\nThe ${what} of your Talangraga Umroh account was just changed. If you did not ask for this, contact the treasurer at once.`,
+      })
+    }
+  }
+
+  return {
+    ...createUsersService({ db, log }),
+
+    /** Admins: full records with filters. Members: the directory of active members, names only. */
+    async list(auth: AuthContext, input: UserListInput) {
+      const admin = auth.role === 'admin'
+      const { rows, total } = await listUsers(db, {
+        q: input.q,
+        // A member searching by email or phone could probe who is registered; names only.
+        searchContacts: admin,
+        userType: admin ? input.user_type : 'member',
+        isActive: admin ? input.is_active : true,
+        page: input.page,
+        perPage: input.per_page,
+      })
+      return { rows, total, full: admin }
+    },
+
+    /** A user record: admins see anyone, members only themselves (others are 404, not 403). */
+    async get(auth: AuthContext, id: number) {
+      if (auth.role !== 'admin' && auth.userId !== id) throw notFound('User')
+      const user = await findUserById(db, id)
+      if (!user || user.anonymisedAt) throw notFound('User')
+      return user
+    },
+
+    /** Admin creates a member or an admin (same rules as registration). */
+    async create(auth: AuthContext, input: UserCreateInput, image: UploadedFile | undefined) {
+      const given = withoutBlanks(input)
+      const { email, username, phoneNumber } = normaliseIdentity(input)
+      const problem = passwordProblem(input.password, [input.username, input.email])
+      if (problem) throw validation(problem, 'password')
+      const savingsTarget = given.savings_target === undefined ? null : savingsTargetOf(given.savings_target)
+      await assertIdentityFree(db, { email, username, phoneNumber })
+      const passwordHash = await hashPassword(input.password)
+      const userType: Role = input.user_type === 'admin' ? 'admin' : 'member'
+      const stored = image ? await storeUpload(storage, image, 'profile') : undefined
+      try {
+        const user = await db.transaction(async (tx) => {
+          const created = await insertUser(tx, {
+            fullname: input.fullname.trim(),
+            username: username as string,
+            email: email as string,
+            phoneNumber: phoneNumber ?? null,
+            domisili: given.domisili?.trim() ?? null,
+            userType,
+            passwordHash,
+            savingsTarget,
+            imageProfileKey: stored?.key ?? null,
+          })
+          if (stored) await recordFile(tx, stored, 'profile', created.id)
+          await tx.insert(auditLog).values({
+            actorId: auth.userId,
+            action: 'user.created',
+            entity: 'user',
+            entityId: created.id,
+            details: { userType },
+          })
+          return created
+        })
+        log.info({ event: 'user.create', userId: user.id, userType, by: auth.userId }, 'user created by an admin')
+        return user
+      } catch (err) {
+        await discardFile(storage, stored)
+        throw err
+      }
+    },
+
+    /**
+     * Update a user (admin: anyone; member: themself, others are 404). Blank fields are ignored.
+     * For non-admins the admin-only fields are ignored silently (see ADMIN_ONLY_FIELDS) and a
+     * non-blank password is refused with 403: a member changes it with the current password at
+     * /users/me/change-password. Returns the user and the admin-only fields a member tried to
+     * change, so the route can say so.
+     */
+    async update(auth: AuthContext, id: number, input: UserUpdateInput, image: UploadedFile | undefined): Promise<UpdateOutcome> {
+      const admin = auth.role === 'admin'
+      if (!admin && auth.userId !== id) throw notFound('User')
+      const current = await findUserById(db, id)
+      if (!current || current.anonymisedAt) throw notFound('User')
+      const given = withoutBlanks(input)
+      // JSON null means "clear the target" and must survive the blank filter.
+      if (input.savings_target === null) given.savings_target = null
+
+      const ignored: string[] = []
+      if (!admin) {
+        if (given.password !== undefined) {
+          log.warn({ event: 'authz.denied', userId: auth.userId, action: 'user.set_password' }, 'member tried to set a password via update')
+          throw forbidden('Change your password with /users/me/change-password')
+        }
+        const changed = {
+          user_type: given.user_type !== undefined && given.user_type !== current.userType,
+          is_active: given.is_active !== undefined && given.is_active !== current.isActive,
+          username: given.username !== undefined && given.username.trim().toLowerCase() !== current.username.toLowerCase(),
+          email: given.email !== undefined && normaliseEmail(given.email) !== current.email,
+          savings_target: given.savings_target !== undefined,
+        }
+        for (const field of ADMIN_ONLY_FIELDS) {
+          if (changed[field]) ignored.push(field)
+          delete given[field]
+        }
+        if (ignored.length) {
+          log.warn({ event: 'authz.ignored_fields', userId: auth.userId, fields: ignored }, 'admin-only fields ignored in a member update')
+        }
+      }
+
+      const identity = normaliseIdentity({ email: given.email, username: given.username, phone_number: given.phone_number })
+      const values: Partial<typeof users.$inferInsert> = {}
+      if (given.fullname !== undefined) values.fullname = given.fullname.trim()
+      if (given.domisili !== undefined) values.domisili = given.domisili.trim()
+      if (identity.username !== undefined && identity.username !== current.username) values.username = identity.username
+      if (identity.email !== undefined && identity.email !== current.email) values.email = identity.email
+      if (identity.phoneNumber !== undefined && identity.phoneNumber !== current.phoneNumber) values.phoneNumber = identity.phoneNumber
+      if (given.savings_target !== undefined) values.savingsTarget = savingsTargetOf(given.savings_target)
+      if (given.password !== undefined) {
+        const problem = passwordProblem(given.password, [values.username ?? current.username, values.email ?? current.email ?? ''])
+        if (problem) throw validation(problem, 'password')
+        values.passwordHash = await hashPassword(given.password)
+      }
+      await assertIdentityFree(
+        db,
+        { email: values.email ?? undefined, username: values.username, phoneNumber: values.phoneNumber ?? undefined },
+        id,
+      )
+
+      const stored = image ? await storeUpload(storage, image, 'profile') : undefined
+      let replacedFile: { key: string; thumbnailKey: string | null } | undefined
+      let roleChange: { from: Role; to: Role } | undefined
+      let activeChange: { from: boolean; to: boolean } | undefined
+      let user: UserRow
+      try {
+        user = await db.transaction(async (tx) => {
+          let before = current
+          const wantsType = given.user_type
+          const wantsActive = given.is_active
+          if (
+            (wantsType !== undefined && wantsType !== current.userType) ||
+            (wantsActive !== undefined && wantsActive !== current.isActive)
+          ) {
+            // Decide on the row as it is under the admin-set lock, not as it was read above.
+            await lockAdminSet(tx)
+            const fresh = await findUserById(tx, id)
+            if (!fresh || fresh.anonymisedAt) throw notFound('User')
+            before = fresh
+            const nextType = wantsType ?? fresh.userType
+            const nextActive = wantsActive ?? fresh.isActive
+            if (fresh.userType === 'admin' && fresh.isActive && (nextType !== 'admin' || !nextActive)) await assertNotLastAdmin(tx, id)
+            if (nextType !== fresh.userType) {
+              values.userType = nextType
+              roleChange = { from: fresh.userType, to: nextType }
+            }
+            if (nextActive !== fresh.isActive) {
+              values.isActive = nextActive
+              activeChange = { from: fresh.isActive, to: nextActive }
+            }
+          }
+          if (stored) {
+            await recordFile(tx, stored, 'profile', id)
+            values.imageProfileKey = stored.key
+            if (before.imageProfileKey) {
+              const [old] = await tx
+                .delete(files)
+                .where(eq(files.key, before.imageProfileKey))
+                .returning({ key: files.key, thumbnailKey: files.thumbnailKey })
+              replacedFile = old
+            }
+          }
+          const row = await updateUser(tx, id, values)
+          if (!row) throw notFound('User')
+          // Deactivation ends every session at once (SECURITY R19); so does a password set by an
+          // admin, except the admin's own current session when they set their own.
+          if (activeChange && !activeChange.to) await revokeUserSessions(tx, id, 'deactivated')
+          if (values.passwordHash)
+            await revokeUserSessions(tx, id, 'password_set_by_admin', id === auth.userId ? auth.sessionId : undefined)
+          if (roleChange) {
+            await tx
+              .insert(auditLog)
+              .values({ actorId: auth.userId, action: 'user.role_changed', entity: 'user', entityId: id, details: roleChange })
+          }
+          if (activeChange) {
+            await tx.insert(auditLog).values({
+              actorId: auth.userId,
+              action: activeChange.to ? 'user.activated' : 'user.deactivated',
+              entity: 'user',
+              entityId: id,
+              details: activeChange,
+            })
+          }
+          return row
+        })
+      } catch (err) {
+        await discardFile(storage, stored)
+        throw err
+      }
+      if (replacedFile) {
+        // The old image's record is gone with the commit; its bytes are only clutter now.
+        await discardFile(storage, { ...replacedFile, contentType: '', sha256: '', sizeBytes: 0 }).catch(() => {})
+      }
+
+      if (roleChange) log.info({ event: 'user.role_changed', userId: id, by: auth.userId, ...roleChange }, 'user role changed')
+      if (activeChange)
+        log.info(
+          { event: activeChange.to ? 'user.activated' : 'user.deactivated', userId: id, by: auth.userId },
+          'user active flag changed',
+        )
+      if (values.passwordHash) {
+        log.info({ event: 'user.password_set', userId: id, by: auth.userId }, 'password set by an admin; sessions revoked')
+        if (user.email) notifyContactChange([user.email], user.fullname, 'password')
+      }
+      if (values.email)
+        notifyContactChange(
+          [current.email, user.email].filter((e): e is string => !!e),
+          user.fullname,
+          'email address',
+        )
+      if (values.phoneNumber && user.email) notifyContactChange([user.email], user.fullname, 'phone number')
+      log.info(
+        { event: 'user.update', userId: id, by: auth.userId, fields: Object.keys(values).filter((k) => k !== 'passwordHash') },
+        'user updated',
+      )
+      return { user, ignored }
+    },
+  }
+}
