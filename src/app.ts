@@ -21,6 +21,7 @@ import { modules } from './modules/index.js'
 import authGuard from './plugins/auth-guard.js'
 import docs from './plugins/docs.js'
 import errorEnvelope from './plugins/error-envelope.js'
+import fileSweeper from './plugins/file-sweeper.js'
 import rateLimits from './plugins/rate-limit.js'
 import { createLocalStorage, type Storage } from './plugins/storage.js'
 import uploads from './plugins/uploads.js'
@@ -134,6 +135,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   })
   await app.register(uploads)
+  await app.register(fileSweeper)
   await app.register(rateLimits, { redis })
   await app.register(docs)
   await app.register(authGuard)

@@ -1,18 +1,21 @@
 /**
  * The upload pipeline shared by receipts and profile images: decide the type from the bytes,
- * re-encode images without metadata (EXIF/GPS) under a pixel cap, make a thumbnail, store both
- * under server-generated keys, and record the file. PDFs (receipts only) are stored as received.
+ * re-encode images without metadata (EXIF/GPS/XMP/ICC) under a pixel cap, make a thumbnail, store
+ * both under server-generated keys, and record the file. PDFs (receipts only) are stored as
+ * received after an active-content check (pdf-scan.ts). Per-user daily quota: assertUploadQuota().
  */
 import { randomUUID } from 'node:crypto'
-import { rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
+import { and, eq, gt, sql } from 'drizzle-orm'
 import { fileTypeFromFile } from 'file-type'
 import sharp, { type OutputInfo } from 'sharp'
 import type { Executor } from '../../db/client.js'
 import { files } from '../../db/schema.js'
-import { unsupportedMedia } from '../../lib/errors.js'
+import { AppError, unsupportedMedia, validation } from '../../lib/errors.js'
 import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
+import { scanPdf } from './pdf-scan.js'
 
 export type FileKind = 'receipt' | 'profile'
 
@@ -22,7 +25,7 @@ const IMAGE_TYPES = new Map([
   ['image/webp', 'webp'],
 ])
 /** 40 megapixels: any phone photo, far below sharp's 268 MP default (SECURITY R37). */
-const MAX_PIXELS = 40_000_000
+export const MAX_PIXELS = 40_000_000
 const THUMB_PX = 320
 
 export interface StoredFile {
@@ -51,6 +54,11 @@ export async function storeUpload(storage: Storage, upload: UploadedFile, kind: 
   const thumbWork = `${upload.path}.thumb`
   try {
     if (mime === 'application/pdf' && kind === 'receipt') {
+      // Read whole: bounded by MAX_UPLOAD_MB, and the scan needs random access to object streams.
+      const verdict = scanPdf(await readFile(upload.path))
+      if (!verdict.ok) {
+        throw unsupportedMedia(`PDF refused (${verdict.reason}): upload a plain PDF or a photo of the receipt`)
+      }
       const key = newKey(kind, 'pdf')
       await storage.putFile(key, upload.path)
       return { key, thumbnailKey: null, contentType: mime, sha256: upload.sha256, sizeBytes: upload.size }
@@ -63,10 +71,24 @@ export async function storeUpload(storage: Storage, upload: UploadedFile, kind: 
           : 'Unsupported file type: upload a JPEG, PNG or WebP image',
       )
     }
-    const input = () => sharp(upload.path, { limitInputPixels: MAX_PIXELS, failOn: 'error' }).rotate()
+    // Header-only read first: a decompression bomb (tiny file, huge canvas) is refused before
+    // any pixel is decoded, with a message that says why.
+    let dims: { width?: number | undefined; height?: number | undefined }
+    try {
+      dims = await sharp(upload.path, { limitInputPixels: false }).metadata()
+    } catch {
+      throw unsupportedMedia('The image could not be decoded (corrupt or truncated)')
+    }
+    if (!dims.width || !dims.height) throw unsupportedMedia('The image could not be decoded (no dimensions)')
+    if (dims.width * dims.height > MAX_PIXELS) {
+      throw validation(`Image is ${dims.width}x${dims.height} pixels; at most ${MAX_PIXELS / 1e6} megapixels are accepted`, 'file')
+    }
+    // limitInputPixels stays on as the second guard (the header could lie about its size).
+    const input = () => sharp(upload.path, { limitInputPixels: MAX_PIXELS, failOn: 'error', sequentialRead: true }).rotate()
     let info: OutputInfo
     try {
-      // rotate() applies the EXIF orientation; the output carries no metadata at all.
+      // rotate() applies the EXIF orientation; without keepMetadata()/withMetadata() sharp writes
+      // no EXIF, GPS, XMP, IPTC or ICC profile (pixels are converted to sRGB).
       const pipeline = input()
       info =
         ext === 'jpg'
@@ -82,10 +104,37 @@ export async function storeUpload(storage: Storage, upload: UploadedFile, kind: 
     const key = newKey(kind, ext, false, id)
     const thumbnailKey = newKey(kind, 'webp', true, id)
     await storage.putFile(key, work)
-    await storage.putFile(thumbnailKey, thumbWork)
+    try {
+      await storage.putFile(thumbnailKey, thumbWork)
+    } catch (err) {
+      await storage.delete(key)
+      throw err
+    }
     return { key, thumbnailKey, contentType: mime, sha256: upload.sha256, sizeBytes: info.size }
   } finally {
     await Promise.all([rm(work, { force: true }), rm(thumbWork, { force: true })])
+  }
+}
+
+/** Per-user upload allowance over a rolling 24 hours (SECURITY R39). */
+export const UPLOAD_QUOTA = { files: 500, bytes: 200 * 1024 * 1024, windowSeconds: 86_400 }
+
+/**
+ * Refuse an upload of `bytes` when the user's files of the last 24 hours already reach the quota:
+ * 429 with Retry-After. One indexed query (files_owner_idx). Call it with the uploader's id before
+ * storeUpload(), so a refused upload costs no image processing. It is a soft limit: two uploads
+ * racing may both pass the check, which overshoots by one file at most per concurrent request.
+ */
+export async function assertUploadQuota(db: Executor, userId: number, bytes: number, quota = UPLOAD_QUOTA): Promise<void> {
+  const since = new Date(Date.now() - quota.windowSeconds * 1000)
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int`, bytes: sql<string>`coalesce(sum(${files.sizeBytes}), 0)::text` })
+    .from(files)
+    .where(and(eq(files.ownerId, userId), gt(files.createdAt, since)))
+  const count = row?.count ?? 0
+  const used = Number(row?.bytes ?? 0)
+  if (count + 1 > quota.files || used + bytes > quota.bytes) {
+    throw new AppError(429, 'Daily upload quota reached, please try again later', null, { 'Retry-After': '3600' })
   }
 }
 

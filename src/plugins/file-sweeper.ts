@@ -1,0 +1,108 @@
+/**
+ * Orphan cleanup. An upload is stored before the database row that records it is committed (the
+ * image work must not run inside a transaction), so a crash in between leaves an object that no
+ * row points at; an aborted request can leave a temp file. Both are removed once they are older
+ * than an hour, at start-up and then hourly. Only objects under DATA_DIR/files (local storage)
+ * are swept: a bucket is not listed here.
+ */
+import type { Dirent } from 'node:fs'
+import { readdir, rm, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { inArray, or } from 'drizzle-orm'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { files } from '../db/schema.js'
+import { isValidKey } from './storage.js'
+
+const HOUR = 3_600_000
+const BATCH = 500
+
+export interface SweepResult {
+  orphans: number
+  temps: number
+}
+
+/** Every regular file under `dir` with its age (the newer of mtime and ctime: rename sets ctime). */
+async function* walk(dir: string): AsyncGenerator<{ file: string; ageMs: number }> {
+  let entries: Dirent[]
+  try {
+    entries = await readdir(dir, { withFileTypes: true })
+  } catch {
+    return // not there (yet): nothing to sweep
+  }
+  for (const e of entries) {
+    const full = path.join(dir, e.name)
+    if (e.isDirectory()) yield* walk(full)
+    else if (e.isFile()) {
+      const s = await stat(full).catch(() => undefined)
+      if (s) yield { file: full, ageMs: Date.now() - Math.max(s.mtimeMs, s.ctimeMs) }
+    }
+  }
+}
+
+/** Delete the old keys of `batch` that no `files` row (as key or thumbnail) points at. */
+async function sweepBatch(app: FastifyInstance, root: string, batch: string[]): Promise<number> {
+  const rows = await app.database.db
+    .select({ key: files.key, thumb: files.thumbnailKey })
+    .from(files)
+    .where(or(inArray(files.key, batch), inArray(files.thumbnailKey, batch)))
+  const known = new Set(rows.flatMap((r) => [r.key, r.thumb]))
+  let removed = 0
+  for (const key of batch) {
+    if (known.has(key)) continue
+    await rm(path.join(root, key), { force: true })
+    removed += 1
+  }
+  return removed
+}
+
+export async function sweepOrphanFiles(app: FastifyInstance, opts: { olderThanMs?: number } = {}): Promise<SweepResult> {
+  const olderThan = opts.olderThanMs ?? HOUR
+  const root = path.join(app.config.dataDir, 'files')
+  const result: SweepResult = { orphans: 0, temps: 0 }
+  let batch: string[] = []
+  for await (const { file, ageMs } of walk(root)) {
+    const key = path.relative(root, file).split(path.sep).join('/')
+    // Only names of our own shape: anything else was put there by someone else; leave it alone.
+    if (ageMs < olderThan || !isValidKey(key)) continue
+    batch.push(key)
+    if (batch.length >= BATCH) {
+      result.orphans += await sweepBatch(app, root, batch)
+      batch = []
+    }
+  }
+  if (batch.length) result.orphans += await sweepBatch(app, root, batch)
+
+  for await (const { file, ageMs } of walk(path.join(app.config.dataDir, 'tmp'))) {
+    if (ageMs < olderThan) continue
+    await rm(file, { force: true })
+    result.temps += 1
+  }
+  return result
+}
+
+async function fileSweeper(app: FastifyInstance) {
+  let running: Promise<unknown> | undefined
+  const run = () => {
+    if (running) return // a slow sweep is never overlapped by the next one
+    running = sweepOrphanFiles(app)
+      .then((r) => {
+        if (r.orphans || r.temps) app.log.info({ event: 'files.sweep', ...r }, 'removed orphan uploads')
+      })
+      .catch((err) => app.log.warn({ err }, 'orphan file sweep failed'))
+      .finally(() => {
+        running = undefined
+      })
+  }
+  const timer = setInterval(run, HOUR)
+  timer.unref()
+  // Not awaited: start-up does not wait for a directory walk.
+  app.addHook('onReady', async () => run())
+  // preClose runs before the database is closed, so an in-flight sweep finishes cleanly.
+  app.addHook('preClose', async () => {
+    clearInterval(timer)
+    await running
+  })
+}
+
+export default fp(fileSweeper, { name: 'file-sweeper' })

@@ -1,0 +1,215 @@
+/**
+ * Uploads through the real HTTP pipeline (multipart -> temp file -> sniff -> re-encode -> store ->
+ * row) and back out through GET /files/<key>?exp&sig. Registration with `image_profile` is the
+ * upload endpoint used here; receipts go through the same storeUpload().
+ */
+import assert from 'node:assert/strict'
+import { createHmac, randomUUID } from 'node:crypto'
+import { readdirSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { test } from 'node:test'
+import { eq } from 'drizzle-orm'
+import sharp from 'sharp'
+import { files, users } from '../../src/db/schema.js'
+import { build, DEFAULT_PASSWORD, unique } from '../helpers/app.js'
+
+const t = await build()
+
+/** A multipart body built by hand, so the test controls names and claimed types exactly. */
+export function multipart(fields: Record<string, string>, fileParts: { field: string; filename: string; type: string; data: Buffer }[]) {
+  const boundary = `----talangraga${randomUUID()}`
+  const chunks: Buffer[] = []
+  for (const [k, v] of Object.entries(fields)) {
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`))
+  }
+  for (const f of fileParts) {
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${f.field}"; filename="${f.filename}"\r\nContent-Type: ${f.type}\r\n\r\n`,
+      ),
+    )
+    chunks.push(f.data, Buffer.from('\r\n'))
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`))
+  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
+}
+
+function registration() {
+  const username = unique('up')
+  return { fullname: 'Upload Tester', username, email: `${username}@example.test`, password: DEFAULT_PASSWORD }
+}
+
+async function register(file: { filename: string; type: string; data: Buffer }) {
+  const fields = registration()
+  const { payload, headers } = multipart(fields, [{ field: 'image_profile', ...file }])
+  const res = await t.app.inject({ method: 'POST', url: '/auth/register', payload, headers })
+  return { res, fields }
+}
+
+/** The path+query of a signed URL (the app's base URL is not a real host in tests). */
+const local = (url: string) => {
+  const u = new URL(url)
+  return `${u.pathname}${u.search}`
+}
+
+const sign = (key: string, exp: number) => createHmac('sha256', t.app.config.secrets.files).update(`${key}\n${exp}`).digest('base64url')
+
+/** A 200x100 JPEG that carries camera make, GPS coordinates and orientation 6 (rotate 90°). */
+async function spyJpeg() {
+  return sharp({ create: { width: 200, height: 100, channels: 3, background: '#2a7' } })
+    .withExif({
+      IFD0: { Make: 'SpyCam', Model: 'Tracker-1' },
+      IFD3: { GPSLatitudeRef: 'S', GPSLatitude: '6/1 10/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '106/1 49/1 0/1' },
+    })
+    .withMetadata({ orientation: 6 })
+    .jpeg()
+    .toBuffer()
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((p) => statSync(path.join(dir, p)).isFile())
+}
+
+/** Files left in DATA_DIR/tmp, polled briefly because cleanup runs in the onResponse hook. */
+export async function tmpFilesAfterResponses(dataDir: string): Promise<string[]> {
+  const dir = path.join(dataDir, 'tmp')
+  for (let i = 0; i < 40; i++) {
+    const left = listFiles(dir)
+    if (left.length === 0) return left
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  return listFiles(dir)
+}
+
+let uploaded: { url: string; key: string } | undefined
+async function uploadedProfile() {
+  if (uploaded) return uploaded
+  const { res } = await register({ filename: 'me.jpg', type: 'image/jpeg', data: await spyJpeg() })
+  assert.equal(res.statusCode, 201, res.body)
+  const url = res.json().data.image_profile_url as string
+  assert.match(url, /\/files\/profiles\/\d{4}\/\d{2}\/[0-9a-f-]{36}\.jpg\?exp=\d+&sig=[\w-]+$/)
+  uploaded = { url, key: new URL(url).pathname.slice('/files/'.length) }
+  return uploaded
+}
+
+test('the test image really carries EXIF with GPS and an orientation', async () => {
+  const meta = await sharp(await spyJpeg()).metadata()
+  assert.ok(meta.exif?.includes('SpyCam'))
+  assert.ok(meta.exif?.includes(Buffer.from([0x25, 0x88])), 'GPS IFD pointer (tag 0x8825) present')
+  assert.equal(meta.orientation, 6)
+})
+
+test('an uploaded JPEG comes back through its signed URL without EXIF/GPS, orientation applied, with safe headers', async () => {
+  const { url, key } = await uploadedProfile()
+  const res = await t.app.inject({ url: local(url) })
+  assert.equal(res.statusCode, 200)
+  assert.equal(res.headers['content-type'], 'image/jpeg')
+  assert.equal(res.headers['x-content-type-options'], 'nosniff')
+  assert.equal(res.headers['content-security-policy'], "default-src 'none'; sandbox")
+  assert.match(String(res.headers['content-disposition']), /^inline; filename="profile-[0-9a-f]{8}\.jpg"$/)
+  const cache = String(res.headers['cache-control'])
+  assert.match(cache, /^private, max-age=\d+$/)
+  const maxAge = Number(cache.split('=')[1])
+  assert.ok(maxAge > 0 && maxAge <= t.app.config.signedUrlTtlSeconds + 300)
+  assert.equal(Number(res.headers['content-length']), res.rawPayload.length)
+
+  const meta = await sharp(res.rawPayload).metadata()
+  assert.equal(meta.format, 'jpeg')
+  assert.equal(meta.exif, undefined)
+  assert.equal(meta.xmp, undefined)
+  assert.equal(meta.icc, undefined)
+  assert.equal(meta.orientation, undefined)
+  assert.equal(res.rawPayload.includes('SpyCam'), false)
+  // Orientation 6 was applied to the pixels: 200x100 became 100x200.
+  assert.deepEqual([meta.width, meta.height], [100, 200])
+
+  const [row] = await t.db.database.db.select().from(files).where(eq(files.key, key))
+  assert.ok(row)
+  assert.equal(row.contentType, 'image/jpeg')
+  assert.equal(row.kind, 'profile')
+})
+
+test('?thumb=1 serves the WebP thumbnail under the same signature', async () => {
+  const { url } = await uploadedProfile()
+  const res = await t.app.inject({ url: `${local(url)}&thumb=1` })
+  assert.equal(res.statusCode, 200)
+  assert.equal(res.headers['content-type'], 'image/webp')
+  assert.match(String(res.headers['content-disposition']), /^inline; filename="profile-[0-9a-f]{8}-thumb\.webp"$/)
+  const meta = await sharp(res.rawPayload).metadata()
+  assert.equal(meta.format, 'webp')
+  assert.equal(meta.exif, undefined)
+  assert.ok((meta.width ?? 0) <= 320 && (meta.height ?? 0) <= 320)
+})
+
+test('a changed key, a changed expiry, a bad or missing signature and a past expiry are 403 in the envelope', async () => {
+  const { url, key } = await uploadedProfile()
+  const u = new URL(url)
+  const exp = Number(u.searchParams.get('exp'))
+  const sig = String(u.searchParams.get('sig'))
+  const otherKey = key.replace(/[0-9a-f](?=\.jpg$)/, (c) => (c === '0' ? '1' : '0'))
+  const pastExp = Math.floor(Date.now() / 1000) - 10
+  const cases = [
+    `/files/${otherKey}?exp=${exp}&sig=${sig}`,
+    `/files/${key}?exp=${exp + 300}&sig=${sig}`,
+    `/files/${key}?exp=${exp}&sig=${sig.slice(0, -2)}AA`,
+    `/files/${key}?exp=${exp}`,
+    `/files/${key}`,
+    `/files/${key}?exp=abc&sig=${sig}`,
+    // Correctly signed, but expired.
+    `/files/${key}?exp=${pastExp}&sig=${sign(key, pastExp)}`,
+  ]
+  for (const c of cases) {
+    const res = await t.app.inject({ url: c })
+    assert.equal(res.statusCode, 403, c)
+    assert.deepEqual(res.json(), { code: 403, message: 'This file link is invalid or has expired', data: null })
+  }
+})
+
+test('a validly signed URL for a key that does not exist is 404', async () => {
+  const exp = Math.floor(Date.now() / 1000) + 600
+  for (const key of [`receipts/2026/01/${randomUUID()}.jpg`, `receipts/../../${randomUUID()}.jpg`]) {
+    const res = await t.app.inject({ url: `/files/${key}?exp=${exp}&sig=${sign(key, exp)}` })
+    assert.equal(res.statusCode, 404, key)
+    assert.equal(res.json().code, 404)
+  }
+})
+
+test('content decides the type: PHP, HTML, SVG, GIF and ZIP sent as image/jpeg are 415, and nothing is created', async () => {
+  const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } })
+    .gif()
+    .toBuffer()
+  const bodies: Record<string, Buffer> = {
+    php: Buffer.from('<?php system($_GET["c"]); ?>\n'),
+    html: Buffer.from('<!doctype html><html><script>alert(document.cookie)</script></html>'),
+    svg: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+    gif,
+    zip: Buffer.from('504b0304140000000000000000000000000000000000000000000000000000', 'hex'),
+  }
+  const before = await t.db.database.db.select().from(files)
+  for (const [name, data] of Object.entries(bodies)) {
+    const { res, fields } = await register({ filename: `photo-${name}.jpg`, type: 'image/jpeg', data })
+    assert.equal(res.statusCode, 415, `${name}: ${res.body}`)
+    assert.equal(res.json().code, 415)
+    const rows = await t.db.database.db.select().from(users).where(eq(users.username, fields.username))
+    assert.equal(rows.length, 0, `${name}: no account created`)
+  }
+  const after = await t.db.database.db.select().from(files)
+  assert.equal(after.length, before.length)
+})
+
+test('client filenames never reach the file system: only server-made names exist under the data directory', async () => {
+  const data = await spyJpeg()
+  for (const filename of ['../../etc/passwd.jpg', '..\\..\\windows\\win.ini.jpg', '/etc/shadow.jpg', 'evil\u0000.php.jpg']) {
+    const { res } = await register({ filename, type: 'image/jpeg', data })
+    assert.equal(res.statusCode, 201, `${filename}: ${res.body}`)
+  }
+  const all = listFiles(t.dataDir)
+  const stored = all.filter((p) => p.startsWith(`files${path.sep}`))
+  assert.ok(stored.length >= 8)
+  for (const p of stored) {
+    assert.match(p.split(path.sep).join('/'), /^files\/profiles\/\d{4}\/\d{2}\/[0-9a-f-]{36}(\.thumb)?\.(jpg|webp)$/)
+  }
+  for (const p of all) assert.doesNotMatch(p, /passwd|shadow|win\.ini|evil|\.\./)
+  // Temp files are gone once the responses are sent (onResponse runs just after inject resolves).
+  assert.deepEqual(await tmpFilesAfterResponses(t.dataDir), [])
+})
