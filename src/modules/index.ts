@@ -3,10 +3,5 @@ import type { FastifyPluginAsync } from 'fastify'
 import authRoutes from './auth/auth.routes.js'
 import filesRoutes from './files/files.routes.js'
 import healthRoutes from './health/health.routes.js'
-import paymentsRoutes from './payments/payments.routes.js'
-import periodesRoutes from './periodes/periodes.routes.js'
-import reportsRoutes from './reports/reports.routes.js'
-import transactionsRoutes from './transactions/transactions.routes.js'
-import usersRoutes from './users/users.routes.js'
 
-export const modules: FastifyPluginAsync[] = [healthRoutes, authRoutes, filesRoutes, reportsRoutes, transactionsRoutes, usersRoutes, periodesRoutes, paymentsRoutes]
+export const modules: FastifyPluginAsync[] = [healthRoutes, authRoutes, filesRoutes]
