@@ -3,5 +3,8 @@ import type { FastifyPluginAsync } from 'fastify'
 import authRoutes from './auth/auth.routes.js'
 import filesRoutes from './files/files.routes.js'
 import healthRoutes from './health/health.routes.js'
+import paymentsRoutes from './payments/payments.routes.js'
+import periodesRoutes from './periodes/periodes.routes.js'
+import usersRoutes from './users/users.routes.js'
 
-export const modules: FastifyPluginAsync[] = [healthRoutes, authRoutes, filesRoutes]
+export const modules: FastifyPluginAsync[] = [healthRoutes, authRoutes, filesRoutes, usersRoutes, periodesRoutes, paymentsRoutes]

@@ -1,5 +1,5 @@
 /** SQL for users. Functions take an executor so services can compose them in transactions. */
-import { and, eq, ne, or, sql } from 'drizzle-orm'
+import { and, eq, ilike, isNull, ne, or, type SQL, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { users } from '../../db/schema.js'
 import type { IdentifierKind } from '../../lib/identity.js'
@@ -71,4 +71,54 @@ export async function countActiveAdmins(db: Executor, exceptUserId?: number) {
 export async function adminExists(db: Executor) {
   const [row] = await db.select({ id: users.id }).from(users).where(eq(users.userType, 'admin')).limit(1)
   return row !== undefined
+}
+
+/** `%text%` for ILIKE with the user's wildcards taken literally. */
+function containsPattern(text: string) {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+}
+
+export interface UserListFilter {
+  /** Case-insensitive search text. */
+  q?: string | undefined
+  /** Which columns `q` may search: admins search contact details too, members only names. */
+  searchContacts: boolean
+  userType?: 'admin' | 'member' | undefined
+  isActive?: boolean | undefined
+  page: number
+  perPage: number
+}
+
+/**
+ * One page of users (anonymised ones are deleted accounts and never listed) plus the total
+ * matching count, ordered by name so pages are stable.
+ */
+export async function listUsers(db: Executor, f: UserListFilter) {
+  const conds = [isNull(users.anonymisedAt)]
+  if (f.userType) conds.push(eq(users.userType, f.userType))
+  if (f.isActive !== undefined) conds.push(eq(users.isActive, f.isActive))
+  const q = f.q?.trim()
+  if (q) {
+    const like = containsPattern(q)
+    const fields = [ilike(users.fullname, like), ilike(users.username, like)]
+    if (f.searchContacts) {
+      fields.push(ilike(users.email, like), ilike(users.phoneNumber, like))
+      // Phones are stored as +62…; let "0812…" find them as the treasurer types them.
+      const compact = q.replace(/[\s\-().]/g, '')
+      if (/^0\d+$/.test(compact)) fields.push(ilike(users.phoneNumber, containsPattern(`+62${compact.slice(1)}`)))
+    }
+    conds.push(or(...fields) as SQL)
+  }
+  const where = and(...conds)
+  const [rows, [count]] = await Promise.all([
+    db
+      .select()
+      .from(users)
+      .where(where)
+      .orderBy(sql`lower(${users.fullname})`, users.id)
+      .limit(f.perPage)
+      .offset((f.page - 1) * f.perPage),
+    db.select({ n: sql<number>`count(*)::int` }).from(users).where(where),
+  ])
+  return { rows, total: count?.n ?? 0 }
 }

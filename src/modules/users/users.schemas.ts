@@ -1,7 +1,9 @@
 /** User JSON as the mobile client's DTO expects it, and the mapper from database rows. */
 import type { users } from '../../db/schema.js'
+import { USERNAME_PATTERN } from '../../lib/identity.js'
 import { toMoney } from '../../lib/money.js'
-import { Id, Instant, MoneyOut, Nullable, Type } from '../../lib/schemas.js'
+import { Envelope, Id, Instant, ListEnvelope, MoneyIn, MoneyOut, Nullable, Type } from '../../lib/schemas.js'
+import { PASSWORD_MAX } from '../auth/passwords.js'
 import type { UrlSigner } from '../files/signing.js'
 
 export const UserType = Type.Union([Type.Literal('admin'), Type.Literal('member')])
@@ -70,4 +72,71 @@ export function toUserNested(
     user_type: u.userType,
     image_profile_url: signer.url(u.imageProfileKey),
   }
+}
+
+// ---- Request schemas of /users -------------------------------------------------------------
+
+/** Caps input size only; the password policy counts Unicode characters (as in auth.schemas). */
+const PASSWORD_INPUT_MAX = PASSWORD_MAX * 4
+
+export const UserListQuery = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 100, description: 'search; admins: name, username, email, phone; members: name, username' })),
+  user_type: Type.Optional(UserType),
+  is_active: Type.Optional(Type.Boolean()),
+  page: Type.Integer({ minimum: 1, default: 1 }),
+  // Large default: the existing client loads the member directory without paginating.
+  per_page: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }),
+})
+
+/** POST /users (admin): the register fields, plus an optional savings target. */
+export const UserCreateBody = Type.Object({
+  fullname: Type.String({ minLength: 1, maxLength: 100 }),
+  username: Type.String({ minLength: 2, maxLength: 50, pattern: USERNAME_PATTERN }),
+  email: Type.String({ minLength: 3, maxLength: 254 }),
+  password: Type.String({ minLength: 1, maxLength: PASSWORD_INPUT_MAX }),
+  phone_number: Type.Optional(Type.String({ maxLength: 30 })),
+  domisili: Type.Optional(Type.String({ maxLength: 100 })),
+  user_type: Type.Optional(UserType),
+  savings_target: Type.Optional(MoneyIn),
+})
+export const UserCreateForm = Type.Object({
+  ...UserCreateBody.properties,
+  image_profile: Type.Optional(Type.String({ format: 'binary', description: 'JPEG, PNG or WebP profile image' })),
+})
+
+/**
+ * PUT/PATCH /users/{id} and PUT /users/me/update. Every field optional; blank strings mean "not
+ * provided" (JSON too: the client sends every field, with a blank password), so string fields
+ * carry no minimum length or pattern here and are checked by the service once blanks are gone.
+ */
+export const UserUpdateBody = Type.Object({
+  fullname: Type.Optional(Type.String({ maxLength: 100 })),
+  username: Type.Optional(Type.String({ maxLength: 50 })),
+  email: Type.Optional(Type.String({ maxLength: 254 })),
+  password: Type.Optional(Type.String({ maxLength: PASSWORD_INPUT_MAX })),
+  phone_number: Type.Optional(Type.String({ maxLength: 30 })),
+  domisili: Type.Optional(Type.String({ maxLength: 100 })),
+  user_type: Type.Optional(UserType),
+  is_active: Type.Optional(Type.Boolean()),
+  savings_target: Type.Optional(Nullable(MoneyIn)),
+})
+export const UserUpdateForm = Type.Object({
+  ...UserUpdateBody.properties,
+  // Forms cannot send null; clearing a target is done with JSON.
+  savings_target: Type.Optional(MoneyIn),
+  image_profile: Type.Optional(Type.String({ format: 'binary', description: 'JPEG, PNG or WebP profile image' })),
+})
+
+export const UserResponse = Envelope(UserOut)
+
+/**
+ * GET /users answers full records to admins and the directory (UserBrief) to members. The
+ * serializer picks the first branch an item validates against: a directory item lacks UserOut's
+ * required fields, so it is written with exactly UserBrief's four keys.
+ */
+export const UserListResponse = ListEnvelope(Type.Union([UserOut, UserBrief]))
+
+/** Only these keys of a user ever reach another member. */
+export function toUserBrief(u: Pick<UserRow, 'id' | 'fullname' | 'username' | 'imageProfileKey'>, signer: UrlSigner) {
+  return { id: u.id, fullname: u.fullname, username: u.username, image_profile_url: signer.url(u.imageProfileKey) }
 }
