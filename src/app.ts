@@ -46,6 +46,8 @@ export interface BuildOptions {
   mailer?: Mailer
   /** Logger settings; defaults to pino at config.logLevel. */
   logger?: boolean | object
+  /** Do not run migrations (already applied by the container entrypoint or a cluster primary). */
+  skipMigrations?: boolean
 }
 
 /** Paths and headers that must never reach the logs. */
@@ -77,7 +79,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       timeoutMs: config.databaseTimeoutMs,
     }))
   if (!options.database) {
-    await database.migrate()
+    if (!options.skipMigrations) await database.migrate()
     app.addHook('onClose', () => database.close())
   }
 
@@ -91,7 +93,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       })
     : undefined
   if (redis) {
-    redis.on('error', () => {}) // reported by the rate-limit fallback and /health/ready
+    // Errors repeat on every reconnect attempt: log the transitions only (also in /health/ready).
+    let redisLost = false
+    redis.on('error', (err) => {
+      if (redisLost) return
+      redisLost = true
+      app.log.warn({ err: err.message }, 'Redis unreachable: rate limits fall back to per-process counters')
+    })
+    redis.on('ready', () => {
+      if (!redisLost) return
+      redisLost = false
+      app.log.info('Redis reachable again: rate limits shared')
+    })
     app.addHook('onClose', async () => {
       redis.disconnect()
     })

@@ -1,17 +1,25 @@
 /**
  * Process entry: configuration, build the app, listen, shut down gracefully.
  * A configuration error stops the process with one clear line and exit code 1.
+ * `--cluster N` (or WEB_CONCURRENCY=N) runs N workers with node:cluster (src/ops/cluster.ts);
+ * SKIP_MIGRATIONS=1 skips migrations already applied (container entrypoint).
  */
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, loadDotEnv } from './config.js'
 import { warmPasswordHasher } from './modules/auth/passwords.js'
 import { ensureBootstrapAdmin } from './modules/users/bootstrap-admin.js'
+import { assertClusterable, clusterSize, isClusterWorker, runPrimary } from './ops/cluster.js'
 
 async function main() {
   loadDotEnv()
   let config: ReturnType<typeof loadConfig>
+  let workers = 1
   try {
     config = loadConfig()
+    if (!isClusterWorker()) {
+      workers = clusterSize(process.argv.slice(2))
+      assertClusterable(config, workers)
+    }
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message)
@@ -20,8 +28,12 @@ async function main() {
     throw err
   }
 
-  const app = await buildApp(config)
-  await ensureBootstrapAdmin(app)
+  const skipMigrations = process.env.SKIP_MIGRATIONS === '1'
+  if (workers > 1) return runPrimary(config, workers, { skipMigrations })
+
+  // A cluster worker's primary has already migrated and created the bootstrap admin.
+  const app = await buildApp(config, { skipMigrations: skipMigrations || isClusterWorker() })
+  if (!isClusterWorker()) await ensureBootstrapAdmin(app)
   await warmPasswordHasher()
 
   let closing = false
