@@ -82,6 +82,10 @@ async function errorEnvelope(app: FastifyInstance) {
     return send(reply, 500, 'Internal server error')
   })
 
+  // The API reads JSON and multipart only. Fastify's built-in text/plain parser would hand a string
+  // to the body schema and answer 422; without it an unexpected content type is a 415 (R34).
+  app.removeContentTypeParser('text/plain')
+
   app.setNotFoundHandler((request, reply) => send(reply, 404, `Route ${request.method} ${request.url.split('?')[0]} not found`))
 }
 

@@ -12,8 +12,18 @@ export const PASSWORD_MAX = 128
 
 const PARAMS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
 
-export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, PARAMS)
+/**
+ * The argon2 package writes parameters as `m=,p=,t=`; the reference implementation (and with it
+ * Python's argon2-cffi, which the old backend and the import tool's source use) parses only the
+ * canonical `m=,t=,p=` order. Storing the canonical form keeps our hashes portable both ways;
+ * the argon2 package itself reads either order.
+ */
+export function canonicalArgon2(hash: string): string {
+  return hash.replace(/^(\$argon2(?:id|i|d)\$v=\d+\$)m=(\d+),p=(\d+),t=(\d+)\$/, '$1m=$2,t=$4,p=$3$')
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  return canonicalArgon2(await argon2.hash(password, PARAMS))
 }
 
 /** A real hash of a random secret: verifying against it costs what a real verify costs. */
