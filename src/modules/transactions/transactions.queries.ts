@@ -1,0 +1,310 @@
+/** SQL for transactions, their status history and idempotency keys. Every function takes an Executor. */
+import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, type SQL, sql } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/pg-core'
+import type { Executor } from '../../db/client.js'
+import { auditLog, idempotencyKeys, payments, periodes, transactionStatusHistory, transactions, users } from '../../db/schema.js'
+import type { TransactionStatus, TransactionView } from './transactions.schemas.js'
+
+const owner = alias(users, 'owner')
+const reporter = alias(users, 'reporter')
+const confirmer = alias(users, 'confirmer')
+const changer = alias(users, 'changer')
+
+type NestedCols = 'id' | 'fullname' | 'username' | 'email' | 'userType' | 'imageProfileKey'
+/** The columns of a nested user, from any alias of `users`. */
+const nestedUser = <U extends Record<NestedCols, unknown>>(u: U): Pick<U, NestedCols> => ({
+  id: u.id,
+  fullname: u.fullname,
+  username: u.username,
+  email: u.email,
+  userType: u.userType,
+  imageProfileKey: u.imageProfileKey,
+})
+
+/**
+ * The one SELECT behind list and get: a transaction with its owner, reporter, confirmer, payment
+ * and periode in a single round trip (no N+1). Owner and reporter always exist (NOT NULL FKs,
+ * users with money records are anonymised, never removed).
+ */
+function viewQuery(db: Executor) {
+  return db
+    .select({
+      tx: {
+        id: transactions.id,
+        amount: transactions.amount,
+        transactionDate: transactions.transactionDate,
+        status: transactions.status,
+        userId: transactions.userId,
+        reportedBy: transactions.reportedBy,
+        confirmedAt: transactions.confirmedAt,
+        paymentId: transactions.paymentId,
+        periodeId: transactions.periodeId,
+        fileKey: transactions.fileKey,
+        duplicateOfId: transactions.duplicateOfId,
+        legacyProofUrl: transactions.legacyProofUrl,
+        reportedDate: transactions.reportedDate,
+        createdAt: transactions.createdAt,
+        updatedAt: transactions.updatedAt,
+      },
+      owner: nestedUser(owner),
+      reporter: nestedUser(reporter),
+      confirmer: nestedUser(confirmer),
+      payment: payments,
+      periode: periodes,
+    })
+    .from(transactions)
+    .innerJoin(owner, eq(owner.id, transactions.userId))
+    .innerJoin(reporter, eq(reporter.id, transactions.reportedBy))
+    .leftJoin(confirmer, eq(confirmer.id, transactions.confirmedBy))
+    .leftJoin(payments, eq(payments.id, transactions.paymentId))
+    .leftJoin(periodes, eq(periodes.id, transactions.periodeId))
+}
+
+export async function findTransactionViews(db: Executor, ids: number[]): Promise<TransactionView[]> {
+  if (!ids.length) return []
+  const rows = await viewQuery(db)
+    .where(and(inArray(transactions.id, ids), isNull(transactions.deletedAt)))
+    .orderBy(asc(transactions.id))
+  return rows as TransactionView[]
+}
+
+export async function findTransactionView(db: Executor, id: number): Promise<TransactionView | undefined> {
+  const [row] = await findTransactionViews(db, [id])
+  return row
+}
+
+export interface ListFilter {
+  /** Members: only rows they own or reported. */
+  visibleTo?: number | undefined
+  periodeId?: number | undefined
+  status?: TransactionStatus | undefined
+  paymentId?: number | undefined
+  userId?: number | undefined
+  from?: Date | undefined
+  /** Exclusive upper bound. */
+  toExclusive?: Date | undefined
+  /** Inclusive upper bound. */
+  toInclusive?: Date | undefined
+}
+
+/**
+ * The WHERE of list, count and totals. Member visibility is an id-set UNION of the two partial
+ * indexes (owner, reporter) instead of `user_id = $1 OR reported_by = $1`: each branch is an index
+ * range scan, so a member's page costs the same however large the table grows.
+ */
+function listWhere(f: ListFilter): SQL {
+  const conds: SQL[] = [isNull(transactions.deletedAt)]
+  if (f.visibleTo !== undefined) {
+    conds.push(
+      sql`${transactions.id} IN (SELECT id FROM transactions WHERE user_id = ${f.visibleTo} AND deleted_at IS NULL
+        UNION SELECT id FROM transactions WHERE reported_by = ${f.visibleTo} AND deleted_at IS NULL)`,
+    )
+  }
+  if (f.periodeId !== undefined) conds.push(eq(transactions.periodeId, f.periodeId))
+  if (f.status !== undefined) conds.push(eq(transactions.status, f.status))
+  if (f.paymentId !== undefined) conds.push(eq(transactions.paymentId, f.paymentId))
+  if (f.userId !== undefined) conds.push(eq(transactions.userId, f.userId))
+  if (f.from) conds.push(gte(transactions.transactionDate, f.from))
+  if (f.toExclusive) conds.push(lt(transactions.transactionDate, f.toExclusive))
+  if (f.toInclusive) conds.push(lte(transactions.transactionDate, f.toInclusive))
+  return and(...conds) as SQL
+}
+
+export async function listTransactions(db: Executor, f: ListFilter, limit: number, offset: number): Promise<TransactionView[]> {
+  const rows = await viewQuery(db)
+    .where(listWhere(f))
+    .orderBy(desc(transactions.transactionDate), desc(transactions.id))
+    .limit(limit)
+    .offset(offset)
+  return rows as TransactionView[]
+}
+
+/** Count and exact sums (NUMERIC in SQL, returned as text) of the filtered rows. */
+export async function listTotals(db: Executor, f: ListFilter) {
+  const [row] = await db
+    .select({
+      total: sql<number>`count(*)::int`,
+      totalAmount: sql<string>`coalesce(sum(${transactions.amount}), 0)::text`,
+      completedAmount: sql<string>`coalesce(sum(${transactions.amount}) FILTER (WHERE ${transactions.status} = 'completed'), 0)::text`,
+      pendingAmount: sql<string>`coalesce(sum(${transactions.amount}) FILTER (WHERE ${transactions.status} IN ('sent', 'on_process')), 0)::text`,
+    })
+    .from(transactions)
+    .where(listWhere(f))
+  return row ?? { total: 0, totalAmount: '0', completedAmount: '0', pendingAmount: '0' }
+}
+
+export async function findHistory(db: Executor, transactionId: number) {
+  return db
+    .select({
+      fromStatus: transactionStatusHistory.fromStatus,
+      toStatus: transactionStatusHistory.toStatus,
+      note: transactionStatusHistory.note,
+      createdAt: transactionStatusHistory.createdAt,
+      changer: nestedUser(changer),
+    })
+    .from(transactionStatusHistory)
+    .leftJoin(changer, eq(changer.id, transactionStatusHistory.changedBy))
+    .where(eq(transactionStatusHistory.transactionId, transactionId))
+    .orderBy(asc(transactionStatusHistory.id))
+}
+
+export async function findUsersBrief(db: Executor, ids: number[]) {
+  if (!ids.length) return []
+  return db
+    .select({ id: users.id, userType: users.userType, isActive: users.isActive, anonymisedAt: users.anonymisedAt })
+    .from(users)
+    .where(inArray(users.id, ids))
+}
+
+export async function findPeriode(db: Executor, id: number) {
+  const [row] = await db.select({ id: periodes.id }).from(periodes).where(eq(periodes.id, id)).limit(1)
+  return row
+}
+
+/** The periode whose dates (inclusive) contain a local calendar date. Periodes do not overlap. */
+export async function findPeriodeOn(db: Executor, date: string) {
+  const [row] = await db
+    .select({ id: periodes.id })
+    .from(periodes)
+    .where(and(lte(periodes.startDate, date), sql`${periodes.endDate} >= ${date}`))
+    .orderBy(desc(periodes.startDate))
+    .limit(1)
+  return row
+}
+
+export async function findPayment(db: Executor, id: number) {
+  const [row] = await db.select({ id: payments.id, isActive: payments.isActive }).from(payments).where(eq(payments.id, id)).limit(1)
+  return row
+}
+
+/**
+ * Serialise receipt submissions per owner for the rest of the transaction, so two uploads of the
+ * same receipt at the same moment cannot both miss each other in the duplicate check.
+ */
+export async function lockOwners(db: Executor, ownerIds: number[]) {
+  for (const id of [...new Set(ownerIds)].sort((a, b) => a - b)) {
+    await db.execute(sql`SELECT pg_advisory_xact_lock(7261524, ${id})`)
+  }
+}
+
+/** The first live transaction of this owner with the same receipt content. */
+export async function findDuplicateReceipt(db: Executor, userId: number, sha256: string) {
+  const [row] = await db
+    .select({ id: transactions.id })
+    .from(transactions)
+    .where(and(eq(transactions.userId, userId), eq(transactions.fileSha256, sha256), isNull(transactions.deletedAt)))
+    .orderBy(asc(transactions.id))
+    .limit(1)
+  return row?.id
+}
+
+export async function insertTransactions(db: Executor, values: (typeof transactions.$inferInsert)[]) {
+  return db.insert(transactions).values(values).returning({ id: transactions.id })
+}
+
+export async function insertHistory(db: Executor, values: (typeof transactionStatusHistory.$inferInsert)[]) {
+  await db.insert(transactionStatusHistory).values(values)
+}
+
+/** Lock a live transaction row for a state change (SELECT ... FOR UPDATE). */
+export async function lockTransaction(db: Executor, id: number) {
+  const [row] = await db
+    .select({ id: transactions.id, status: transactions.status, amount: transactions.amount, userId: transactions.userId })
+    .from(transactions)
+    .where(and(eq(transactions.id, id), isNull(transactions.deletedAt)))
+    .for('update')
+  return row
+}
+
+/** Conditional update: only applies when the row is still in `expected` (belt and braces with the lock). */
+export async function updateStatus(
+  db: Executor,
+  id: number,
+  expected: TransactionStatus,
+  next: TransactionStatus,
+  confirmedBy: number | undefined,
+) {
+  const [row] = await db
+    .update(transactions)
+    .set({
+      status: next,
+      updatedAt: sql`now()`,
+      ...(confirmedBy !== undefined ? { confirmedBy, confirmedAt: sql`now()` } : {}),
+    })
+    .where(and(eq(transactions.id, id), eq(transactions.status, expected), isNull(transactions.deletedAt)))
+    .returning({ id: transactions.id })
+  return row
+}
+
+export async function softDelete(db: Executor, id: number, by: number) {
+  const [row] = await db
+    .update(transactions)
+    .set({ deletedAt: sql`now()`, deletedBy: by, updatedAt: sql`now()` })
+    .where(and(eq(transactions.id, id), isNull(transactions.deletedAt)))
+    .returning({ id: transactions.id })
+  return row
+}
+
+export async function insertAudit(db: Executor, values: typeof auditLog.$inferInsert) {
+  await db.insert(auditLog).values(values)
+}
+
+// --- Idempotency keys --------------------------------------------------------------------------
+
+/** Keys older than this that never got a response belong to a request that died mid-way. */
+const ABANDONED_AFTER = sql`interval '5 minutes'`
+
+/**
+ * Claim (user, key) for a new request. Inserts the claim, or takes over a row that has expired or
+ * was abandoned in flight; returns false when a live row exists (replay, mismatch or in flight).
+ */
+export async function claimIdempotencyKey(db: Executor, userId: number, key: string, requestHash: string, ttlSeconds: number) {
+  const rows = await db
+    .insert(idempotencyKeys)
+    .values({ userId, key, requestHash, expiresAt: sql`now() + make_interval(secs => ${ttlSeconds})` })
+    .onConflictDoUpdate({
+      target: [idempotencyKeys.userId, idempotencyKeys.key],
+      set: {
+        requestHash,
+        statusCode: null,
+        responseBody: null,
+        createdAt: sql`now()`,
+        expiresAt: sql`now() + make_interval(secs => ${ttlSeconds})`,
+      },
+      setWhere: sql`${idempotencyKeys.expiresAt} < now() OR (${idempotencyKeys.statusCode} IS NULL AND ${idempotencyKeys.createdAt} < now() - ${ABANDONED_AFTER})`,
+    })
+    .returning({ key: idempotencyKeys.key })
+  return rows.length === 1
+}
+
+export async function findIdempotencyKey(db: Executor, userId: number, key: string) {
+  const [row] = await db
+    .select({
+      requestHash: idempotencyKeys.requestHash,
+      statusCode: idempotencyKeys.statusCode,
+      responseBody: idempotencyKeys.responseBody,
+    })
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)))
+    .limit(1)
+  return row
+}
+
+export async function storeIdempotentResponse(db: Executor, userId: number, key: string, statusCode: number, body: unknown) {
+  await db
+    .update(idempotencyKeys)
+    .set({ statusCode, responseBody: body })
+    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)))
+}
+
+/** Drop an in-flight claim whose request failed, so the client can retry with the same key. */
+export async function releaseIdempotencyKey(db: Executor, userId: number, key: string) {
+  await db
+    .delete(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), isNull(idempotencyKeys.statusCode)))
+}
+
+/** Housekeeping on the caller's own keys (cheap: primary-key prefix). */
+export async function purgeExpiredKeys(db: Executor, userId: number) {
+  await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, userId), sql`${idempotencyKeys.expiresAt} < now()`))
+}

@@ -1,0 +1,191 @@
+/**
+ * /transactions: savings deposits. Submission takes the existing client's multipart form (exact
+ * field names) or JSON; the rules live in transactions.service.ts.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Static } from 'typebox'
+import { validation } from '../../lib/errors.js'
+import { errorResponses, IdParam, MessageOnly, ok } from '../../lib/schemas.js'
+import { toFieldErrors } from '../../plugins/validation.js'
+import {
+  BatchForm,
+  BatchJson,
+  BatchResponse,
+  CreateForm,
+  CreateJson,
+  IdempotencyHeaders,
+  ListQuery,
+  StatusBody,
+  TransactionDetailResponse,
+  TransactionListResponse,
+  TransactionResponse,
+} from './transactions.schemas.js'
+import { createTransactionsService, type Submission } from './transactions.service.js'
+
+const tags = ['transactions']
+
+function idempotencyKey(request: FastifyRequest): string | undefined {
+  const value = (request.headers as Static<typeof IdempotencyHeaders>)['idempotency-key']
+  return value === undefined ? undefined : value.trim() || undefined
+}
+
+function send<T>(reply: FastifyReply, result: Submission<T>) {
+  if (result.replayed) reply.header('Idempotent-Replayed', 'true')
+  return reply.code(result.status).send(result.body)
+}
+
+export default async function transactionsRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const service = createTransactionsService({
+    db: app.database.db,
+    storage: app.storage,
+    signer: app.signer,
+    timezone: app.config.timezone,
+    log: app.log,
+  })
+
+  app.post(
+    '/transactions',
+    {
+      schema: {
+        tags,
+        summary: 'Report a deposit (members must attach the receipt; admins may record cash without one)',
+        headers: IdempotencyHeaders,
+        body: {
+          content: {
+            'application/json': { schema: CreateJson },
+            'multipart/form-data': { schema: CreateForm },
+          },
+        },
+        response: { 201: TransactionResponse, ...errorResponses(401, 409, 413, 415, 422, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as Static<typeof CreateJson> & Static<typeof CreateForm>
+      const multipart = request.isMultipart()
+      const userId = multipart ? (body.userId ?? body.user_id) : (body.user_id ?? body.userId)
+      const userField = body.userId !== undefined && (multipart || body.user_id === undefined) ? 'userId' : 'user_id'
+      const result = await service.create(
+        request.auth,
+        {
+          userId,
+          userField,
+          amount: body.amount,
+          transactionDate: body.transaction_date,
+          periodeId: body.periode_id,
+          paymentId: body.payment_id,
+        },
+        request.uploads?.file,
+        idempotencyKey(request),
+      )
+      return send(reply, result)
+    },
+  )
+
+  app.post(
+    '/transactions/batch',
+    {
+      // Errors are reported per allocation as `allocations[i].field`, the same for both media types.
+      attachValidation: true,
+      schema: {
+        tags,
+        summary: 'One receipt for several members: all allocations are created, or none',
+        headers: IdempotencyHeaders,
+        body: {
+          content: {
+            'application/json': { schema: BatchJson },
+            'multipart/form-data': { schema: BatchForm },
+          },
+        },
+        response: { 201: BatchResponse, ...errorResponses(401, 409, 413, 415, 422, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      if (request.validationError) {
+        const errors = toFieldErrors(
+          request.validationError.validation ?? [],
+          (request.validationError as { validationContext?: string }).validationContext,
+        ).map((e) => ({
+          ...e,
+          field: e.field.replace(/^allocations\.(\d+)(?=\.|$)/, 'allocations[$1]'),
+        }))
+        throw validation(errors)
+      }
+      const body = request.body as Static<typeof BatchJson> | Static<typeof BatchForm>
+      const result = await service.createBatch(
+        request.auth,
+        {
+          allocations: body.allocations,
+          transactionDate: body.transaction_date,
+          periodeId: body.periode_id,
+          paymentId: body.payment_id,
+        },
+        request.uploads?.file,
+        idempotencyKey(request),
+      )
+      return send(reply, result)
+    },
+  )
+
+  app.get(
+    '/transactions',
+    {
+      schema: {
+        tags,
+        summary: 'Deposits, newest first (members: the ones they own or reported); meta carries exact totals',
+        querystring: ListQuery,
+        response: { 200: TransactionListResponse, ...errorResponses(401, 422, 429, 503) },
+      },
+    },
+    async (request) => {
+      const { data, meta } = await service.list(request.auth, request.query)
+      return { code: 200, message: 'Success', data, meta }
+    },
+  )
+
+  app.get(
+    '/transactions/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One deposit with its status history (owner, reporter or admin)',
+        params: IdParam,
+        response: { 200: TransactionDetailResponse, ...errorResponses(401, 404, 422, 429, 503) },
+      },
+    },
+    async (request) => ok(await service.get(request.auth, request.params.id)),
+  )
+
+  app.put(
+    '/transactions/:id/status',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Move a deposit along sent -> on_process -> completed | rejected (a rejection needs a note)',
+        params: IdParam,
+        body: StatusBody,
+        response: { 200: TransactionDetailResponse, ...errorResponses(401, 403, 404, 409, 422, 429, 503) },
+      },
+    },
+    async (request) => ok(await service.changeStatus(request.auth, request.params.id, request.body), 'Status updated'),
+  )
+
+  app.delete(
+    '/transactions/:id',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Soft-delete a deposit that is not completed (audited)',
+        params: IdParam,
+        response: { 200: MessageOnly, ...errorResponses(401, 403, 404, 409, 422, 429, 503) },
+      },
+    },
+    async (request) => {
+      await service.remove(request.auth, request.params.id)
+      return ok(null, 'Transaction deleted')
+    },
+  )
+}

@@ -1,0 +1,469 @@
+/**
+ * Savings deposits: submission (single and batch, with receipt upload and Idempotency-Key),
+ * listing, reading, the status machine and soft deletion. Every rule lives here; routes only
+ * translate HTTP to these calls.
+ */
+import { createHash } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Db, Tx } from '../../db/client.js'
+import { conflict, type FieldError, notFound, validation } from '../../lib/errors.js'
+import { parseAmount } from '../../lib/money.js'
+import { ok } from '../../lib/schemas.js'
+import type { Storage } from '../../plugins/storage.js'
+import type { UploadedFile } from '../../plugins/uploads.js'
+import type { AuthContext } from '../auth/auth.types.js'
+import { discardFile, recordFile, type StoredFile, storeUpload } from '../files/files.service.js'
+import type { UrlSigner } from '../files/signing.js'
+import { localDate, parseInstant, startOfNextDay } from './instants.js'
+import * as q from './transactions.queries.js'
+import {
+  MAX_ALLOCATIONS,
+  nestedUserJson,
+  type TransactionJson,
+  type TransactionStatus,
+  type TransactionView,
+  toTransactionJson,
+  type Viewer,
+} from './transactions.schemas.js'
+
+/** Legal status changes; `completed` and `rejected` are final. */
+export const TRANSITIONS: Record<TransactionStatus, readonly TransactionStatus[]> = {
+  sent: ['on_process', 'completed', 'rejected'],
+  on_process: ['completed', 'rejected'],
+  completed: [],
+  rejected: [],
+}
+const FINAL: ReadonlySet<TransactionStatus> = new Set(['completed', 'rejected'])
+
+const IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+/** A deposit dated further ahead than this is a typo or a wrong clock, not a deposit. */
+const FUTURE_TOLERANCE_MS = 24 * 3600 * 1000
+const AMOUNT_MESSAGE = 'must be a number > 0 with at most 2 decimals and at most 1,000,000,000,000'
+
+export interface CreateInput {
+  /** Owner; omitted = the caller. */
+  userId?: number | undefined
+  /** Name of the owner field as the client sent it (`userId` in forms, `user_id` in JSON). */
+  userField: string
+  amount: number | string
+  transactionDate: string
+  periodeId?: number | null | undefined
+  paymentId?: number | null | undefined
+}
+
+export interface BatchInput {
+  /** Parsed JSON array (JSON body) or the raw JSON text (multipart). */
+  allocations: unknown
+  transactionDate: string
+  periodeId?: number | null | undefined
+  paymentId?: number | null | undefined
+}
+
+export interface ListInput {
+  periode_id?: number | undefined
+  status?: TransactionStatus | undefined
+  payment_id?: number | undefined
+  user_id?: number | undefined
+  from?: string | undefined
+  to?: string | undefined
+  page: number
+  per_page: number
+}
+
+export interface Submission<T> {
+  status: number
+  body: { code: number; message: string; data: T }
+  /** True when this is the stored result of an earlier request with the same Idempotency-Key. */
+  replayed: boolean
+}
+
+type Remember = (tx: Tx, status: number, body: unknown) => Promise<void>
+
+export interface TransactionsDeps {
+  db: Db
+  storage: Storage
+  signer: UrlSigner
+  timezone: string
+  log: FastifyBaseLogger
+}
+
+const viewerOf = (auth: AuthContext): Viewer => ({ userId: auth.userId, role: auth.role })
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+
+export function createTransactionsService(deps: TransactionsDeps) {
+  const { db, storage, signer, timezone, log } = deps
+
+  function instantOf(text: string, field: string): Date {
+    const parsed = parseInstant(text, timezone)
+    if (!parsed) {
+      throw validation('must be ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]', field)
+    }
+    return parsed.date
+  }
+
+  function transactionDateOf(text: string): Date {
+    const date = instantOf(text, 'transaction_date')
+    if (date.getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw validation('must not be in the future', 'transaction_date')
+    return date
+  }
+
+  /**
+   * Owners must be active users. A member may report for themself or for another active member;
+   * an admin for any active user. Unknown and inactive owners get the same 422, so the answer
+   * reveals nothing a member's directory (GET /users) does not already show.
+   */
+  async function checkOwners(auth: AuthContext, owners: { id: number; field: string }[]): Promise<FieldError[]> {
+    const found = new Map((await q.findUsersBrief(db, [...new Set(owners.map((o) => o.id))])).map((u) => [u.id, u]))
+    const errors: FieldError[] = []
+    for (const o of owners) {
+      const u = found.get(o.id)
+      const usable = u?.isActive && !u.anonymisedAt && (auth.role === 'admin' || o.id === auth.userId || u.userType === 'member')
+      if (!usable) errors.push({ field: o.field, message: 'must be an active member' })
+    }
+    return errors
+  }
+
+  /** Periode and payment method: given ones must exist (and a payment be active, for members). */
+  async function resolveRefs(
+    auth: AuthContext,
+    input: { periodeId?: number | null | undefined; paymentId?: number | null | undefined },
+    date: Date,
+  ): Promise<{ periodeId: number | null; paymentId: number | null; errors: FieldError[] }> {
+    const errors: FieldError[] = []
+    let periodeId: number | null = null
+    if (input.periodeId != null) {
+      if (await q.findPeriode(db, input.periodeId)) periodeId = input.periodeId
+      else errors.push({ field: 'periode_id', message: 'periode not found' })
+    } else {
+      // No periode chosen: the one whose dates contain the deposit's local date, if any.
+      periodeId = (await q.findPeriodeOn(db, localDate(date, timezone)))?.id ?? null
+    }
+    let paymentId: number | null = null
+    if (input.paymentId != null) {
+      const p = await q.findPayment(db, input.paymentId)
+      if (!p) errors.push({ field: 'payment_id', message: 'payment method not found' })
+      else if (!p.isActive && auth.role !== 'admin') errors.push({ field: 'payment_id', message: 'payment method is not active' })
+      else paymentId = p.id
+    }
+    return { periodeId, paymentId, errors }
+  }
+
+  /**
+   * Idempotency-Key (SECURITY R32): claim (user, key) before any work; replay a finished result;
+   * 422 for the same key with another request, 409 while the first is still running. The result
+   * is stored by `remember` inside the work's own transaction, so it commits with the rows.
+   */
+  async function idempotent<T>(
+    auth: AuthContext,
+    key: string | undefined,
+    requestHash: string,
+    work: (remember: Remember) => Promise<{ status: number; body: Submission<T>['body'] }>,
+  ): Promise<Submission<T>> {
+    if (key === undefined) return { ...(await work(async () => {})), replayed: false }
+    await q.purgeExpiredKeys(db, auth.userId)
+    if (!(await q.claimIdempotencyKey(db, auth.userId, key, requestHash, IDEMPOTENCY_TTL_SECONDS))) {
+      const existing = await q.findIdempotencyKey(db, auth.userId, key)
+      if (!existing) throw conflict('A request with this Idempotency-Key just finished failing; retry it')
+      if (existing.requestHash !== requestHash) {
+        throw validation('was already used for a different request', 'Idempotency-Key')
+      }
+      if (existing.statusCode === null) throw conflict('A request with this Idempotency-Key is still being processed')
+      return { status: existing.statusCode, body: existing.responseBody as Submission<T>['body'], replayed: true }
+    }
+    try {
+      return {
+        ...(await work((tx, status, body) => q.storeIdempotentResponse(tx, auth.userId, key, status, body))),
+        replayed: false,
+      }
+    } catch (err) {
+      await q.releaseIdempotencyKey(db, auth.userId, key).catch((e) => log.error({ err: e }, 'could not release idempotency key'))
+      throw err
+    }
+  }
+
+  /** Store the receipt, then run `write` in one transaction; the stored file is removed if it fails. */
+  async function withReceipt<R>(
+    uploader: number,
+    upload: UploadedFile | undefined,
+    write: (tx: Tx, file: StoredFile | undefined) => Promise<R>,
+  ) {
+    const stored = upload ? await storeUpload(storage, upload, 'receipt') : undefined
+    try {
+      return await db.transaction(async (tx) => {
+        if (stored) await recordFile(tx, stored, 'receipt', uploader)
+        return write(tx, stored)
+      })
+    } catch (err) {
+      await discardFile(storage, stored).catch((e) => log.error({ err: e }, 'could not discard stored receipt'))
+      throw err
+    }
+  }
+
+  function toJson(v: TransactionView, auth: AuthContext) {
+    return toTransactionJson(v, signer, viewerOf(auth))
+  }
+
+  return {
+    async create(
+      auth: AuthContext,
+      input: CreateInput,
+      upload: UploadedFile | undefined,
+      key?: string,
+    ): Promise<Submission<TransactionJson>> {
+      const errors: FieldError[] = []
+      const ownerId = input.userId ?? auth.userId
+      const amount = parseAmount(input.amount)
+      if (!amount) errors.push({ field: 'amount', message: AMOUNT_MESSAGE })
+      const date = transactionDateOf(input.transactionDate)
+      if (!upload && auth.role !== 'admin') errors.push({ field: 'file', message: 'file is required' })
+      if (errors.length) throw validation(errors)
+
+      const requestHash = sha256(
+        JSON.stringify([
+          'create',
+          ownerId,
+          amount,
+          date.toISOString(),
+          input.periodeId ?? null,
+          input.paymentId ?? null,
+          upload?.sha256 ?? null,
+        ]),
+      )
+      return idempotent<TransactionJson>(auth, key, requestHash, async (remember) => {
+        const ownerErrors = await checkOwners(auth, [{ id: ownerId, field: input.userField }])
+        const refs = await resolveRefs(auth, input, date)
+        if (ownerErrors.length || refs.errors.length) throw validation([...ownerErrors, ...refs.errors])
+        return withReceipt(auth.userId, upload, async (tx, file) => {
+          let duplicateOfId: number | null = null
+          if (file) {
+            await q.lockOwners(tx, [ownerId])
+            duplicateOfId = (await q.findDuplicateReceipt(tx, ownerId, file.sha256)) ?? null
+          }
+          const [row] = await q.insertTransactions(tx, [
+            {
+              amount: amount as string,
+              transactionDate: date,
+              status: 'sent',
+              userId: ownerId,
+              reportedBy: auth.userId,
+              periodeId: refs.periodeId,
+              paymentId: refs.paymentId,
+              fileKey: file?.key ?? null,
+              fileSha256: file?.sha256 ?? null,
+              duplicateOfId,
+            },
+          ])
+          if (!row) throw new Error('transaction insert returned no row')
+          await q.insertHistory(tx, [{ transactionId: row.id, fromStatus: null, toStatus: 'sent', changedBy: auth.userId }])
+          const view = await q.findTransactionView(tx, row.id)
+          if (!view) throw new Error('inserted transaction not found')
+          const body = ok(
+            toJson(view, auth),
+            duplicateOfId ? 'Transaction created; this receipt was already submitted' : 'Transaction created',
+            201,
+          )
+          await remember(tx, 201, body)
+          log.info({ event: 'transaction.create', id: row.id, owner: ownerId, by: auth.userId, duplicateOfId }, 'transaction created')
+          return { status: 201, body }
+        })
+      })
+    },
+
+    async createBatch(
+      auth: AuthContext,
+      input: BatchInput,
+      upload: UploadedFile | undefined,
+      key?: string,
+    ): Promise<Submission<TransactionJson[]>> {
+      const errors: FieldError[] = []
+      let list: unknown = input.allocations
+      if (typeof list === 'string') {
+        try {
+          list = JSON.parse(list)
+        } catch {
+          throw validation('must be a JSON array of {user_id, amount}', 'allocations')
+        }
+      }
+      if (!Array.isArray(list) || list.length === 0 || list.length > MAX_ALLOCATIONS) {
+        throw validation(`must be a JSON array of 1 to ${MAX_ALLOCATIONS} {user_id, amount}`, 'allocations')
+      }
+      const allocations: { userId: number; amount: string }[] = []
+      const seen = new Set<number>()
+      list.forEach((item: unknown, i) => {
+        const a = (item && typeof item === 'object' ? item : {}) as Record<string, unknown>
+        const rawId = typeof a.user_id === 'string' && /^\d{1,10}$/.test(a.user_id) ? Number(a.user_id) : a.user_id
+        const userId = typeof rawId === 'number' && Number.isInteger(rawId) && rawId >= 1 && rawId <= 2_147_483_647 ? rawId : undefined
+        if (userId === undefined) errors.push({ field: `allocations[${i}].user_id`, message: 'must be a user id' })
+        else if (seen.has(userId)) errors.push({ field: `allocations[${i}].user_id`, message: 'appears twice in this batch' })
+        else seen.add(userId)
+        const amount = typeof a.amount === 'number' || typeof a.amount === 'string' ? parseAmount(a.amount) : undefined
+        if (!amount) errors.push({ field: `allocations[${i}].amount`, message: AMOUNT_MESSAGE })
+        if (userId !== undefined && amount) allocations.push({ userId, amount })
+      })
+      const date = transactionDateOf(input.transactionDate)
+      if (!upload && auth.role !== 'admin') errors.push({ field: 'file', message: 'file is required' })
+      if (errors.length) throw validation(errors)
+
+      const requestHash = sha256(
+        JSON.stringify([
+          'batch',
+          allocations.map((a) => [a.userId, a.amount]),
+          date.toISOString(),
+          input.periodeId ?? null,
+          input.paymentId ?? null,
+          upload?.sha256 ?? null,
+        ]),
+      )
+      return idempotent<TransactionJson[]>(auth, key, requestHash, async (remember) => {
+        const ownerErrors = await checkOwners(
+          auth,
+          allocations.map((a, i) => ({ id: a.userId, field: `allocations[${i}].user_id` })),
+        )
+        const refs = await resolveRefs(auth, input, date)
+        if (ownerErrors.length || refs.errors.length) throw validation([...ownerErrors, ...refs.errors])
+        return withReceipt(auth.userId, upload, async (tx, file) => {
+          const duplicates = new Map<number, number>()
+          if (file) {
+            await q.lockOwners(
+              tx,
+              allocations.map((a) => a.userId),
+            )
+            for (const a of allocations) {
+              const dup = await q.findDuplicateReceipt(tx, a.userId, file.sha256)
+              if (dup) duplicates.set(a.userId, dup)
+            }
+          }
+          const rows = await q.insertTransactions(
+            tx,
+            allocations.map((a) => ({
+              amount: a.amount,
+              transactionDate: date,
+              status: 'sent' as const,
+              userId: a.userId,
+              reportedBy: auth.userId,
+              periodeId: refs.periodeId,
+              paymentId: refs.paymentId,
+              fileKey: file?.key ?? null,
+              fileSha256: file?.sha256 ?? null,
+              duplicateOfId: duplicates.get(a.userId) ?? null,
+            })),
+          )
+          await q.insertHistory(
+            tx,
+            rows.map((r) => ({ transactionId: r.id, fromStatus: null, toStatus: 'sent' as const, changedBy: auth.userId })),
+          )
+          const views = await q.findTransactionViews(
+            tx,
+            rows.map((r) => r.id),
+          )
+          const body = ok(
+            views.map((v) => toJson(v, auth)),
+            `${views.length} transactions created`,
+            201,
+          )
+          await remember(tx, 201, body)
+          log.info({ event: 'transaction.batch', ids: rows.map((r) => r.id), by: auth.userId }, 'batch created')
+          return { status: 201, body }
+        })
+      })
+    },
+
+    async list(auth: AuthContext, query: ListInput) {
+      const filter: q.ListFilter = {
+        visibleTo: auth.role === 'admin' ? undefined : auth.userId,
+        periodeId: query.periode_id,
+        status: query.status,
+        paymentId: query.payment_id,
+        userId: query.user_id,
+      }
+      if (query.from !== undefined) {
+        const parsed = parseInstant(query.from, timezone)
+        if (!parsed) throw validation('must be a date (YYYY-MM-DD) or an ISO 8601 instant', 'from')
+        filter.from = parsed.date
+      }
+      if (query.to !== undefined) {
+        const parsed = parseInstant(query.to, timezone)
+        if (!parsed) throw validation('must be a date (YYYY-MM-DD) or an ISO 8601 instant', 'to')
+        // `to=2025-11-30` means the whole of that day; an instant is an inclusive bound.
+        if (parsed.dateOnly) filter.toExclusive = startOfNextDay(parsed.date, timezone)
+        else filter.toInclusive = parsed.date
+      }
+      const [rows, totals] = await Promise.all([
+        q.listTransactions(db, filter, query.per_page, (query.page - 1) * query.per_page),
+        q.listTotals(db, filter),
+      ])
+      return {
+        data: rows.map((v) => toJson(v, auth)),
+        meta: {
+          page: query.page,
+          per_page: query.per_page,
+          total: totals.total,
+          total_amount: Number(totals.totalAmount),
+          completed_amount: Number(totals.completedAmount),
+          pending_amount: Number(totals.pendingAmount),
+        },
+      }
+    },
+
+    /** Owner, reporter or admin; anyone else gets the same 404 as for a missing id (R27). */
+    async get(auth: AuthContext, id: number) {
+      const view = await q.findTransactionView(db, id)
+      if (!view || (auth.role !== 'admin' && view.tx.userId !== auth.userId && view.tx.reportedBy !== auth.userId)) {
+        throw notFound('Transaction')
+      }
+      const history = await q.findHistory(db, id)
+      return {
+        ...toJson(view, auth),
+        history: history.map((h) => ({
+          from_status: h.fromStatus,
+          to_status: h.toStatus,
+          changed_by: h.changer ? nestedUserJson(h.changer, signer, viewerOf(auth)) : null,
+          note: h.note,
+          created_at: h.createdAt.toISOString(),
+        })),
+      }
+    },
+
+    /**
+     * Admin status change. The row is locked (SELECT ... FOR UPDATE) and updated conditionally on
+     * the status it was read in, with the history row in the same transaction: of two admins
+     * acting at once, the second sees the first's result and gets 409 (R30, R31).
+     */
+    async changeStatus(auth: AuthContext, id: number, input: { status: TransactionStatus; note?: string | undefined }) {
+      const note = input.note?.trim() || null
+      if (input.status === 'rejected' && !note) throw validation('a note is required when rejecting a transaction', 'note')
+      await db.transaction(async (tx) => {
+        const current = await q.lockTransaction(tx, id)
+        if (!current) throw notFound('Transaction')
+        if (!TRANSITIONS[current.status].includes(input.status)) {
+          throw conflict(`Cannot change a transaction from ${current.status} to ${input.status}`)
+        }
+        const updated = await q.updateStatus(tx, id, current.status, input.status, FINAL.has(input.status) ? auth.userId : undefined)
+        if (!updated) throw conflict('The transaction was changed by someone else; reload it')
+        await q.insertHistory(tx, [{ transactionId: id, fromStatus: current.status, toStatus: input.status, changedBy: auth.userId, note }])
+      })
+      log.info({ event: 'transaction.status', id, to: input.status, by: auth.userId }, 'transaction status changed')
+      return this.get(auth, id)
+    },
+
+    /** Admin soft delete with an audit record; completed deposits are money already counted (409). */
+    async remove(auth: AuthContext, id: number) {
+      await db.transaction(async (tx) => {
+        const current = await q.lockTransaction(tx, id)
+        if (!current) throw notFound('Transaction')
+        if (current.status === 'completed') throw conflict('A completed transaction cannot be deleted')
+        if (!(await q.softDelete(tx, id, auth.userId))) throw notFound('Transaction')
+        await q.insertAudit(tx, {
+          actorId: auth.userId,
+          action: 'transaction.delete',
+          entity: 'transaction',
+          entityId: id,
+          details: { status: current.status, amount: current.amount, user_id: current.userId },
+        })
+      })
+      log.info({ event: 'transaction.delete', id, by: auth.userId }, 'transaction deleted')
+    },
+  }
+}
+
+export type TransactionsService = ReturnType<typeof createTransactionsService>
