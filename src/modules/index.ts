@@ -5,6 +5,7 @@ import filesRoutes from './files/files.routes.js'
 import healthRoutes from './health/health.routes.js'
 import paymentsRoutes from './payments/payments.routes.js'
 import periodesRoutes from './periodes/periodes.routes.js'
+import reportsRoutes from './reports/reports.routes.js'
 import transactionsRoutes from './transactions/transactions.routes.js'
 import usersRoutes from './users/users.routes.js'
 
@@ -12,6 +13,7 @@ export const modules: FastifyPluginAsync[] = [
   healthRoutes,
   authRoutes,
   filesRoutes,
+  reportsRoutes,
   transactionsRoutes,
   usersRoutes,
   periodesRoutes,
