@@ -48,7 +48,11 @@ test('forged and tampered access tokens are 401 invalid_token', async () => {
     'alg none, kept signature': `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(payload)}.${signature}`,
     'tampered sub': `${b64(header)}.${b64({ ...payload, sub: String(victim.id) })}.${signature}`,
     'tampered exp': `${b64(header)}.${b64({ ...payload, exp: Number(payload.exp) + 86_400 })}.${signature}`,
-    'wrong secret': createSigner({ key: 'another-secret-0123456789abcdef0123456789', algorithm: 'HS256', header: { typ: 'at+jwt' } })({
+    'wrong secret': createSigner({
+      key: 'another-secret-0123456789abcdef0123456789',
+      algorithm: 'HS256',
+      header: { alg: 'HS256', typ: 'at+jwt' },
+    })({
       ...payload,
       sub: String(victim.id),
     }),
@@ -56,12 +60,12 @@ test('forged and tampered access tokens are 401 invalid_token', async () => {
     'signed with the refresh secret': createSigner({
       key: 'test-refresh-secret-0123456789abcdef0123456789',
       algorithm: 'HS256',
-      header: { typ: 'at+jwt' },
+      header: { alg: 'HS256', typ: 'at+jwt' },
     })(payload),
     'HS512 with the right secret': createSigner({
       key: 'test-access-secret-0123456789abcdef0123456789',
       algorithm: 'HS512',
-      header: { typ: 'at+jwt' },
+      header: { alg: 'HS512', typ: 'at+jwt' },
     })(payload),
     garbage: 'not.a.jwt',
   }
@@ -73,8 +77,11 @@ test('forged and tampered access tokens are 401 invalid_token', async () => {
 test('a correctly signed token with a foreign audience or type is refused', async () => {
   const user = await createUser(t)
   const { payload } = decode((await login(t, user)).access_token)
-  const sign = (header: Record<string, unknown>, extra: Record<string, unknown>) =>
-    createSigner({ key: 'test-access-secret-0123456789abcdef0123456789', algorithm: 'HS256', header })({ ...payload, ...extra })
+  const sign = (header: { typ: string }, extra: Record<string, unknown>) =>
+    createSigner({ key: 'test-access-secret-0123456789abcdef0123456789', algorithm: 'HS256', header: { alg: 'HS256', ...header } })({
+      ...payload,
+      ...extra,
+    })
   assertInvalidToken(await profile(t, sign({ typ: 'JWT' }, {})), 'typ JWT')
   assertInvalidToken(await profile(t, sign({ typ: 'at+jwt' }, { aud: 'talangraga:refresh' })), 'refresh audience')
   assertInvalidToken(await profile(t, sign({ typ: 'at+jwt' }, { iss: 'someone-else' })), 'foreign issuer')

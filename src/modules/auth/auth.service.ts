@@ -8,7 +8,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../config.js'
 import type { Db } from '../../db/client.js'
 import { passwordResetTokens, sessions } from '../../db/schema.js'
-import { AppError, conflict, invalidToken, notFound, validation } from '../../lib/errors.js'
+import { AppError, invalidToken, notFound, validation } from '../../lib/errors.js'
 import { classifyIdentifier, normaliseEmail, normalisePhone, usernameProblem } from '../../lib/identity.js'
 import type { Mailer } from '../../lib/mailer.js'
 import type { Storage } from '../../plugins/storage.js'
@@ -145,7 +145,7 @@ export function createAuthService(deps: AuthDeps) {
     async login(identifier: string, password: string, client: ClientInfo) {
       const { kind, value } = classifyIdentifier(identifier)
       const user = await findUserByIdentifier(db, kind, value)
-      const usable = user && user.isActive && !user.anonymisedAt
+      const usable = user?.isActive && !user.anonymisedAt
       const result = await verifyPassword(usable ? user.passwordHash : null, password)
       if (!usable || !result.ok) {
         log.warn({ event: 'auth.login_failed', kind, userId: user?.id, ip: client.ip }, 'login failed')
@@ -188,7 +188,7 @@ export function createAuthService(deps: AuthDeps) {
           throw invalidToken('Session expired or revoked, please log in again')
         }
         const user = await findUserById(tx, session.userId)
-        if (!user || !user.isActive) throw invalidToken('Session expired or revoked, please log in again')
+        if (!user?.isActive) throw invalidToken('Session expired or revoked, please log in again')
 
         let generation = session.refreshGeneration
         if (config.refreshPolicy === 'rotate') {
@@ -277,7 +277,7 @@ export function createAuthService(deps: AuthDeps) {
     async forgotPassword(emailInput: string) {
       const email = normaliseEmail(emailInput)
       const user = await findUserByEmail(db, email)
-      if (!user || !user.isActive || !user.email) return
+      if (!user?.isActive || !user.email) return
       const [recent] = await db
         .select({ n: sql<number>`count(*)::int` })
         .from(passwordResetTokens)
@@ -322,7 +322,7 @@ export function createAuthService(deps: AuthDeps) {
           throw new AppError(400, 'Invalid or expired reset token')
         }
         const user = await findUserById(tx, row.userId)
-        if (!user || !user.isActive) throw new AppError(400, 'Invalid or expired reset token')
+        if (!user?.isActive) throw new AppError(400, 'Invalid or expired reset token')
         requireNewPassword(newPassword, [user.username, user.email ?? ''], 'new_password')
         await updateUser(tx, user.id, { passwordHash: await hashPassword(newPassword) })
         // Every outstanding reset token of this user dies with the password change (R11).
