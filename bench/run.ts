@@ -1,0 +1,635 @@
+/**
+ * `npm run bench`: seed a realistic database, start the real server as a child process, load it
+ * over real HTTP with autocannon, and compare with bare baselines measured in the same run on the
+ * same machine at the same concurrency. Once on PostgreSQL (a scratch database, dropped after) and
+ * once on the embedded default (PGlite in a temp data directory). See bench/README.md.
+ *
+ * Never fails on a speed figure; fails (exit 1) when a scenario errors (non-2xx, socket errors)
+ * or the server cannot start. Scenarios whose endpoint does not exist yet are reported as skipped.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import os, { tmpdir } from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import { openDatabase } from '../src/db/client.js'
+import {
+  BOUNDARY,
+  type Child,
+  type LoadOptions,
+  type LoadResult,
+  load,
+  makeReceiptJpeg,
+  memoryOf,
+  multipartBody,
+  profileBreakdown,
+  ROOT,
+  startChild,
+} from './lib.js'
+import { BENCH_PASSWORD, type SeedInfo, type SeedSizes, seed } from './seed.js'
+
+const env = process.env
+const SMOKE = env.BENCH_SMOKE === '1'
+const DURATION = Number(env.BENCH_DURATION ?? (SMOKE ? 2 : 10))
+const WARMUP = Number(env.BENCH_WARMUP ?? (SMOKE ? 0 : 2))
+const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50)
+const STORM_CONNECTIONS = 16
+const SOAK = Number(env.BENCH_SOAK ?? (SMOKE ? 0 : 60))
+const PROFILE = env.BENCH_PROFILE ?? (SMOKE ? '' : 'c')
+const TARGETS = (env.BENCH_TARGETS ?? 'pg,pglite').split(',').map((s) => s.trim())
+const ONLY = env.BENCH_SCENARIOS ? new Set(env.BENCH_SCENARIOS.split(',').map((s) => s.trim())) : undefined
+const PG_URL = env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
+const POOL_MAX = env.BENCH_POOL_MAX // unset: the server's default, and the same for the baseline
+const SIZES: SeedSizes = SMOKE
+  ? { members: 50, periodes: 24, payments: 6, transactions: 2000 }
+  : { members: 500, periodes: 24, payments: 6, transactions: 30_000 }
+/** Logged-in users whose tokens the scenarios rotate over (heads of family: ~20 rows per periode). */
+const TOKEN_USERS = SMOKE ? 4 : 32
+
+type Target = 'pg' | 'pglite'
+type Budget = { kind: 'ratio'; of: string; min: number } | { kind: 'rps'; min: number } | { kind: 'p99'; maxMs: number }
+
+interface ScenarioResult {
+  id: string
+  title: string
+  status: 'ok' | 'skipped' | 'failed'
+  reason?: string
+  load?: LoadResult
+  /** Share of req/s versus each baseline (node-http, fastify-<db>). */
+  ratios?: Record<string, number>
+  budget?: Budget
+  verdict?: 'met' | 'missed' | 'n/a'
+  notes?: string[]
+}
+
+interface TargetReport {
+  target: Target
+  status: 'ok' | 'skipped' | 'failed'
+  reason?: string
+  seeded?: Record<string, number>
+  seedSeconds?: number
+  baselines: Record<string, LoadResult & { peakRssMb: number }>
+  scenarios: ScenarioResult[]
+  server?: { peakRssMb: number; rssAfterScenariosMb: Record<string, number>; budgetMb?: number; verdict?: string }
+  soak?: {
+    seconds: number
+    startMb: number
+    endMb: number
+    growthMb: number
+    maxMb: number
+    verdict: string
+    loads: Record<string, LoadResult>
+  }
+  profile?: { scenario: string; shares: Record<string, number>; rps: number }
+}
+
+const SECRETS = {
+  SECRET_KEY: 'bench-access-secret-0123456789abcdef0123456789',
+  REFRESH_SECRET_KEY: 'bench-refresh-secret-0123456789abcdef012345678',
+}
+
+const log = (msg: string) => console.error(`bench: ${msg}`)
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d
+
+function withDatabase(url: string, name: string) {
+  const u = new URL(url)
+  u.pathname = `/${name}`
+  return u.toString()
+}
+
+async function pgReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 })
+  try {
+    await client.connect()
+    await client.query('SELECT 1')
+    return true
+  } catch {
+    return false
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+async function adminQuery(query: string) {
+  const client = new pg.Client({ connectionString: PG_URL })
+  await client.connect()
+  try {
+    return await client.query(query)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Warm up (JIT, pool, caches), then measure. */
+async function measure(opts: LoadOptions): Promise<LoadResult> {
+  if (WARMUP > 0) await load({ ...opts, duration: WARMUP })
+  return load(opts)
+}
+
+async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, init)
+  const text = await res.text()
+  let body: Record<string, unknown> = {}
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = { raw: text.slice(0, 200) }
+  }
+  return { status: res.status, body }
+}
+
+/** 404 from the router (no such route yet), as opposed to a 404 about a resource. */
+function routeMissing(r: { status: number; body: Record<string, unknown> }) {
+  return r.status === 404 && /^Route .* not found$/.test(String(r.body.message ?? ''))
+}
+
+interface Session {
+  userId: number
+  access: string
+  refresh: string
+}
+
+async function loginAll(url: string, usernames: string[]): Promise<Session[]> {
+  const out: Session[] = []
+  // Four at a time: argon2 runs on libuv's four threads.
+  for (let i = 0; i < usernames.length; i += 4) {
+    const batch = await Promise.all(
+      usernames.slice(i, i + 4).map(async (identifier) => {
+        const r = await json(`${url}/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ identifier, password: BENCH_PASSWORD }),
+        })
+        if (r.status !== 200) throw new Error(`login ${identifier} failed: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`)
+        const data = r.body.data as { access_token: string; refresh_token: string; user: { id: number } }
+        return { userId: data.user.id, access: data.access_token, refresh: data.refresh_token }
+      }),
+    )
+    out.push(...batch)
+  }
+  return out
+}
+
+const bearer = (s: Session) => ({ authorization: `Bearer ${s.access}` })
+
+function judge(s: ScenarioResult, baselines: TargetReport['baselines']): ScenarioResult {
+  if (s.status !== 'ok' || !s.load) return s
+  const ratios: Record<string, number> = {}
+  for (const [name, b] of Object.entries(baselines)) ratios[name] = round(s.load.rps / b.rps, 3)
+  s.ratios = ratios
+  if (!s.budget || SMOKE) {
+    s.verdict = 'n/a'
+    return s
+  }
+  const b = s.budget
+  if (b.kind === 'ratio') s.verdict = (ratios[b.of] ?? 0) >= b.min ? 'met' : 'missed'
+  else if (b.kind === 'rps') s.verdict = s.load.rps >= b.min ? 'met' : 'missed'
+  else s.verdict = s.load.p99 < b.maxMs ? 'met' : 'missed'
+  return s
+}
+
+function failedLoad(r: LoadResult): string | undefined {
+  if (r.requests === 0) return 'no request completed'
+  if (r.non2xx > 0 || r.errors > 0) {
+    return `${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors, ${r.timeouts} timeouts of ${r.requests}`
+  }
+  return undefined
+}
+
+async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { peakRssMb: number }): Promise<TargetReport> {
+  const report: TargetReport = { target, status: 'ok', baselines: { 'node-http': nodeHttp }, scenarios: [] }
+  const dataDir = mkdtempSync(path.join(tmpdir(), `talangraga-bench-${target}-`))
+  let databaseUrl: string | undefined
+  let dbName: string | undefined
+  const children: Child[] = []
+  try {
+    if (target === 'pg') {
+      if (!(await pgReachable())) {
+        if (env.BENCH_DATABASE_URL) throw new Error(`PostgreSQL at BENCH_DATABASE_URL is unreachable`)
+        return { ...report, status: 'skipped', reason: `PostgreSQL unreachable at ${PG_URL}` }
+      }
+      dbName = `bench_${Date.now()}`
+      await adminQuery(`CREATE DATABASE ${dbName}`)
+      databaseUrl = withDatabase(PG_URL, dbName)
+    }
+
+    // Seed with the application's own client and migrations, then close (PGlite allows one process).
+    const t0 = performance.now()
+    const database = await openDatabase({ databaseUrl, pgliteDir: path.join(dataDir, 'pgdata') })
+    await database.migrate()
+    let info: SeedInfo
+    try {
+      info = await seed(database, SIZES)
+    } finally {
+      await database.close()
+    }
+    report.seeded = info.counts
+    report.seedSeconds = round((performance.now() - t0) / 1000)
+    log(`${target}: seeded ${JSON.stringify(info.counts)} in ${report.seedSeconds} s`)
+
+    const dbEnv: Record<string, string> = {
+      DATA_DIR: dataDir,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      ...(POOL_MAX ? { DATABASE_POOL_MAX: POOL_MAX } : {}),
+    }
+    const memberIds = info.members.map((m) => m.id)
+
+    // Baseline: bare Fastify doing one primary-key query on this very database.
+    const baselineName = target === 'pg' ? 'fastify-pg' : 'fastify-pglite'
+    {
+      const child = await startChild(baselineName, ['--import', 'tsx', `bench/baselines/${baselineName}.ts`], dbEnv, '/health')
+      children.push(child)
+      const r = await measure({
+        url: child.url,
+        path: `/users/${memberIds[0]}`,
+        connections: CONNECTIONS,
+        duration: DURATION,
+        vary: (i) => ({ path: `/users/${memberIds[i % memberIds.length]}` }),
+      })
+      const { peakMb } = await child.stop()
+      children.pop()
+      const bad = failedLoad(r)
+      if (bad) throw new Error(`baseline ${baselineName} failed: ${bad}`)
+      report.baselines[baselineName] = { ...r, peakRssMb: round(peakMb) }
+      log(`${target}: ${baselineName} ${round(r.rps)} req/s`)
+    }
+
+    const serverEnv = { ...dbEnv, ...SECRETS, NODE_ENV: 'production', LOG_LEVEL: 'warn', AUTH_RATE_LIMIT: '100000' }
+    const startServer = async (extraArgs: string[] = []) => {
+      const child = await startChild('server', [...extraArgs, '--import', 'tsx', 'src/server.ts'], serverEnv, '/health/live')
+      children.push(child)
+      return child
+    }
+    const server = await startServer()
+    const url = server.url
+    const heads = info.heads.slice(0, TOKEN_USERS)
+    const sessions = await loginAll(
+      url,
+      heads.map((h) => h.username),
+    )
+    const [admin] = await loginAll(url, [info.admins[0]!.username])
+    const pickSession = (i: number) => sessions[i % sessions.length]!
+    const periode = info.benchPeriodeId
+    const rssAfter: Record<string, number> = {}
+    const want = (id: string) => !ONLY || ONLY.has(id)
+
+    const scenario = async (
+      id: string,
+      title: string,
+      budget: Budget | undefined,
+      body: () => Promise<Omit<ScenarioResult, 'id' | 'title' | 'budget'>>,
+    ) => {
+      if (!want(id)) return
+      log(`${target}: scenario ${id} (${title})`)
+      let result: ScenarioResult
+      try {
+        result = { id, title, ...(budget ? { budget } : {}), ...(await body()) }
+      } catch (err) {
+        result = { id, title, status: 'failed', reason: err instanceof Error ? err.message : String(err) }
+      }
+      if (result.status === 'ok' && result.load) {
+        const bad = failedLoad(result.load)
+        if (bad) {
+          result.status = 'failed'
+          result.reason = bad
+        }
+      }
+      report.scenarios.push(judge(result, report.baselines))
+      rssAfter[id] = round(memoryOf(server.pid)?.rssMb ?? 0)
+    }
+
+    const profileOpts: LoadOptions = {
+      url,
+      path: '/auth/profile',
+      connections: CONNECTIONS,
+      duration: DURATION,
+      vary: (i) => ({ headers: bearer(pickSession(i)) }),
+    }
+    const memberListOpts: LoadOptions = {
+      url,
+      path: `/transactions?periode_id=${periode}`,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      vary: (i) => ({ headers: bearer(pickSession(i)) }),
+    }
+    const adminListOpts: LoadOptions = {
+      url,
+      path: `/transactions?periode_id=${periode}`,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      headers: bearer(admin!),
+    }
+
+    await scenario('a', 'GET /auth/profile', { kind: 'ratio', of: baselineName, min: 0.6 }, async () => ({
+      status: 'ok',
+      load: await measure(profileOpts),
+    }))
+
+    const probeList = await json(`${url}/transactions?periode_id=${periode}`, { headers: bearer(sessions[0]!) })
+    const listMissing = routeMissing(probeList)
+    const rowCount = (r: { body: Record<string, unknown> }) => (Array.isArray(r.body.data) ? r.body.data.length : undefined)
+
+    await scenario('b', 'GET /transactions?periode_id (member, own ~20 rows)', { kind: 'ratio', of: baselineName, min: 0.45 }, async () => {
+      if (listMissing) return { status: 'skipped', reason: 'endpoint missing' }
+      return { status: 'ok', load: await measure(memberListOpts), notes: [`rows per response: ${rowCount(probeList)}`] }
+    })
+
+    await scenario('c', 'GET /transactions?periode_id (admin, whole periode)', { kind: 'rps', min: 400 }, async () => {
+      if (listMissing) return { status: 'skipped', reason: 'endpoint missing' }
+      const probe = await json(url + adminListOpts.path, { headers: adminListOpts.headers! })
+      const bytes = JSON.stringify(probe.body).length
+      return {
+        status: 'ok',
+        load: await measure(adminListOpts),
+        notes: [`rows per response: ${rowCount(probe)}, ~${round(bytes / 1024)} KB`],
+      }
+    })
+
+    await scenario('d', 'POST /auth/refresh', { kind: 'ratio', of: baselineName, min: 0.5 }, async () => ({
+      status: 'ok',
+      load: await measure({
+        url,
+        path: '/auth/refresh',
+        method: 'POST',
+        connections: CONNECTIONS,
+        duration: DURATION,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refresh_token: sessions[0]!.refresh }),
+        vary: (i) => ({ body: JSON.stringify({ refresh_token: pickSession(i).refresh }) }),
+      }),
+    }))
+
+    // (g): whichever report endpoints exist; the CSV export of the benched periode first.
+    const csvPath = `/reports/transactions.csv?periode_id=${periode}`
+    const reportPath = `/reports/periodes/${periode}`
+    for (const [id, p, title] of [
+      ['g1', csvPath, 'GET /reports/transactions.csv?periode_id (admin)'],
+      ['g2', reportPath, 'GET /reports/periodes/:id (admin)'],
+    ] as const) {
+      await scenario(id, title, undefined, async () => {
+        const probe = await json(url + p, { headers: bearer(admin!) })
+        if (routeMissing(probe)) return { status: 'skipped', reason: 'endpoint missing' }
+        return {
+          status: 'ok',
+          load: await measure({ url, path: p, connections: CONNECTIONS, duration: DURATION, headers: bearer(admin!) }),
+        }
+      })
+    }
+
+    await scenario(
+      'e',
+      `login storm (${STORM_CONNECTIONS} conc.) + GET /auth/profile: profile p99`,
+      { kind: 'p99', maxMs: 100 },
+      async () => {
+        const identifiers = info.members.map((m) => m.username)
+        const [profile, storm] = await Promise.all([
+          load(profileOpts),
+          load({
+            url,
+            path: '/auth/login',
+            method: 'POST',
+            connections: STORM_CONNECTIONS,
+            duration: DURATION,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ identifier: identifiers[0], password: BENCH_PASSWORD }),
+            vary: (i) => ({ body: JSON.stringify({ identifier: identifiers[i % identifiers.length], password: BENCH_PASSWORD }) }),
+          }),
+        ])
+        const bad = failedLoad(storm)
+        if (bad) return { status: 'failed', reason: `login storm: ${bad}`, load: profile }
+        return {
+          status: 'ok',
+          load: profile,
+          notes: [`logins: ${round(storm.rps)}/s, login p50 ${storm.p50} ms, p99 ${storm.p99} ms`],
+        }
+      },
+    )
+
+    if (SOAK > 0 && want('soak')) {
+      log(`${target}: soak ${SOAK} s of (a)+(b)`)
+      const half = Math.max(1, Math.floor(CONNECTIONS / 2))
+      const from = server.samples.length
+      const loads: Record<string, LoadResult> = {}
+      const jobs = [load({ ...profileOpts, connections: half, duration: SOAK }).then((r) => (loads.a = r))]
+      if (!listMissing) jobs.push(load({ ...memberListOpts, connections: half, duration: SOAK }).then((r) => (loads.b = r)))
+      await Promise.all(jobs)
+      const window = server.samples.slice(from)
+      const t0 = window[0]?.t ?? 0
+      const w = Math.max(2000, (SOAK * 1000) / 6)
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)
+      // First window after a short settling time, against the last window.
+      const startMb = mean(window.filter((s) => s.t - t0 >= w / 2 && s.t - t0 < w * 1.5).map((s) => s.rssMb))
+      const endMb = mean(window.filter((s) => s.t - t0 >= SOAK * 1000 - w).map((s) => s.rssMb))
+      const growth = endMb - startMb
+      const failed = Object.values(loads).map(failedLoad).find(Boolean)
+      report.soak = {
+        seconds: SOAK,
+        startMb: round(startMb),
+        endMb: round(endMb),
+        growthMb: round(growth),
+        maxMb: round(Math.max(...window.map((s) => s.rssMb))),
+        verdict: failed ? `failed: ${failed}` : growth < Math.max(16, startMb * 0.1) ? 'met (no growth)' : 'missed (RSS grew)',
+        loads,
+      }
+      if (failed) report.status = 'failed'
+    }
+
+    await scenario('f', 'POST /transactions multipart (300 KB JPEG)', { kind: 'rps', min: 100 }, async () => {
+      const uploader = sessions[0]!
+      const form = multipartBody(
+        { userId: String(uploader.userId), amount: '150000', transaction_date: '2025-12-15 10:30' },
+        { field: 'file', name: 'bukti-transfer.jpg', type: 'image/jpeg', data: jpeg },
+      )
+      const headers = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }
+      const probe = await json(`${url}/transactions`, {
+        method: 'POST',
+        headers: { ...headers, ...bearer(uploader) },
+        body: new Uint8Array(form),
+      })
+      if (routeMissing(probe)) return { status: 'skipped', reason: 'endpoint missing' }
+      if (probe.status < 200 || probe.status >= 300)
+        throw new Error(`upload probe: ${probe.status} ${JSON.stringify(probe.body).slice(0, 300)}`)
+      return {
+        status: 'ok',
+        load: await measure({
+          url,
+          path: '/transactions',
+          method: 'POST',
+          connections: CONNECTIONS,
+          duration: DURATION,
+          headers,
+          body: form,
+          vary: (i) => ({ headers: bearer(pickSession(i)) }),
+        }),
+        notes: [`file ${round(jpeg.length / 1024)} KB`],
+      }
+    })
+
+    const stopped = await server.stop()
+    children.pop()
+    report.server = { peakRssMb: round(stopped.peakMb), rssAfterScenariosMb: rssAfter }
+    if (target === 'pg' && !SMOKE) {
+      report.server.budgetMb = 250
+      report.server.verdict = stopped.peakMb < 250 ? 'met' : 'missed'
+    }
+
+    // Where (c)'s time goes: the same load against a server started with the V8 CPU profiler.
+    const profiled = PROFILE && want(PROFILE) ? report.scenarios.find((s) => s.id === PROFILE && s.status === 'ok') : undefined
+    if (profiled) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'talangraga-prof-'))
+      try {
+        const p = await startServer(['--cpu-prof', '--cpu-prof-dir', dir])
+        const opts = { c: adminListOpts, b: memberListOpts, a: profileOpts }[PROFILE] ?? adminListOpts
+        const r = await load({ ...opts, url: p.url })
+        await p.stop()
+        children.pop()
+        const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
+        if (file) {
+          report.profile = { scenario: PROFILE, shares: profileBreakdown(path.join(dir, file)), rps: round(r.rps) }
+          if (env.BENCH_KEEP_PROFILE) {
+            const keep = path.join(ROOT, 'bench', 'results', `${target}-${PROFILE}.cpuprofile`)
+            mkdirSync(path.dirname(keep), { recursive: true })
+            copyFileSync(path.join(dir, file), keep)
+          }
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    }
+    if (report.scenarios.some((s) => s.status === 'failed')) report.status = 'failed'
+    return report
+  } catch (err) {
+    for (const c of children) log(`${c.name} output:\n${c.output()}`)
+    return { ...report, status: 'failed', reason: err instanceof Error ? err.message : String(err) }
+  } finally {
+    for (const c of children) await c.stop().catch(() => {})
+    if (dbName) await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((e) => log(`drop ${dbName}: ${e.message}`))
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+const fmt = (n: number | undefined, d = 0) =>
+  n === undefined || Number.isNaN(n) ? '' : n.toLocaleString('en-US', { maximumFractionDigits: d })
+const pct = (n: number | undefined) => (n === undefined ? '' : `${Math.round(n * 100)}%`)
+
+function budgetText(b: Budget | undefined) {
+  if (!b) return ''
+  if (b.kind === 'ratio') return `≥ ${Math.round(b.min * 100)}% of ${b.of}`
+  if (b.kind === 'rps') return `≥ ${b.min} req/s`
+  return `p99 < ${b.maxMs} ms`
+}
+
+function markdown(reports: TargetReport[], meta: Record<string, unknown>): string {
+  const lines: string[] = []
+  lines.push(`# Benchmark ${meta.startedAt}${SMOKE ? ' (smoke)' : ''}`, '')
+  lines.push(
+    `${meta.cpus} × ${meta.cpuModel}, ${meta.memGb} GB, Node ${meta.node}; ${CONNECTIONS} connections, ${DURATION} s per scenario` +
+      ` (+${WARMUP} s warm-up); seeded ${SIZES.members} members, ${SIZES.periodes} periodes, ${SIZES.payments} payments, ${SIZES.transactions} transactions.`,
+    '',
+  )
+  for (const r of reports) {
+    lines.push(`## ${r.target === 'pg' ? 'PostgreSQL' : 'PGlite (embedded default)'} — ${r.status}${r.reason ? `: ${r.reason}` : ''}`, '')
+    if (r.status === 'skipped') continue
+    const dbBase = r.target === 'pg' ? 'fastify-pg' : 'fastify-pglite'
+    lines.push(`| scenario | req/s | p50 ms | p99 ms | vs node-http | vs ${dbBase} | budget | verdict | notes |`)
+    lines.push('|---|---:|---:|---:|---:|---:|---|---|---|')
+    for (const [name, b] of Object.entries(r.baselines)) {
+      lines.push(
+        `| baseline ${name} | ${fmt(b.rps)} | ${b.p50} | ${b.p99} | ${pct(b.rps / (r.baselines['node-http']?.rps ?? Number.NaN))} | | | | peak RSS ${fmt(b.peakRssMb)} MB |`,
+      )
+    }
+    for (const s of r.scenarios) {
+      if (s.status !== 'ok' || !s.load) {
+        lines.push(`| (${s.id}) ${s.title} | | | | | | ${budgetText(s.budget)} | ${s.status}: ${s.reason ?? ''} | |`)
+        continue
+      }
+      lines.push(
+        `| (${s.id}) ${s.title} | ${fmt(s.load.rps)} | ${s.load.p50} | ${s.load.p99} | ${pct(s.ratios?.['node-http'])} | ${pct(s.ratios?.[dbBase])} | ${budgetText(s.budget)} | ${s.verdict ?? ''} | ${(s.notes ?? []).join('; ')} |`,
+      )
+    }
+    lines.push('')
+    if (r.server) {
+      lines.push(
+        `Server peak RSS (VmHWM): **${fmt(r.server.peakRssMb)} MB**${r.server.budgetMb ? ` (budget < ${r.server.budgetMb} MB: ${r.server.verdict})` : ''}; RSS after each scenario: ${Object.entries(
+          r.server.rssAfterScenariosMb,
+        )
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')} MB.`,
+      )
+    }
+    if (r.soak) {
+      const l = Object.entries(r.soak.loads)
+        .map(([k, v]) => `(${k}) ${fmt(v.rps)} req/s p99 ${v.p99} ms`)
+        .join(', ')
+      lines.push(
+        `Soak ${r.soak.seconds} s of (a)+(b): RSS ${r.soak.startMb} → ${r.soak.endMb} MB (growth ${r.soak.growthMb} MB, max ${r.soak.maxMb}) — ${r.soak.verdict}; ${l}.`,
+      )
+    }
+    if (r.profile) {
+      lines.push(
+        `Server CPU profile during (${r.profile.scenario}) at ${fmt(r.profile.rps)} req/s (share of wall time): ${Object.entries(
+          r.profile.shares,
+        )
+          .map(([k, v]) => `${k} ${v}%`)
+          .join(', ')}.`,
+      )
+    }
+    if (r.seedSeconds !== undefined) lines.push(`Seeded in ${r.seedSeconds} s: ${JSON.stringify(r.seeded)}.`)
+    lines.push('')
+  }
+  return lines.join('\n')
+}
+
+async function main() {
+  const startedAt = new Date().toISOString()
+  const meta = {
+    startedAt,
+    smoke: SMOKE,
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memGb: round(os.totalmem() / 2 ** 30),
+    connections: CONNECTIONS,
+    duration: DURATION,
+    warmup: WARMUP,
+    soak: SOAK,
+    sizes: SIZES,
+  }
+  log(`${SMOKE ? 'smoke run' : 'full run'}: ${DURATION} s per scenario, ${CONNECTIONS} connections, targets ${TARGETS.join(', ')}`)
+  const jpeg = await makeReceiptJpeg()
+
+  // The machine's floor, measured once per run and shared by both targets.
+  const nodeChild = await startChild('node-http', ['--import', 'tsx', 'bench/baselines/node-http.ts'], {}, '/')
+  const nodeLoad = await measure({ url: nodeChild.url, path: '/', connections: CONNECTIONS, duration: DURATION })
+  const nodeHttp = { ...nodeLoad, peakRssMb: round((await nodeChild.stop()).peakMb) }
+  log(`node-http ${round(nodeHttp.rps)} req/s`)
+
+  const reports: TargetReport[] = []
+  for (const t of TARGETS) {
+    if (t !== 'pg' && t !== 'pglite') throw new Error(`unknown target ${t} (pg, pglite)`)
+    reports.push(await runTarget(t, jpeg, nodeHttp))
+  }
+
+  const md = markdown(reports, meta)
+  const dir = path.join(ROOT, 'bench', 'results')
+  mkdirSync(dir, { recursive: true })
+  const stamp = startedAt.replace(/[:.]/g, '-')
+  writeFileSync(path.join(dir, `${stamp}.json`), JSON.stringify({ meta, reports }, null, 2))
+  writeFileSync(path.join(dir, `${stamp}.md`), md)
+  console.log(md)
+  log(`results: bench/results/${stamp}.json and .md`)
+
+  const failed = reports.filter((r) => r.status === 'failed')
+  if (failed.length) {
+    for (const r of failed) {
+      log(`FAILED on ${r.target}: ${r.reason ?? ''}`)
+      for (const s of r.scenarios.filter((x) => x.status === 'failed')) log(`  (${s.id}) ${s.title}: ${s.reason}`)
+    }
+    process.exit(1)
+  }
+  process.exit(0)
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
