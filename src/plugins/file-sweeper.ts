@@ -22,7 +22,10 @@ export interface SweepResult {
   temps: number
 }
 
-/** Every regular file under `dir` with its age (the newer of mtime and ctime: rename sets ctime). */
+/**
+ * Every regular file under `dir` with its age by mtime. Storing renames the temp file, which keeps
+ * the mtime of when the upload was written: seconds before its row is committed, never an hour.
+ */
 async function* walk(dir: string): AsyncGenerator<{ file: string; ageMs: number }> {
   let entries: Dirent[]
   try {
@@ -35,7 +38,7 @@ async function* walk(dir: string): AsyncGenerator<{ file: string; ageMs: number 
     if (e.isDirectory()) yield* walk(full)
     else if (e.isFile()) {
       const s = await stat(full).catch(() => undefined)
-      if (s) yield { file: full, ageMs: Date.now() - Math.max(s.mtimeMs, s.ctimeMs) }
+      if (s) yield { file: full, ageMs: Date.now() - s.mtimeMs }
     }
   }
 }

@@ -5,34 +5,15 @@
  */
 import assert from 'node:assert/strict'
 import { createHmac, randomUUID } from 'node:crypto'
-import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import { eq } from 'drizzle-orm'
 import sharp from 'sharp'
 import { files, users } from '../../src/db/schema.js'
 import { build, DEFAULT_PASSWORD, unique } from '../helpers/app.js'
+import { listFiles, multipart, tmpFilesAfterResponses } from '../helpers/multipart.js'
 
 const t = await build()
-
-/** A multipart body built by hand, so the test controls names and claimed types exactly. */
-export function multipart(fields: Record<string, string>, fileParts: { field: string; filename: string; type: string; data: Buffer }[]) {
-  const boundary = `----talangraga${randomUUID()}`
-  const chunks: Buffer[] = []
-  for (const [k, v] of Object.entries(fields)) {
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`))
-  }
-  for (const f of fileParts) {
-    chunks.push(
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="${f.field}"; filename="${f.filename}"\r\nContent-Type: ${f.type}\r\n\r\n`,
-      ),
-    )
-    chunks.push(f.data, Buffer.from('\r\n'))
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`))
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
-}
 
 function registration() {
   const username = unique('up')
@@ -64,21 +45,6 @@ async function spyJpeg() {
     .withMetadata({ orientation: 6 })
     .jpeg()
     .toBuffer()
-}
-
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((p) => statSync(path.join(dir, p)).isFile())
-}
-
-/** Files left in DATA_DIR/tmp, polled briefly because cleanup runs in the onResponse hook. */
-export async function tmpFilesAfterResponses(dataDir: string): Promise<string[]> {
-  const dir = path.join(dataDir, 'tmp')
-  for (let i = 0; i < 40; i++) {
-    const left = listFiles(dir)
-    if (left.length === 0) return left
-    await new Promise((r) => setTimeout(r, 25))
-  }
-  return listFiles(dir)
 }
 
 let uploaded: { url: string; key: string } | undefined
