@@ -164,10 +164,10 @@ export function createTransactionsService(deps: TransactionsDeps) {
     if (!(await q.claimIdempotencyKey(db, auth.userId, key, requestHash, IDEMPOTENCY_TTL_SECONDS))) {
       const existing = await q.findIdempotencyKey(db, auth.userId, key)
       if (!existing) throw conflict('A request with this Idempotency-Key just finished failing; retry it')
+      if (existing.statusCode === null) throw conflict('A request with this Idempotency-Key is still being processed')
       if (existing.requestHash !== requestHash) {
         throw validation('was already used for a different request', 'Idempotency-Key')
       }
-      if (existing.statusCode === null) throw conflict('A request with this Idempotency-Key is still being processed')
       return { status: existing.statusCode, body: existing.responseBody as Submission<T>['body'], replayed: true }
     }
     try {
