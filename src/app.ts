@@ -24,6 +24,7 @@ import errorEnvelope from './plugins/error-envelope.js'
 import fileSweeper from './plugins/file-sweeper.js'
 import rateLimits from './plugins/rate-limit.js'
 import { createLocalStorage, type Storage } from './plugins/storage.js'
+import { createS3Storage } from './plugins/storage-s3.js'
 import uploads from './plugins/uploads.js'
 import { validatorCompiler } from './plugins/validation.js'
 
@@ -113,7 +114,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('config', config)
   app.decorate('database', database)
   app.decorate('redis', redis)
-  app.decorate('storage', createLocalStorage(path.join(config.dataDir, 'files')))
+  app.decorate('storage', config.s3 ? createS3Storage(config.s3) : createLocalStorage(path.join(config.dataDir, 'files')))
   app.decorate('mailer', options.mailer ?? createMailer(config, app.log))
   app.decorate('signer', createUrlSigner({ secret: config.secrets.files, baseUrl: config.appUrl, ttlSeconds: config.signedUrlTtlSeconds }))
   app.decorate(

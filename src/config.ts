@@ -46,6 +46,11 @@ const EnvSchema = Type.Object({
   AUTH_RATE_LIMIT: Type.Integer({ minimum: 1, maximum: 100_000, default: 10 }),
   TRUST_PROXY: Type.Integer({ minimum: 0, maximum: 10, default: 0 }),
   S3_BUCKET: Type.Optional(Type.String({ minLength: 1 })),
+  /** S3-compatible endpoint (MinIO, R2, ...); default: AWS for S3_REGION. */
+  S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  S3_REGION: Type.String({ default: 'us-east-1', minLength: 1 }),
+  S3_ACCESS_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
+  S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -78,6 +83,8 @@ export interface Config {
   logLevel: string
   authRateLimit: number
   trustProxy: number
+  /** Object storage in an S3-compatible bucket when S3_BUCKET is set; local disk otherwise. */
+  s3: { endpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string } | undefined
 }
 
 export class ConfigError extends Error {
@@ -144,6 +151,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: APP_TIMEZONE is not a known time zone (got "${env.APP_TIMEZONE}")`)
   }
 
+  if (env.S3_BUCKET && (!env.S3_ACCESS_KEY_ID || !env.S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError('Invalid configuration: S3_BUCKET needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY')
+  }
+
   const generated = env.SECRET_KEY && env.REFRESH_SECRET_KEY ? undefined : persistentSecrets(dataDir)
   const access = env.SECRET_KEY ?? generated?.access ?? ''
   const refresh = env.REFRESH_SECRET_KEY ?? generated?.refresh ?? ''
@@ -180,6 +191,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     authRateLimit: env.AUTH_RATE_LIMIT,
     trustProxy: env.TRUST_PROXY,
+    s3: env.S3_BUCKET
+      ? {
+          endpoint: env.S3_ENDPOINT ?? `https://s3.${env.S3_REGION}.amazonaws.com`,
+          region: env.S3_REGION,
+          bucket: env.S3_BUCKET,
+          accessKeyId: env.S3_ACCESS_KEY_ID ?? '',
+          secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? '',
+        }
+      : undefined,
   }
 }
 
