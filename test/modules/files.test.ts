@@ -10,7 +10,7 @@ import { test } from 'node:test'
 import { eq } from 'drizzle-orm'
 import sharp from 'sharp'
 import { files, users } from '../../src/db/schema.js'
-import { build, DEFAULT_PASSWORD, unique } from '../helpers/app.js'
+import { build, DEFAULT_PASSWORD, unique, userWithToken } from '../helpers/app.js'
 import { listFiles, multipart, tmpFilesAfterResponses } from '../helpers/multipart.js'
 
 const t = await build()
@@ -178,4 +178,42 @@ test('client filenames never reach the file system: only server-made names exist
   for (const p of all) assert.doesNotMatch(p, /passwd|shadow|win\.ini|evil|\.\./)
   // Temp files are gone once the responses are sent (onResponse runs just after inject resolves).
   assert.deepEqual(await tmpFilesAfterResponses(t.dataDir), [])
+})
+
+test('receipts via POST /transactions: a GPS-tagged JPEG is served clean, a PDF as a download, an active PDF is 415', async () => {
+  const member = await userWithToken(t, 'member')
+  const submit = async (file: { filename: string; type: string; data: Buffer }) => {
+    const { payload, headers } = multipart({ amount: '250000', transaction_date: '2025-11-20 10:00' }, [{ field: 'file', ...file }])
+    return t.app.inject({ method: 'POST', url: '/transactions', payload, headers: { ...headers, ...member.auth } })
+  }
+  const photo = await submit({ filename: 'bukti.jpg', type: 'image/jpeg', data: await spyJpeg() })
+  assert.equal(photo.statusCode, 201, photo.body)
+  const photoUrl = photo.json().data.bukti_transfer_url as string
+  assert.match(photoUrl, /\/files\/receipts\/\d{4}\/\d{2}\/[0-9a-f-]{36}\.jpg\?exp=\d+&sig=/)
+  const served = await t.app.inject({ url: local(photoUrl) })
+  assert.equal(served.statusCode, 200)
+  assert.match(String(served.headers['content-disposition']), /^inline; filename="receipt-[0-9a-f]{8}\.jpg"$/)
+  const meta = await sharp(served.rawPayload).metadata()
+  assert.equal(meta.exif, undefined)
+  assert.equal(served.rawPayload.includes('SpyCam'), false)
+
+  const pdfBody = Buffer.from(
+    '%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n',
+  )
+  const doc = await submit({ filename: 'bukti.pdf', type: 'application/pdf', data: pdfBody })
+  assert.equal(doc.statusCode, 201, doc.body)
+  const docServed = await t.app.inject({ url: local(doc.json().data.bukti_transfer_url) })
+  assert.equal(docServed.statusCode, 200)
+  assert.equal(docServed.headers['content-type'], 'application/pdf')
+  assert.match(String(docServed.headers['content-disposition']), /^attachment; filename="receipt-[0-9a-f]{8}\.pdf"$/)
+  assert.equal(docServed.headers['content-security-policy'], "default-src 'none'; sandbox")
+  assert.deepEqual(docServed.rawPayload, pdfBody)
+  const noThumb = await t.app.inject({ url: `${local(doc.json().data.bukti_transfer_url)}&thumb=1` })
+  assert.equal(noThumb.statusCode, 404)
+
+  const active = Buffer.from(
+    pdfBody.toString('latin1').replace('/Type /Catalog', '/Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >>'),
+  )
+  const refused = await submit({ filename: 'bukti.pdf', type: 'application/pdf', data: active })
+  assert.equal(refused.statusCode, 415, refused.body)
 })
