@@ -329,3 +329,17 @@ test('sweepOrphanFiles removes old unrecorded objects and old temp files, and ke
   assert.ok(existsSync(newTmp))
   rmSync(newTmp)
 })
+
+test('the sweeper runs at start-up: an orphan left by a crash is gone once the app is ready', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'talangraga-sweep-'))
+  after(() => rmSync(dataDir, { recursive: true, force: true }))
+  const orphan = path.join(dataDir, 'files', 'receipts', '2026', '01', `${randomUUID()}.jpg`)
+  mkdirSync(path.dirname(orphan), { recursive: true })
+  writeFileSync(orphan, 'x')
+  const old = new Date(Date.now() - 3 * 3_600_000)
+  utimesSync(orphan, old, old)
+  const started = await build({ DATA_DIR: dataDir })
+  for (let i = 0; i < 100 && existsSync(orphan); i++) await new Promise((r) => setTimeout(r, 20))
+  assert.equal(existsSync(orphan), false)
+  await started.app.close() // clears the hourly timer; a second close from after() is harmless
+})
