@@ -13,7 +13,9 @@ async function docs(app: FastifyInstance) {
     // Swagger UI's own assets are public like the document they show.
     if (route.url.startsWith('/docs')) route.config = { ...route.config, auth: 'public' }
     const level = route.config?.auth ?? 'user'
-    route.schema ??= {}
+    // A copy: Fastify's automatic HEAD route shares its GET route's schema object, so hiding the
+    // HEAD route in place would hide the GET route from the document too.
+    route.schema = { ...route.schema }
     const schema = route.schema as { security?: unknown; description?: string; hide?: boolean }
     if (route.method === 'HEAD') schema.hide = true
     if (level !== 'public' && schema.security === undefined) schema.security = [{ bearerAuth: [] }]

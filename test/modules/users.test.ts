@@ -510,3 +510,21 @@ test('DELETE /users/{id}: removed, anonymised when money records exist; 401/403/
   assert.equal((await t.app.inject({ url: `/users/${saver.id}`, headers: admin.auth })).statusCode, 404)
   assert.equal((await t.app.inject({ method: 'DELETE', url: `/users/${plain.id}`, headers: admin.auth })).statusCode, 404)
 })
+
+test('the OpenAPI document lists every /users, /periodes and /payments operation, GETs included', async () => {
+  const doc = (await t.app.inject({ url: '/openapi.json' })).json()
+  const expected: Record<string, string[]> = {
+    '/users': ['get', 'post'],
+    '/users/{id}': ['delete', 'get', 'patch', 'put'],
+    '/users/me/update': ['put'],
+    '/periodes': ['get', 'post'],
+    '/periodes/{id}': ['delete', 'get', 'put'],
+    '/payments': ['get', 'post'],
+    '/payments/{id}': ['delete', 'get', 'put'],
+  }
+  for (const [path, methods] of Object.entries(expected)) {
+    assert.deepEqual(Object.keys(doc.paths[path] ?? {}).sort(), methods, path)
+  }
+  const form = doc.paths['/users/me/update'].put.requestBody.content['multipart/form-data'].schema
+  assert.equal(form.properties.image_profile.format, 'binary')
+})
