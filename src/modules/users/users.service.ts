@@ -3,10 +3,10 @@
  * deactivated and anonymised, a user without any is removed. The last active admin can never be
  * deleted, demoted or deactivated, and an admin cannot delete themself.
  */
-import { eq, or, sql } from 'drizzle-orm'
+import { and, eq, exists, or, sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db, Tx } from '../../db/client.js'
-import { auditLog, files, transactions, users } from '../../db/schema.js'
+import { auditLog, files, transactionStatusHistory, transactions, users } from '../../db/schema.js'
 import { conflict, forbidden, notFound, validation } from '../../lib/errors.js'
 import { normaliseEmail } from '../../lib/identity.js'
 import type { Mailer } from '../../lib/mailer.js'
@@ -44,10 +44,26 @@ export function createUsersService(deps: { db: Db; log: FastifyBaseLogger }) {
         const user = await findUserById(tx, id)
         if (!user || user.anonymisedAt) throw notFound('User')
         if (user.userType === 'admin' && user.isActive) await assertNotLastAdmin(tx, id)
+        // Every money record that names the user, in any role: owner, reporter, confirmer, the admin
+        // who soft-deleted one, or who moved one through the status machine. Removing the row would
+        // break those references (and the audit trail), so any of them means "anonymise".
         const [money] = await tx
           .select({ id: transactions.id })
           .from(transactions)
-          .where(or(eq(transactions.userId, id), eq(transactions.reportedBy, id), eq(transactions.confirmedBy, id)))
+          .where(
+            or(
+              eq(transactions.userId, id),
+              eq(transactions.reportedBy, id),
+              eq(transactions.confirmedBy, id),
+              eq(transactions.deletedBy, id),
+              exists(
+                tx
+                  .select({ one: sql`1` })
+                  .from(transactionStatusHistory)
+                  .where(and(eq(transactionStatusHistory.transactionId, transactions.id), eq(transactionStatusHistory.changedBy, id))),
+              ),
+            ),
+          )
           .limit(1)
         await revokeUserSessions(tx, id, 'user_deleted')
         if (money) {
