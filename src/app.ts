@@ -96,17 +96,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (redis) {
     // Errors repeat on every reconnect attempt: log the transitions only (also in /health/ready).
     let redisLost = false
-    redis.on('error', (err) => {
-      if (redisLost) return
+    let closing = false
+    const lost = (reason: string) => {
+      if (redisLost || closing) return
       redisLost = true
-      app.log.warn({ err: err.message }, 'Redis unreachable: rate limits fall back to per-process counters')
-    })
+      app.log.warn({ reason }, 'Redis unreachable: rate limits fall back to per-process counters')
+    }
+    redis.on('error', (err) => lost(err.message))
+    redis.on('close', () => lost('connection closed'))
     redis.on('ready', () => {
       if (!redisLost) return
       redisLost = false
       app.log.info('Redis reachable again: rate limits shared')
     })
     app.addHook('onClose', async () => {
+      closing = true
       redis.disconnect()
     })
   }

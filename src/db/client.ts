@@ -6,13 +6,11 @@
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import { type SQL, sql } from 'drizzle-orm'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import pg from 'pg'
 import * as schema from './schema.js'
 
@@ -65,6 +63,11 @@ function openPg(url: string, opts: DatabaseOptions): Database {
   })
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => {})
+  // Nor may a checked-out one: pg emits 'error' on a client whose connection drops mid-query
+  // (the query itself is rejected too, and answers 503), and pg-pool listens only while idle.
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
   const db = drizzlePg({ client: pool, schema, casing: 'snake_case' }) as unknown as Db
   return {
     kind: 'pg',
@@ -92,8 +95,14 @@ function openPg(url: string, opts: DatabaseOptions): Database {
 }
 
 async function openPglite(dir: string | undefined): Promise<Database> {
+  // Loaded only when used: importing PGlite costs ~45 MB of RSS, wasted on a PostgreSQL deployment.
+  const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+    import('drizzle-orm/pglite/migrator'),
+  ])
   if (dir) mkdirSync(dir, { recursive: true })
-  const client = new PGlite(dir)
+  const client: PGlite = new PGlite(dir)
   await client.waitReady
   const database = drizzlePglite({ client, schema, casing: 'snake_case' })
   return {
