@@ -266,8 +266,13 @@ export function profileBreakdown(file: string): Record<string, number> {
     else if (functionName === '(program)' || functionName === '(root)') c = 'native/unattributed'
     else if (/node_modules\/(pg|pg-protocol|pg-pool|pg-types|postgres-\w+|drizzle-orm)\//.test(url)) c = 'db client (pg + drizzle mapping)'
     else if (/node_modules\/@electric-sql\/pglite\//.test(url)) c = 'db engine (PGlite, in-process)'
+    else if (
+      url === '' &&
+      /^(writev|writeBuffer|write\w*String|readStart|readStop|shutdown|close|runMicrotasks|Hmac|digest|update)$/.test(functionName)
+    )
+      c = 'node core (http, net, streams)'
     else if (/node_modules\/(fast-json-stringify|@fastify\/fast-json-stringify-compiler)\//.test(url) || url === '')
-      c = 'serialisation (fast-json-stringify, generated code, builtins)'
+      c = 'serialisation (fast-json-stringify, generated code, JSON builtins)'
     else if (/node_modules\/(fast-jwt|argon2)\//.test(url)) c = 'tokens/passwords'
     else if (/node_modules\/(ajv|typebox)/.test(url)) c = 'validation'
     else if (url.includes('/node_modules/')) c = 'framework + other libraries'

@@ -293,6 +293,10 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
           result.reason = bad
         }
       }
+      if (result.status === 'failed') {
+        const tail = server.output().trim().split('\n').slice(-5).join('\n')
+        if (tail) log(`${target}: (${id}) failed; server log tail:\n${tail}`)
+      }
       report.scenarios.push(judge(result, report.baselines))
       rssAfter[id] = round(memoryOf(server.pid)?.rssMb ?? 0)
     }
