@@ -398,7 +398,9 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
             vary: (i) => ({ body: JSON.stringify({ identifier: identifiers[i % identifiers.length], password: BENCH_PASSWORD }) }),
           }),
         ])
-        const bad = failedLoad(storm)
+        // The storm is background load: its responses are checked, but none finishing within a short
+        // smoke duration (argon2 on a busy 2-core machine) is not an error.
+        const bad = storm.requests === 0 && storm.non2xx === 0 && storm.errors === 0 ? undefined : failedLoad(storm)
         if (bad) return { status: 'failed', reason: `login storm: ${bad}`, load: profile }
         return {
           status: 'ok',
