@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
 import { AppError, invalidToken, validation } from '../../lib/errors.js'
+import { classifyIdentifier } from '../../lib/identity.js'
 import { Envelope, ErrorEnvelope, errorResponses, IdParam, MessageOnly, ok, Type } from '../../lib/schemas.js'
 import { bearerToken } from '../../plugins/auth-guard.js'
 import { identifierKey } from '../../plugins/rate-limit.js'
@@ -120,7 +121,8 @@ export default async function authRoutes(fastify: FastifyInstance) {
       const { identifier, password } = request.body
       await app.limits.check(request, [
         { name: 'login:ip', key: request.ip, max: perMinute },
-        { name: 'login:id', key: identifierKey(identifier), max: perMinute },
+        // Keyed by the normalised identifier: 0812…, +62812… and 62812… are one account, one budget.
+        { name: 'login:id', key: identifierKey(classifyIdentifier(identifier).value), max: perMinute },
       ])
       const result = await service.login(identifier, password, client(request))
       return ok({ ...result, user: toUserJson(result.user, app.signer) }, 'Login successful')
