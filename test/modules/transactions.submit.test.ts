@@ -531,3 +531,25 @@ test('batch: a member must attach the receipt; Idempotency-Key replays the batch
   assert.deepEqual(second.json(), first.json())
   assert.equal(await countRows(), before + 1)
 })
+
+test('Idempotency-Key: two identical requests at the same moment create one row', async () => {
+  const image = await jpeg()
+  const before = await countRows()
+  const key = { 'idempotency-key': `race-${Date.now()}` }
+  const fields = { amount: '70000', transaction_date: '2025-11-20 10:00' }
+  const results = await Promise.all([submit(member.auth, fields, image, key), submit(member.auth, fields, image, key)])
+  const codes = results.map((r) => r.statusCode).sort()
+  // The loser either finds the claim in flight (409) or, if the winner already finished, its replay.
+  assert.ok(JSON.stringify(codes) === '[201,409]' || JSON.stringify(codes) === '[201,201]', results.map((r) => r.body).join('\n'))
+  assert.equal(await countRows(), before + 1)
+})
+
+test('the OpenAPI document describes both body media types and the Idempotency-Key header', async () => {
+  const doc = (await t.app.inject({ url: '/openapi.json' })).json()
+  const post = doc.paths['/transactions'].post
+  assert.ok(post.requestBody.content['application/json'])
+  assert.ok(post.requestBody.content['multipart/form-data'].schema.properties.userId)
+  assert.ok(post.parameters.some((p: { in: string; name: string }) => p.in === 'header' && p.name === 'idempotency-key'))
+  assert.ok(doc.paths['/transactions/batch'].post)
+  assert.ok(doc.paths['/transactions/{id}/status'].put)
+})
