@@ -1,0 +1,49 @@
+/**
+ * The container's entry steps, run as the image runs them (scripts/docker-entrypoint.sh: migrate,
+ * then exec the server): on the embedded default, and against PostgreSQL when available. The
+ * server must become ready, serve, and stop cleanly on SIGTERM (exec: the signal reaches node).
+ */
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { test } from 'node:test'
+import { TEST_DATABASE_URL } from '../helpers/database.js'
+import { http, ROOT, scratchDatabase, servicesAvailable, startServer } from './support.js'
+
+const ENTRYPOINT = path.join(ROOT, 'scripts', 'docker-entrypoint.sh')
+
+async function runEntrypoint(env: Record<string, string>) {
+  const server = await startServer({ NODE_ENV: 'production', ...env }, [], ENTRYPOINT)
+  try {
+    const ready = await http(server.url, 'GET', '/health/ready')
+    assert.equal(ready.status, 200, ready.text)
+    assert.match(server.output(), /migrations applied/)
+    const docs = await http(server.url, 'GET', '/openapi.json')
+    assert.equal(docs.status, 200)
+  } finally {
+    assert.equal(await server.stop('SIGTERM'), 0, 'graceful exit on SIGTERM')
+  }
+  return server
+}
+
+test('docker-entrypoint.sh on the embedded default: migrates, serves, stops on SIGTERM', { timeout: 120_000 }, async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'talangraga-entry-'))
+  try {
+    await runEntrypoint({ DATA_DIR: dataDir })
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+})
+
+test('docker-entrypoint.sh against PostgreSQL', { timeout: 120_000 }, async (t) => {
+  if (!servicesAvailable(t)) return
+  const scratch = await scratchDatabase(TEST_DATABASE_URL as string)
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'talangraga-entry-'))
+  try {
+    await runEntrypoint({ DATA_DIR: dataDir, DATABASE_URL: scratch.url })
+  } finally {
+    await scratch.drop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+})
