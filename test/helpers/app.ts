@@ -42,6 +42,9 @@ export async function build(env: Record<string, string> = {}, opts: { redis?: bo
   })
   const app = await buildApp(config, { database: db.database, logger: false })
   await app.ready()
+  // Start-up work (module loading, migrations) on a busy machine is sampled by under-pressure as
+  // event-loop delay and would answer the first requests 503 "Server is busy"; wait for a clean sample.
+  for (let i = 0; i < 100 && app.isUnderPressure(); i++) await new Promise((r) => setTimeout(r, 50))
   after(async () => {
     await app.close()
     await db.drop()

@@ -94,3 +94,42 @@ test('with Redis, two instances share one budget', { skip: TEST_REDIS_URL ? fals
   for (const app of [a, b, a]) assert.equal((await attempt(app, `${unique('n')}@example.test`, ip)).statusCode, 401)
   assertLimited(await attempt(b, `${unique('n')}@example.test`, ip), 'instance b, shared address')
 })
+
+test('refresh, register and change-password are limited too', async () => {
+  const user = await createUser(t)
+  const tokens = (await attempt(t, user.username, freshIp(), DEFAULT_PASSWORD)).json().data
+  const auth = { authorization: `Bearer ${tokens.access_token}` }
+
+  // Guessing the current password through change-password is throttled per account (3/min here).
+  const change = () =>
+    t.app.inject({
+      method: 'POST',
+      url: '/auth/change-password',
+      headers: auth,
+      remoteAddress: freshIp(),
+      payload: { current_password: 'Guess-Guess-123', new_password: 'Brand-New-Pass-77', confirm_new_password: 'Brand-New-Pass-77' },
+    })
+  for (let i = 0; i < 3; i++) assert.equal((await change()).statusCode, 422)
+  assertLimited(await change(), 'change-password')
+
+  // Refresh allows 6x the login budget per address (apps refresh often), then stops.
+  const ip = freshIp()
+  const refresh = () =>
+    t.app.inject({ method: 'POST', url: '/auth/refresh', headers: { authorization: `Bearer ${tokens.refresh_token}` }, remoteAddress: ip })
+  for (let i = 0; i < 18; i++) assert.equal((await refresh()).statusCode, 200, `refresh #${i + 1}`)
+  assertLimited(await refresh(), 'refresh')
+
+  // Registration allows 3x the login budget per address.
+  const regIp = freshIp()
+  const register = () => {
+    const username = unique('rl')
+    return t.app.inject({
+      method: 'POST',
+      url: '/auth/register',
+      remoteAddress: regIp,
+      payload: { fullname: 'Rate Limited', username, email: `${username}@example.test`, password: DEFAULT_PASSWORD },
+    })
+  }
+  for (let i = 0; i < 9; i++) assert.equal((await register()).statusCode, 201, `register #${i + 1}`)
+  assertLimited(await register(), 'register')
+})
