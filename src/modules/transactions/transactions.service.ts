@@ -12,7 +12,7 @@ import { ok } from '../../lib/schemas.js'
 import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
 import type { AuthContext } from '../auth/auth.types.js'
-import { discardFile, recordFile, type StoredFile, storeUpload } from '../files/files.service.js'
+import { assertUploadQuota, discardFile, recordFile, type StoredFile, storeUpload } from '../files/files.service.js'
 import type { UrlSigner } from '../files/signing.js'
 import { localDate, parseInstant, startOfNextDay } from './instants.js'
 import * as q from './transactions.queries.js'
@@ -187,6 +187,8 @@ export function createTransactionsService(deps: TransactionsDeps) {
     upload: UploadedFile | undefined,
     write: (tx: Tx, file: StoredFile | undefined) => Promise<R>,
   ) {
+    // The per-uploader daily quota is checked before any image work is spent (SECURITY R39).
+    if (upload) await assertUploadQuota(db, uploader, upload.size)
     const stored = upload ? await storeUpload(storage, upload, 'receipt') : undefined
     try {
       return await db.transaction(async (tx) => {

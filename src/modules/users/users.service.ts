@@ -18,7 +18,7 @@ import type { AuthContext, Role } from '../auth/auth.types.js'
 import { passwordProblem } from '../auth/password-policy.js'
 import { hashPassword } from '../auth/passwords.js'
 import { revokeUserSessions } from '../auth/sessions.queries.js'
-import { discardFile, recordFile, storeUpload } from '../files/files.service.js'
+import { assertUploadQuota, discardFile, recordFile, storeUpload } from '../files/files.service.js'
 import { countActiveAdmins, findUserById, insertUser, listUsers, updateUser } from './users.queries.js'
 import type { UserRow } from './users.schemas.js'
 
@@ -306,6 +306,7 @@ export function createUserManagementService(deps: UserManagementDeps) {
         id,
       )
 
+      if (image) await assertUploadQuota(db, id, image.size)
       const stored = image ? await storeUpload(storage, image, 'profile') : undefined
       let replacedFile: { key: string; thumbnailKey: string | null } | undefined
       let roleChange: { from: Role; to: Role } | undefined
