@@ -138,7 +138,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     credentials: false,
   })
   await app.register(underPressure, {
-    maxEventLoopDelay: 2000,
+    maxEventLoopDelay: config.maxEventLoopDelayMs,
     exposeStatusRoute: false,
     pressureHandler: (_req, reply) => {
       reply.code(503).header('Retry-After', '5').send({ code: 503, message: 'Server is busy, please retry', data: null })

@@ -20,6 +20,11 @@ const EnvSchema = Type.Object({
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   /** A query that takes longer than this fails (and the request answers 503) instead of hanging. */
   DATABASE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
+  /**
+   * Load shedding: answer 503 while the event loop lags more than this (0 = off). Off by default on
+   * the embedded PGlite, whose queries run on the event loop by design; 1000 ms on PostgreSQL.
+   */
+  MAX_EVENT_LOOP_DELAY_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   SECRET_KEY: Type.Optional(Type.String({ minLength: 32 })),
   REFRESH_SECRET_KEY: Type.Optional(Type.String({ minLength: 32 })),
@@ -65,6 +70,7 @@ export interface Config {
   databasePoolMax: number
   databaseTimeoutMs: number
   redisUrl: string | undefined
+  maxEventLoopDelayMs: number
   secrets: { access: string; refresh: string; files: string }
   accessTokenTtlSeconds: number
   refreshTokenTtlSeconds: number
@@ -171,6 +177,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     databasePoolMax: env.DATABASE_POOL_MAX,
     databaseTimeoutMs: env.DATABASE_TIMEOUT_MS,
     redisUrl: env.REDIS_URL,
+    maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS ?? (env.DATABASE_URL ? 1000 : 0),
     secrets: { access, refresh, files },
     accessTokenTtlSeconds: Math.round(env.ACCESS_TOKEN_EXPIRE_MINUTES * 60),
     refreshTokenTtlSeconds: Math.round(env.REFRESH_TOKEN_EXPIRE_DAYS * 86_400),
