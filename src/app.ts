@@ -64,7 +64,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     genReqId: () => randomUUID(),
-    requestIdLogLabel: 'reqId',
+    // Slow-loris guard: a request must arrive within two minutes (generous for receipts on mobile data).
+    requestTimeout: 120_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>()
