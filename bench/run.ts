@@ -31,7 +31,8 @@ const env = process.env
 const SMOKE = env.BENCH_SMOKE === '1'
 const DURATION = Number(env.BENCH_DURATION ?? (SMOKE ? 2 : 10))
 const WARMUP = Number(env.BENCH_WARMUP ?? (SMOKE ? 0 : 2))
-const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50)
+// The smoke run checks that every scenario works, not speed: fewer connections keep it short and robust.
+const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? (SMOKE ? 10 : 50))
 const STORM_CONNECTIONS = 16
 const SOAK = Number(env.BENCH_SOAK ?? (SMOKE ? 0 : 60))
 const PROFILE = env.BENCH_PROFILE ?? (SMOKE ? '' : 'c')
