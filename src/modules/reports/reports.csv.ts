@@ -8,6 +8,7 @@
  * Cells follow RFC 4180 and are neutralised against spreadsheet formula injection.
  */
 import { Readable } from 'node:stream'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { type SQL, sql } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import type pg from 'pg'
@@ -58,7 +59,10 @@ export function csvLine(cells: readonly (string | number | null | undefined)[]):
 /**
  * The SELECT behind the export. Amounts are the NUMERIC text as stored (dot decimal); local times
  * are formatted by PostgreSQL in APP_TIMEZONE. `k_date` is the exact UTC instant (microseconds) for
- * the keyset, which a JavaScript Date would truncate to milliseconds.
+ * the keyset, which a JavaScript Date would truncate to milliseconds. The ORDER BY spells out
+ * NULLS LAST because that is how the (transaction_date DESC, id DESC) indexes were created: without
+ * it PostgreSQL does not see that the index order matches and sorts every remaining row per page
+ * (measured on PGlite with 100k rows: ~250 ms per page instead of ~5 ms).
  */
 function exportQuery(where: SQL, tz: string, after: { date: string; id: number } | undefined, limit: number | undefined): SQL {
   const local = (col: SQL) => sql`to_char(${col} AT TIME ZONE ${tz}, 'YYYY-MM-DD HH24:MI:SS')`
@@ -79,7 +83,7 @@ function exportQuery(where: SQL, tz: string, after: { date: string; id: number }
     LEFT JOIN periodes p ON p.id = t.periode_id
     LEFT JOIN payments py ON py.id = t.payment_id
     WHERE ${where}${keyset}
-    ORDER BY t.transaction_date DESC, t.id DESC
+    ORDER BY t.transaction_date DESC NULLS LAST, t.id DESC NULLS LAST
     ${limit ? sql`LIMIT ${limit}` : sql``}`
 }
 
@@ -94,6 +98,9 @@ async function* keysetBatches(database: Database, where: SQL, tz: string): Async
     if (batch.length < BATCH_SIZE) return
     const last = batch[batch.length - 1] as CsvRow
     after = { date: last.k_date, id: Number(last.k_id) }
+    // PGlite answers through microtasks only: without a turn of the event loop between pages, a
+    // large export would starve every other request (and trip the event-loop-delay 503).
+    await nextTurn()
   }
 }
 
