@@ -322,5 +322,30 @@ describe('streaming 100,000 rows', () => {
       hundredK.growth < tenK.growth + 6 * 1024 * 1024 && hundredK.growth < 10 * 1024 * 1024,
       `live heap grew ${mb(hundredK.growth)} MB for 100k rows vs ${mb(tenK.growth)} MB for 10k`,
     )
+
+    // A client that hangs up mid-file: the cursor's connection and transaction are given back
+    // (PostgreSQL), and the next export works (both drivers).
+    await new Promise<void>((resolve, reject) => {
+      const { port } = t.app.server.address() as AddressInfo
+      const req = http.get(`http://127.0.0.1:${port}/reports/transactions.csv?periode_id=${big!.id}`, { headers: admin.auth }, (res) => {
+        res.once('data', () => {
+          req.destroy()
+          resolve()
+        })
+      })
+      req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? resolve() : reject(e)))
+    })
+    if (t.db.database.kind === 'pg') {
+      let stuck = -1
+      for (let i = 0; i < 50 && stuck !== 0; i++) {
+        await new Promise((r) => setTimeout(r, 100))
+        const res = (await db.execute(
+          sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+        )) as unknown as { rows: { n: number }[] }
+        stuck = res.rows[0]!.n
+      }
+      assert.equal(stuck, 0, 'no connection left idle in transaction after the client hung up')
+    }
+    assert.equal((await download(`/reports/transactions.csv?periode_id=${small!.id}`, admin.auth)).rows, 10_000)
   })
 })
