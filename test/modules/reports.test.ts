@@ -481,3 +481,14 @@ describe('consistency with random data', () => {
     }
   })
 })
+
+test('the OpenAPI document describes every report route with its response schemas', async () => {
+  const doc = (await t.app.inject({ url: '/openapi.json' })).json()
+  for (const path of ['/reports/members/{id}', '/reports/periodes/{id}', '/reports/summary', '/reports/transactions.csv']) {
+    const op = doc.paths[path]?.get
+    assert.ok(op, path)
+    assert.ok(op.responses['200'] && op.responses['401'], path)
+  }
+  assert.ok(doc.paths['/reports/transactions.csv'].get.responses['200'].content['text/csv'])
+  assert.ok(doc.paths['/reports/periodes/{id}'].get.responses['403'])
+})
