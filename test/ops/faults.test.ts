@@ -51,6 +51,8 @@ async function startApp(env: Record<string, string>) {
     REFRESH_SECRET_KEY: SECRET_R,
     DATABASE_TIMEOUT_MS: String(TIMEOUT_MS),
     LOG_LEVEL: 'info',
+    // Load shedding would measure the busy test machine; these tests are about database faults.
+    MAX_EVENT_LOOP_DELAY_MS: '0',
     ...env,
   })
   const app = await buildApp(config, { logger: { level: 'info', stream: { write: (line: string) => logs.push(line) } } })
