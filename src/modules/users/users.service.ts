@@ -13,7 +13,7 @@ import type { Mailer } from '../../lib/mailer.js'
 import { parseAmount } from '../../lib/money.js'
 import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
-import { assertIdentityFree, normaliseIdentity } from '../auth/auth.service.js'
+import { assertIdentityFree, normaliseIdentity, type RegisterInput } from '../auth/auth.service.js'
 import type { AuthContext, Role } from '../auth/auth.types.js'
 import { passwordProblem } from '../auth/password-policy.js'
 import { hashPassword } from '../auth/passwords.js'
@@ -117,14 +117,8 @@ export interface UserListInput {
   per_page: number
 }
 
-export interface UserCreateInput {
-  fullname: string
-  username: string
-  email: string
-  password: string
-  phone_number?: string | undefined
-  domisili?: string | undefined
-  user_type?: Role | undefined
+/** Registration's fields plus what only an admin sets at creation. */
+export interface UserCreateInput extends RegisterInput {
   savings_target?: number | string | undefined
 }
 
