@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import pg from 'pg'
 import { openDatabase, rows } from '../../src/db/client.js'
 import { auditLog, transactionStatusHistory, transactions } from '../../src/db/schema.js'
@@ -132,6 +132,43 @@ test('filters: periode_id, status, payment_id, user_id, from/to as dates (Jakart
   }
   const named = await t.app.inject({ url: '/transactions?from=yesterday', headers: admin.auth })
   assert.equal(named.json().data[0].field, 'from')
+})
+
+test('a list item is exactly the detail JSON without history (payment, periode, confirmer, other people)', async () => {
+  // The list maps flat rows itself (no ORM mapping); it must give what GET /transactions/{id} gives.
+  const tx = await makeTransaction(t, {
+    userId: bob.user.id,
+    reportedBy: alice.user.id,
+    amount: '123456.78',
+    date: new Date('2025-03-07T05:06:07.089Z'),
+    periodeId: periode.id,
+  })
+  await db.update(transactions).set({ paymentId: bank.id }).where(eq(transactions.id, tx.id))
+  const bare = await makeTransaction(t, { userId: alice.user.id, date: new Date('2025-03-08T01:00:00Z') })
+  assert.equal((await setStatus(admin.auth, tx.id, 'completed')).statusCode, 200)
+  for (const viewer of [alice, bob, admin]) {
+    const list = await t.app.inject({ url: `/transactions?from=2025-03-07&to=2025-03-08`, headers: viewer.auth })
+    assert.equal(list.statusCode, 200, list.body)
+    for (const id of viewer === bob ? [tx.id] : [tx.id, bare.id]) {
+      const detail = await t.app.inject({ url: `/transactions/${id}`, headers: viewer.auth })
+      const { history: _history, ...expected } = detail.json().data
+      assert.deepEqual(
+        list.json().data.find((x: { id: number }) => x.id === id),
+        expected,
+      )
+    }
+  }
+  const item = (await t.app.inject({ url: `/transactions/${tx.id}`, headers: alice.auth })).json().data
+  assert.equal(item.amount, 123456.78)
+  assert.equal(item.transaction_date, '2025-03-07T05:06:07.089Z')
+  assert.equal(item.confirmed_by.id, admin.user.id)
+  assert.equal(item.confirmed_by.email, null, "members never see another person's email")
+  assert.equal(item.payment.id, bank.id)
+  assert.equal(item.periode.id, periode.id)
+  await db
+    .update(transactions)
+    .set({ deletedAt: new Date() })
+    .where(inArray(transactions.id, [tx.id, bare.id]))
 })
 
 test('GET /transactions/{id}: owner, reporter and admin see it with its history; another member gets 404', async () => {

@@ -17,6 +17,7 @@ import type { UrlSigner } from '../files/signing.js'
 import { localDate, parseInstant, startOfNextDay } from './instants.js'
 import * as q from './transactions.queries.js'
 import {
+  listRowMapper,
   MAX_ALLOCATIONS,
   nestedUserJson,
   type TransactionJson,
@@ -395,7 +396,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
         q.listTotals(db, filter),
       ])
       return {
-        data: rows.map((v) => toJson(v, auth)),
+        data: rows.map(listRowMapper(signer, viewerOf(auth))),
         meta: {
           page: query.page,
           per_page: query.per_page,
