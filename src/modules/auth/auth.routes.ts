@@ -55,7 +55,7 @@ export default async function authRoutes(fastify: FastifyInstance) {
     const claims = app.tokens.verifyAccess(token)
     const found = await findActiveSession(app.database.db, claims.sessionId, claims.userId)
     if (!found) throw invalidToken('Session revoked or user inactive, please log in again')
-    return { userId: found.userId, role: found.userType, sessionId: claims.sessionId }
+    return { userId: found.id, role: found.userType, sessionId: claims.sessionId, user: found }
   }
 
   /**

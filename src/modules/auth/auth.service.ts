@@ -242,7 +242,8 @@ export function createAuthService(deps: AuthDeps) {
     },
 
     async profile(auth: AuthContext) {
-      const user = await findUserById(db, auth.userId)
+      // The guard's session check already read the row in this request.
+      const user = auth.user ?? (await findUserById(db, auth.userId))
       if (!user) throw notFound('User')
       return user
     },
