@@ -4,6 +4,7 @@
  * the old backend ($argon2i$/$argon2id$ with other parameters, or bcrypt $2a$/$2b$/$2y$) verify
  * and are reported as needing a rehash, which the login flow then stores.
  */
+import { availableParallelism } from 'node:os'
 import argon2 from 'argon2'
 import bcrypt from 'bcryptjs'
 
@@ -11,6 +12,28 @@ export const PASSWORD_MIN = 8
 export const PASSWORD_MAX = 128
 
 const PARAMS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
+
+/**
+ * At most (cores - 1) argon2 computations at once, the rest wait in FIFO order. Each one holds a
+ * core for ~50 ms; a login storm would otherwise occupy every core (libuv has 4 threads) and every
+ * other request (a plain profile read) would queue behind it. One core stays free for them.
+ */
+const ARGON2_SLOTS = Math.max(1, availableParallelism() - 1)
+let argon2Running = 0
+const argon2Waiting: (() => void)[] = []
+
+async function limited<T>(work: () => Promise<T>): Promise<T> {
+  if (argon2Running >= ARGON2_SLOTS) await new Promise<void>((resolve) => argon2Waiting.push(resolve))
+  else argon2Running++
+  try {
+    return await work()
+  } finally {
+    // Hand the slot straight to the next waiter (the count stays), or free it.
+    const next = argon2Waiting.shift()
+    if (next) next()
+    else argon2Running--
+  }
+}
 
 /**
  * The argon2 package writes parameters as `m=,p=,t=`; the reference implementation (and with it
@@ -23,7 +46,7 @@ export function canonicalArgon2(hash: string): string {
 }
 
 export async function hashPassword(password: string): Promise<string> {
-  return canonicalArgon2(await argon2.hash(password, PARAMS))
+  return canonicalArgon2(await limited(() => argon2.hash(password, PARAMS)))
 }
 
 /** A real hash of a random secret: verifying against it costs what a real verify costs. */
@@ -44,11 +67,12 @@ export interface VerifyResult {
  */
 export async function verifyPassword(stored: string | null | undefined, password: string): Promise<VerifyResult> {
   if (!stored) {
-    await argon2.verify(await dummy(), password).catch(() => false)
+    const hash = await dummy()
+    await limited(() => argon2.verify(hash, password)).catch(() => false)
     return { ok: false, needsRehash: false }
   }
   if (stored.startsWith('$argon2')) {
-    const ok = await argon2.verify(stored, password).catch(() => false)
+    const ok = await limited(() => argon2.verify(stored, password)).catch(() => false)
     // argon2.needsRehash compares m/t/p/version only, not the variant: an $argon2i$ hash with
     // today's parameters would never be upgraded without the prefix check.
     return { ok, needsRehash: ok && (!stored.startsWith('$argon2id$') || argon2.needsRehash(stored, PARAMS)) }
@@ -59,7 +83,8 @@ export async function verifyPassword(stored: string | null | undefined, password
     const ok = await bcrypt.compare(password, stored)
     return { ok, needsRehash: ok }
   }
-  await argon2.verify(await dummy(), password).catch(() => false)
+  const hash = await dummy()
+  await limited(() => argon2.verify(hash, password)).catch(() => false)
   return { ok: false, needsRehash: false }
 }
 
