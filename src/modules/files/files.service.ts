@@ -9,7 +9,7 @@ import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { and, eq, gt, sql } from 'drizzle-orm'
 import { fileTypeFromFile } from 'file-type'
-import sharp, { type OutputInfo } from 'sharp'
+import type { OutputInfo } from 'sharp'
 import type { Executor } from '../../db/client.js'
 import { files } from '../../db/schema.js'
 import { AppError, unsupportedMedia, validation } from '../../lib/errors.js'
@@ -18,6 +18,20 @@ import type { UploadedFile } from '../../plugins/uploads.js'
 import { scanPdf } from './pdf-scan.js'
 
 export type FileKind = 'receipt' | 'profile'
+
+/**
+ * sharp (libvips) is loaded on the first image, not at start-up: its native library and caches
+ * cost tens of MB of RSS in every process, also those that never see an upload. Its operation
+ * cache is kept small: each upload is a new file, nothing to reuse.
+ */
+let sharpModule: Promise<typeof import('sharp').default> | undefined
+function loadSharp() {
+  sharpModule ??= import('sharp').then(({ default: sharp }) => {
+    sharp.cache({ memory: 20, files: 0, items: 20 })
+    return sharp
+  })
+  return sharpModule
+}
 
 const IMAGE_TYPES = new Map([
   ['image/jpeg', 'jpg'],
@@ -73,6 +87,7 @@ export async function storeUpload(storage: Storage, upload: UploadedFile, kind: 
     }
     // Header-only read first: a decompression bomb (tiny file, huge canvas) is refused before
     // any pixel is decoded, with a message that says why.
+    const sharp = await loadSharp()
     let dims: { width?: number | undefined; height?: number | undefined }
     try {
       dims = await sharp(upload.path, { limitInputPixels: false }).metadata()
@@ -92,7 +107,7 @@ export async function storeUpload(storage: Storage, upload: UploadedFile, kind: 
       const pipeline = input()
       info =
         ext === 'jpg'
-          ? await pipeline.jpeg({ quality: 85, mozjpeg: false }).toFile(work)
+          ? await pipeline.jpeg({ quality: 82, mozjpeg: false }).toFile(work)
           : ext === 'png'
             ? await pipeline.png({ compressionLevel: 6 }).toFile(work)
             : await pipeline.webp({ quality: 85 }).toFile(work)
