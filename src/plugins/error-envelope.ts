@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import findMyWay, { type HTTPMethod } from 'find-my-way'
 import { AppError } from '../lib/errors.js'
 import { toFieldErrors } from './validation.js'
 
@@ -86,7 +87,25 @@ async function errorEnvelope(app: FastifyInstance) {
   // to the body schema and answer 422; without it an unexpected content type is a 415 (R34).
   app.removeContentTypeParser('text/plain')
 
-  app.setNotFoundHandler((request, reply) => send(reply, 404, `Route ${request.method} ${request.url.split('?')[0]} not found`))
+  // A shadow router of every registered path answers "which methods does this path have?", so a
+  // known path with the wrong method is 405 with Allow (SECURITY R34) and only unknown paths are 404.
+  const known = findMyWay({ ignoreTrailingSlash: true, maxParamLength: 200 })
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD' && !known.hasRoute(method as HTTPMethod, route.url)) known.on(method as HTTPMethod, route.url, () => {})
+    }
+  })
+  const METHODS: HTTPMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/'
+    const allowed = METHODS.filter((m) => known.find(m, path) !== null)
+    if (allowed.length) {
+      reply.header('Allow', allowed.join(', '))
+      return send(reply, 405, `Method ${request.method} not allowed on ${path}`)
+    }
+    return send(reply, 404, `Route ${request.method} ${path} not found`)
+  })
 }
 
 export default fp(errorEnvelope, { name: 'error-envelope', fastify: '5.x' })

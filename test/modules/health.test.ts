@@ -30,3 +30,16 @@ test('openapi document and swagger UI are served', async () => {
   const ui = await t.app.inject({ url: '/docs/' })
   assert.equal(ui.statusCode, 200)
 })
+
+test('a known path with a wrong method is 405 with Allow; unknown paths stay 404', async () => {
+  const res = await t.app.inject({ method: 'PATCH', url: '/auth/login' })
+  assert.equal(res.statusCode, 405)
+  assert.equal(res.headers.allow, 'POST')
+  assert.equal(res.json().code, 405)
+  const param = await t.app.inject({ method: 'POST', url: '/periodes/12/' })
+  assert.equal(param.statusCode, 405)
+  assert.match(String(param.headers.allow), /GET/)
+  assert.match(String(param.headers.allow), /PUT/)
+  const unknown = await t.app.inject({ method: 'GET', url: '/periodes/12/extra' })
+  assert.equal(unknown.statusCode, 404)
+})
