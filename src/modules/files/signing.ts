@@ -7,6 +7,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 
 const BUCKET_SECONDS = 300
+/**
+ * Signed URLs remembered per (key, expiry bucket). Within a bucket the URL of a key never changes,
+ * so an admin list of 500 rows (two or three files each) repeated many times a second would
+ * otherwise recompute the same HMACs. Entries of past buckets are simply never hit again and age
+ * out of the LRU; ~300 bytes each, so the cap bounds the memo at a few MB.
+ */
+const MEMO_MAX = 8192
 
 export interface UrlSigner {
   /** Absolute signed URL for a storage key (null in, null out). */
@@ -17,12 +24,24 @@ export interface UrlSigner {
 
 export function createUrlSigner(opts: { secret: string; baseUrl: string; ttlSeconds: number }): UrlSigner {
   const sign = (key: string, exp: number) => createHmac('sha256', opts.secret).update(`${key}\n${exp}`).digest('base64url')
+  const memo = new Map<string, string>()
   return {
     url(key) {
       if (!key) return null
       const now = Math.floor(Date.now() / 1000)
       const exp = Math.ceil((now + opts.ttlSeconds) / BUCKET_SECONDS) * BUCKET_SECONDS
-      return `${opts.baseUrl}/files/${key}?exp=${exp}&sig=${sign(key, exp)}`
+      const memoKey = `${exp}\n${key}`
+      let url = memo.get(memoKey)
+      if (url !== undefined) {
+        // Most recently used last: Map iteration order is insertion order.
+        memo.delete(memoKey)
+        memo.set(memoKey, url)
+        return url
+      }
+      url = `${opts.baseUrl}/files/${key}?exp=${exp}&sig=${sign(key, exp)}`
+      if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value as string)
+      memo.set(memoKey, url)
+      return url
     },
     verify(key, exp, sig) {
       if (!Number.isInteger(exp) || exp < Math.floor(Date.now() / 1000)) return false
