@@ -46,6 +46,11 @@ export default async function authRoutes(fastify: FastifyInstance) {
   })
   const users = createUsersService({ db: app.database.db, log: app.log })
   const perMinute = app.config.authRateLimit
+  /** Password-reset requests still being processed after their answer; awaited on close. */
+  const pendingResets = new Set<Promise<unknown>>()
+  app.addHook('onClose', async () => {
+    await Promise.all([...pendingResets])
+  })
   const client = (r: FastifyRequest): ClientInfo => ({ ip: r.ip, userAgent: r.headers['user-agent'] })
 
   /** The caller of an optionally-authenticated route: none without a header, 401 for a bad token. */
@@ -217,8 +222,11 @@ export default async function authRoutes(fastify: FastifyInstance) {
     },
     async (request) => {
       await app.limits.check(request, [{ name: 'forgot:ip', key: request.ip, max: perMinute }])
-      // Per-account throttling is silent (inside the service), so it reveals nothing.
-      await service.forgotPassword(request.body.email)
+      // The lookup, token and mail happen after the answer, so neither the response nor its timing
+      // depends on whether the account exists (R10); per-account throttling inside is silent too.
+      const job = service.forgotPassword(request.body.email).catch((err) => request.log.error({ err }, 'password reset request failed'))
+      pendingResets.add(job)
+      void job.finally(() => pendingResets.delete(job))
       return ok(null, FORGOT_MESSAGE)
     },
   )
