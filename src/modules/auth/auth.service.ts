@@ -27,6 +27,7 @@ import { passwordProblem } from './password-policy.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 import {
   createSession,
+  findSessionForRefresh,
   listUserSessions,
   lockSession,
   lockSessionForRefresh,
@@ -105,6 +106,47 @@ export function createAuthService(deps: AuthDeps) {
     }
   }
 
+  /** Whether a session read for a refresh may be used (same rules for both policies). */
+  function refreshable(
+    found: { session: typeof sessions.$inferSelect; userActive: boolean } | undefined,
+    userId: number,
+    now: number,
+  ): typeof sessions.$inferSelect {
+    const session = found?.session
+    if (
+      !session ||
+      session.userId !== userId ||
+      session.revokedAt ||
+      session.absoluteExpiresAt.getTime() <= now ||
+      session.refreshExpiresAt.getTime() <= now ||
+      !found.userActive
+    ) {
+      throw invalidToken('Session expired or revoked, please log in again')
+    }
+    return session
+  }
+
+  /** Policy `reuse` (see refresh() for why no lock is needed). */
+  async function refreshWithoutLock(claims: { userId: number; sessionId: string }) {
+    const now = Date.now()
+    const session = refreshable(await findSessionForRefresh(db, claims.sessionId), claims.userId, now)
+    // Moving the idle expiry by less than 1% of its TTL is not worth a row write on every refresh
+    // (most of them, for an app refreshing often): it is then at most 1% of the TTL earlier than it
+    // could be, and last_used_at as stale.
+    const ttlMs = config.refreshTokenTtlSeconds * 1000
+    const wanted = Math.min(now + ttlMs, session.absoluteExpiresAt.getTime())
+    if (session.refreshExpiresAt.getTime() < wanted - ttlMs / 100) {
+      await db
+        .update(sessions)
+        .set({
+          lastUsedAt: sql`now()`,
+          refreshExpiresAt: sql`least(now() + make_interval(secs => ${config.refreshTokenTtlSeconds}), ${sessions.absoluteExpiresAt})`,
+        })
+        .where(and(eq(sessions.id, session.id), isNull(sessions.revokedAt)))
+    }
+    return issueTokens(session.userId, session.id, session.refreshGeneration, session.absoluteExpiresAt)
+  }
+
   function requireNewPassword(password: string, context: string[], field = 'password') {
     const problem = passwordProblem(password, context)
     if (problem) throw validation(problem, field)
@@ -174,14 +216,26 @@ export function createAuthService(deps: AuthDeps) {
     },
 
     /**
-     * Exchange a refresh token for new tokens. The session row is locked for the duration, so a
-     * refresh racing a logout or password change can never mint a live token after revocation.
+     * Exchange a refresh token for new tokens.
      * Policy `reuse`: the same refresh token keeps working until it expires or the session ends.
      * Policy `rotate`: each refresh token works once; its immediate parent is tolerated within the
-     * grace interval (concurrent refreshes); any other reuse revokes the whole session.
+     * grace interval (concurrent refreshes); any other reuse revokes the whole session. Under
+     * `rotate` the session row is locked for the duration (SECURITY R44): two refreshes racing on
+     * the generation counter are serialised, and a refresh racing a logout or password change
+     * cannot mint a live token after the revocation.
+     *
+     * Policy `reuse` takes no lock and no transaction: one read of the session and its user, and a
+     * write only when the idle expiry has to move. There is no generation counter to race on, and
+     * the tokens it mints carry no state of their own: every use of them (the auth guard for the
+     * access token, this function for the refresh token) re-checks the session row. So if a logout
+     * or password change revokes the session between our read and our answer, the tokens we hand out
+     * are dead on first use: no live token survives the revocation, which is what R44 protects. The
+     * idle-expiry UPDATE never touches revoked_at and is conditioned on it being null, so it cannot
+     * undo a revocation either.
      */
     async refresh(refreshToken: string) {
       const claims = tokens.verifyRefresh(refreshToken)
+      if (config.refreshPolicy === 'reuse') return refreshWithoutLock(claims)
       const outcome = await db.transaction(async (tx) => {
         const locked = await lockSessionForRefresh(tx, claims.sessionId)
         const session = locked?.session

@@ -81,6 +81,32 @@ export async function lockSessionForRefresh(db: Executor, sessionId: string) {
   return row
 }
 
+/**
+ * The refresh path of policy `reuse`: the session row and its user's active flag, without a lock,
+ * as a named statement built once per database (see refreshSessionUnlocked in auth.service.ts for
+ * why no lock is needed there).
+ */
+function sessionForRefreshQuery(db: Executor) {
+  return db
+    .select({ session: sessions, userActive: users.isActive })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.id, sql.placeholder('sessionId')))
+    .limit(1)
+    .prepare('session_for_refresh')
+}
+const sessionForRefreshQueries = new WeakMap<Executor, ReturnType<typeof sessionForRefreshQuery>>()
+
+export async function findSessionForRefresh(db: Executor, sessionId: string) {
+  let query = sessionForRefreshQueries.get(db)
+  if (!query) {
+    query = sessionForRefreshQuery(db)
+    sessionForRefreshQueries.set(db, query)
+  }
+  const [row] = await query.execute({ sessionId })
+  return row
+}
+
 export async function revokeSession(db: Executor, sessionId: string, reason: string) {
   return db
     .update(sessions)
