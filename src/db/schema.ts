@@ -191,12 +191,9 @@ export const transactions = pgTable(
     index('transactions_reporter_date_idx').on(t.reportedBy, t.transactionDate.desc(), t.id.desc()).where(sql`${t.deletedAt} IS NULL`),
     // A member's list is almost always one periode: these serve (owner OR reporter) AND periode as a
     // BitmapOr reading only that periode's rows, instead of every row the member ever owned/reported.
-    index('transactions_user_periode_date_idx')
-      .on(t.userId, t.periodeId, t.transactionDate.desc(), t.id.desc())
-      .where(sql`${t.deletedAt} IS NULL`),
-    index('transactions_reporter_periode_date_idx')
-      .on(t.reportedBy, t.periodeId, t.transactionDate.desc(), t.id.desc())
-      .where(sql`${t.deletedAt} IS NULL`),
+    // periode_id leads so that a member's unfiltered list keeps using the (user|reporter, date) indexes.
+    index('transactions_periode_user_idx').on(t.periodeId, t.userId).where(sql`${t.deletedAt} IS NULL`),
+    index('transactions_periode_reporter_idx').on(t.periodeId, t.reportedBy).where(sql`${t.deletedAt} IS NULL`),
     index('transactions_date_idx').on(t.transactionDate.desc(), t.id.desc()).where(sql`${t.deletedAt} IS NULL`),
     index('transactions_status_idx').on(t.status).where(sql`${t.deletedAt} IS NULL`),
     index('transactions_payment_idx').on(t.paymentId),

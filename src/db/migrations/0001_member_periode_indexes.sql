@@ -1,2 +1,2 @@
-CREATE INDEX "transactions_user_periode_date_idx" ON "transactions" USING btree ("user_id","periode_id","transaction_date" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE "transactions"."deleted_at" IS NULL;--> statement-breakpoint
-CREATE INDEX "transactions_reporter_periode_date_idx" ON "transactions" USING btree ("reported_by","periode_id","transaction_date" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE "transactions"."deleted_at" IS NULL;
+CREATE INDEX "transactions_periode_user_idx" ON "transactions" USING btree ("periode_id","user_id") WHERE "transactions"."deleted_at" IS NULL;--> statement-breakpoint
+CREATE INDEX "transactions_periode_reporter_idx" ON "transactions" USING btree ("periode_id","reported_by") WHERE "transactions"."deleted_at" IS NULL;
