@@ -226,8 +226,9 @@ export interface ListRow {
  * the columns the JSON needs under unique names. Exported unexecuted too, so tests can EXPLAIN
  * exactly what runs (with literal values; the service runs it prepared).
  */
-function listQuery(db: Executor, f: ListFilter, bind: Bind, limit: number, offset: number) {
+function listQuery(db: Executor, f: ListFilter, bind: Bind, limit: number, offset: number, withOrdinal = false) {
   const page = pageSubquery(db, f, bind, limit, offset)
+  const pageOrder = sql`${page.transactionDate} DESC, ${page.id} DESC`
   const person = (u: Record<'fullname' | 'username' | 'email' | 'userType' | 'imageProfileKey', AnyColumn>, p: string) => ({
     [`${p}_fullname`]: sql`${u.fullname}`.as(`${p}_fullname`),
     [`${p}_username`]: sql`${u.username}`.as(`${p}_username`),
@@ -267,6 +268,8 @@ function listQuery(db: Executor, f: ListFilter, bind: Bind, limit: number, offse
       per_end_date: sql`${periodes.endDate}::text`.as('per_end_date'),
       per_target_amount: sql`${periodes.targetAmount}`.as('per_target_amount'),
       per_created_at: iso(periodes.createdAt).as('per_created_at'),
+      // The page order as a number, for a statement that wraps this one (ISO text drops microseconds).
+      ...(withOrdinal ? { ord: sql<number>`row_number() OVER (ORDER BY ${pageOrder})`.as('ord') } : {}),
     })
     .from(page)
     .innerJoin(owner, eq(owner.id, page.userId))
@@ -274,7 +277,7 @@ function listQuery(db: Executor, f: ListFilter, bind: Bind, limit: number, offse
     .leftJoin(confirmer, eq(confirmer.id, page.confirmedBy))
     .leftJoin(payments, eq(payments.id, page.paymentId))
     .leftJoin(periodes, eq(periodes.id, page.periodeId))
-    .orderBy(sql`${page.transactionDate} DESC`, sql`${page.id} DESC`)
+    .orderBy(pageOrder)
 }
 
 /** The page query with literal values (tests EXPLAIN exactly the SQL the prepared list runs). */
@@ -288,6 +291,7 @@ export function listTransactionsQuery(db: Executor, f: ListFilter, limit: number
  * planned once per pool connection. At most 2^8 shapes, in practice a handful.
  */
 const listStatements = new WeakMap<Executor, Map<number, ReturnType<ReturnType<typeof listQuery>['prepare']>>>()
+const combinedStatements = new WeakMap<Executor, Map<number, ReturnType<ReturnType<typeof pageWithTotalsQuery>['prepare']>>>()
 const totalsStatements = new WeakMap<Executor, Map<number, ReturnType<ReturnType<typeof totalsQuery>['prepare']>>>()
 
 function cached<V>(cache: WeakMap<Executor, Map<number, V>>, db: Executor, shape: number, make: () => V): V {
@@ -316,10 +320,15 @@ export async function listTransactions(db: Executor, f: ListFilter, limit: numbe
 function totalsQuery(db: Executor, f: ListFilter, bind: Bind) {
   return db
     .select({
-      total: sql<number>`count(*)::int`,
-      totalAmount: sql<string>`coalesce(sum(${transactions.amount}), 0)::text`,
-      completedAmount: sql<string>`coalesce(sum(${transactions.amount}) FILTER (WHERE ${transactions.status} = 'completed'), 0)::text`,
-      pendingAmount: sql<string>`coalesce(sum(${transactions.amount}) FILTER (WHERE ${transactions.status} IN ('sent', 'on_process')), 0)::text`,
+      total: sql<number>`count(*)::int`.as('t_total'),
+      totalAmount: sql<string>`coalesce(sum(${transactions.amount}), 0)::text`.as('t_total_amount'),
+      completedAmount: sql<string>`coalesce(sum(${transactions.amount}) FILTER (WHERE ${transactions.status} = 'completed'), 0)::text`.as(
+        't_completed_amount',
+      ),
+      pendingAmount:
+        sql<string>`coalesce(sum(${transactions.amount}) FILTER (WHERE ${transactions.status} IN ('sent', 'on_process')), 0)::text`.as(
+          't_pending_amount',
+        ),
     })
     .from(transactions)
     .where(listWhere(f, bind))
@@ -331,6 +340,108 @@ export async function listTotals(db: Executor, f: ListFilter) {
   const statement = cached(totalsStatements, db, shape, () => totalsQuery(db, f, placeholder).prepare(`tx_totals_${shape}`))
   const [row] = await statement.execute(filterValues(f))
   return row ?? { total: 0, totalAmount: '0', completedAmount: '0', pendingAmount: '0' }
+}
+
+const LIST_COLUMNS: readonly (keyof ListRow)[] = [
+  'id',
+  'amount',
+  'transaction_date',
+  'status',
+  'user_id',
+  'reported_by',
+  'confirmed_by',
+  'confirmed_at',
+  'payment_id',
+  'periode_id',
+  'file_key',
+  'duplicate_of_id',
+  'legacy_proof_url',
+  'reported_date',
+  'created_at',
+  'updated_at',
+  'o_fullname',
+  'o_username',
+  'o_email',
+  'o_user_type',
+  'o_image',
+  'r_fullname',
+  'r_username',
+  'r_email',
+  'r_user_type',
+  'r_image',
+  'c_fullname',
+  'c_username',
+  'c_email',
+  'c_user_type',
+  'c_image',
+  'pay_name',
+  'pay_type',
+  'pay_account_number',
+  'pay_account_holder',
+  'pay_is_active',
+  'pay_created_at',
+  'per_name',
+  'per_start_date',
+  'per_end_date',
+  'per_target_amount',
+  'per_created_at',
+]
+const TOTAL_COLUMNS = ['t_total', 't_total_amount', 't_completed_amount', 't_pending_amount'] as const
+
+/**
+ * Page and totals in one round trip: the one-row totals LEFT JOIN LATERAL the page. Each part keeps
+ * its own plan (the page still stops at LIMIT; the totals still cover the whole filtered set, not
+ * the page), and an empty page still yields the totals row, with NULL page columns. Measured on
+ * scenario (b): one pool checkout and one Bind/Execute instead of two per request.
+ */
+function pageWithTotalsQuery(db: Executor, f: ListFilter, bind: Bind, limit: number, offset: number) {
+  const totals = totalsQuery(db, f, bind)
+  const list = listQuery(db, f, bind, limit, offset, true)
+  const fields: Record<string, SQL.Aliased> = {}
+  for (const c of TOTAL_COLUMNS) fields[c] = sql.raw(`tot.${c}`).as(c)
+  for (const c of LIST_COLUMNS) fields[c] = sql.raw(`l.${c}`).as(c)
+  return db.select(fields).from(sql`(${totals}) AS tot LEFT JOIN LATERAL (${list}) AS l ON true`).orderBy(sql`l.ord`)
+}
+
+/** The combined statement with literal values (tests may EXPLAIN it). */
+export function listPageWithTotalsQuery(db: Executor, f: ListFilter, limit: number, offset: number) {
+  return pageWithTotalsQuery(db, f, literal, limit, offset)
+}
+
+export interface ListTotals {
+  total: number
+  totalAmount: string
+  completedAmount: string
+  pendingAmount: string
+}
+type CombinedRow = ListRow & Record<(typeof TOTAL_COLUMNS)[number], unknown>
+
+/** One page of the list (flat rows, newest first) and the count and sums of the whole filtered set. */
+export async function listPageWithTotals(
+  db: Executor,
+  f: ListFilter,
+  limit: number,
+  offset: number,
+): Promise<{ rows: ListRow[]; totals: ListTotals }> {
+  const shape = shapeOf(f)
+  const statement = cached(combinedStatements, db, shape, () =>
+    pageWithTotalsQuery(db, f, placeholder, 0, 0).prepare(`tx_page_totals_${shape}`),
+  )
+  // all(): the driver's rows as they are (names already unique and final, as in listTransactions).
+  const prepared = statement as unknown as { all(values: Record<string, unknown>): Promise<unknown[]> }
+  const raw = (await prepared.all({ ...filterValues(f), limit, offset })) as CombinedRow[]
+  const first = raw[0]
+  const totals: ListTotals = first
+    ? {
+        total: Number(first.t_total),
+        totalAmount: String(first.t_total_amount),
+        completedAmount: String(first.t_completed_amount),
+        pendingAmount: String(first.t_pending_amount),
+      }
+    : { total: 0, totalAmount: '0', completedAmount: '0', pendingAmount: '0' }
+  // An empty page is the totals row alone, its page columns NULL.
+  const rows = first && first.id !== null ? (raw as ListRow[]) : []
+  return { rows, totals }
 }
 
 export async function findHistory(db: Executor, transactionId: number) {

@@ -391,10 +391,8 @@ export function createTransactionsService(deps: TransactionsDeps) {
         if (parsed.dateOnly) filter.toExclusive = startOfNextDay(parsed.date, timezone)
         else filter.toInclusive = parsed.date
       }
-      const [rows, totals] = await Promise.all([
-        q.listTransactions(db, filter, query.per_page, (query.page - 1) * query.per_page),
-        q.listTotals(db, filter),
-      ])
+      // One statement, one pool connection: page and totals of the whole filtered set together.
+      const { rows, totals } = await q.listPageWithTotals(db, filter, query.per_page, (query.page - 1) * query.per_page)
       return {
         data: rows.map(listRowMapper(signer, viewerOf(auth))),
         meta: {
