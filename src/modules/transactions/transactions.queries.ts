@@ -290,9 +290,7 @@ export function listTransactionsQuery(db: Executor, f: ListFilter, limit: number
  * queries cost 5-8 ms per request against 1-3 ms of execution; a named statement is parsed and
  * planned once per pool connection. At most 2^8 shapes, in practice a handful.
  */
-const listStatements = new WeakMap<Executor, Map<number, ReturnType<ReturnType<typeof listQuery>['prepare']>>>()
 const combinedStatements = new WeakMap<Executor, Map<number, ReturnType<ReturnType<typeof pageWithTotalsQuery>['prepare']>>>()
-const totalsStatements = new WeakMap<Executor, Map<number, ReturnType<ReturnType<typeof totalsQuery>['prepare']>>>()
 
 function cached<V>(cache: WeakMap<Executor, Map<number, V>>, db: Executor, shape: number, make: () => V): V {
   let perDb = cache.get(db)
@@ -308,15 +306,7 @@ function cached<V>(cache: WeakMap<Executor, Map<number, V>>, db: Executor, shape
   return statement
 }
 
-/** One page of the list as flat driver rows (see ListRow), newest first. */
-export async function listTransactions(db: Executor, f: ListFilter, limit: number, offset: number): Promise<ListRow[]> {
-  const shape = shapeOf(f)
-  const statement = cached(listStatements, db, shape, () => listQuery(db, f, placeholder, 0, 0).prepare(`tx_list_${shape}`))
-  // all(): the driver's rows as they are; the selected names are already unique and final.
-  const raw = statement as unknown as { all(values: Record<string, unknown>): Promise<unknown[]> }
-  return (await raw.all({ ...filterValues(f), limit, offset })) as ListRow[]
-}
-
+/** Count and exact sums (NUMERIC in SQL, returned as text) of the filtered rows. */
 function totalsQuery(db: Executor, f: ListFilter, bind: Bind) {
   return db
     .select({
@@ -332,14 +322,6 @@ function totalsQuery(db: Executor, f: ListFilter, bind: Bind) {
     })
     .from(transactions)
     .where(listWhere(f, bind))
-}
-
-/** Count and exact sums (NUMERIC in SQL, returned as text) of the filtered rows. */
-export async function listTotals(db: Executor, f: ListFilter) {
-  const shape = shapeOf(f)
-  const statement = cached(totalsStatements, db, shape, () => totalsQuery(db, f, placeholder).prepare(`tx_totals_${shape}`))
-  const [row] = await statement.execute(filterValues(f))
-  return row ?? { total: 0, totalAmount: '0', completedAmount: '0', pendingAmount: '0' }
 }
 
 const LIST_COLUMNS: readonly (keyof ListRow)[] = [
