@@ -11,6 +11,11 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL || undefined
 export const REQUIRE_SERVICES = process.env.REQUIRE_SERVICES === '1'
 
+// With REQUIRE_SERVICES=1 nothing may quietly fall back or skip: both services must be named.
+if (REQUIRE_SERVICES && (!TEST_DATABASE_URL || !TEST_REDIS_URL)) {
+  throw new Error('REQUIRE_SERVICES=1 needs TEST_DATABASE_URL and TEST_REDIS_URL')
+}
+
 export interface TestDatabase {
   database: Database
   /** Connection URL of the scratch database (PostgreSQL only), e.g. for a child process. */
