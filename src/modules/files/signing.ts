@@ -20,6 +20,11 @@ export interface UrlSigner {
   url(key: string | null | undefined): string | null
   /** True when sig matches key+exp and exp is in the future. */
   verify(key: string, exp: number, sig: string): boolean
+  /**
+   * A copy of a stored JSON response with every signed URL of ours minted afresh (a replayed
+   * response must not hand out links that expired since it was first sent).
+   */
+  refreshUrls<T>(body: T): T
 }
 
 export function createUrlSigner(opts: { secret: string; baseUrl: string; ttlSeconds: number }): UrlSigner {
@@ -42,6 +47,20 @@ export function createUrlSigner(opts: { secret: string; baseUrl: string; ttlSeco
       if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value as string)
       memo.set(memoKey, url)
       return url
+    },
+    refreshUrls(body) {
+      const prefix = `${opts.baseUrl}/files/`
+      const walk = (v: unknown): unknown => {
+        if (typeof v === 'string') {
+          if (!v.startsWith(prefix)) return v
+          const key = v.slice(prefix.length).split('?')[0]
+          return key ? this.url(key) : v
+        }
+        if (Array.isArray(v)) return v.map(walk)
+        if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
+        return v
+      }
+      return walk(body) as typeof body
     },
     verify(key, exp, sig) {
       if (!Number.isInteger(exp) || exp < Math.floor(Date.now() / 1000)) return false

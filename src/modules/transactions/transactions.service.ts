@@ -169,7 +169,8 @@ export function createTransactionsService(deps: TransactionsDeps) {
       if (existing.requestHash !== requestHash) {
         throw validation('was already used for a different request', 'Idempotency-Key')
       }
-      return { status: existing.statusCode, body: existing.responseBody as Submission<T>['body'], replayed: true }
+      const body = signer.refreshUrls(existing.responseBody as Submission<T>['body'])
+      return { status: existing.statusCode, body, replayed: true }
     }
     try {
       return {
