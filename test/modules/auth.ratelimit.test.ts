@@ -42,6 +42,17 @@ test('login: per identifier, across client addresses and phone formats', async (
   assert.equal(user.role, 'member')
 })
 
+test('login: one budget per account across email, username and phone', async () => {
+  const phone = `+62814${randomInt(10_000_000, 99_999_999)}`
+  const user = await createUser(t, { phone })
+  // Three different identifier forms from three addresses: each form and address is fresh.
+  for (const identifier of [user.email, user.username.toUpperCase(), phone]) {
+    const r = await attempt(t, identifier, freshIp())
+    assert.equal(r.statusCode, 401, `${identifier}: ${r.body}`)
+  }
+  assertLimited(await attempt(t, `0${phone.slice(3)}`, freshIp(), DEFAULT_PASSWORD), 'same account, fourth form')
+})
+
 test('login: per client address, across identifiers', async () => {
   const ip = freshIp()
   for (let i = 0; i < 3; i++) {

@@ -129,7 +129,9 @@ export default async function authRoutes(fastify: FastifyInstance) {
         // Keyed by the normalised identifier: 0812…, +62812… and 62812… are one account, one budget.
         { name: 'login:id', key: identifierKey(classifyIdentifier(identifier).value), max: perMinute },
       ])
-      const result = await service.login(identifier, password, client(request))
+      const result = await service.login(identifier, password, client(request), (userId) =>
+        app.limits.check(request, [{ name: 'login:account', key: String(userId), max: perMinute }]),
+      )
       return ok({ ...result, user: toUserJson(result.user, app.signer) }, 'Login successful')
     },
   )

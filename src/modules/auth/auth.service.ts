@@ -191,9 +191,11 @@ export function createAuthService(deps: AuthDeps) {
     },
 
     /** Same 401 (status, body, timing) for an unknown identifier, a wrong password, or an inactive account. */
-    async login(identifier: string, password: string, client: ClientInfo) {
+    async login(identifier: string, password: string, client: ClientInfo, throttleAccount?: (userId: number) => Promise<void>) {
       const { kind, value } = classifyIdentifier(identifier)
       const user = await findUserByIdentifier(db, kind, value)
+      // One budget per account whichever identifier form names it (email, username, phone).
+      if (user && throttleAccount) await throttleAccount(user.id)
       const usable = user?.isActive && !user.anonymisedAt
       const result = await verifyPassword(usable ? user.passwordHash : null, password)
       if (!usable || !result.ok) {
