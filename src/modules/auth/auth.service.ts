@@ -9,19 +9,12 @@ import type { Config } from '../../config.js'
 import type { Db } from '../../db/client.js'
 import { passwordResetTokens, sessions } from '../../db/schema.js'
 import { AppError, invalidToken, notFound, validation } from '../../lib/errors.js'
-import { classifyIdentifier, normaliseEmail, normalisePhone, usernameProblem } from '../../lib/identity.js'
+import { classifyIdentifier, normaliseEmail } from '../../lib/identity.js'
 import type { Mailer } from '../../lib/mailer.js'
 import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
-import { discardFile, recordFile, type StoredFile, storeUpload } from '../files/files.service.js'
-import {
-  findIdentityConflicts,
-  findUserByEmail,
-  findUserById,
-  findUserByIdentifier,
-  insertUser,
-  updateUser,
-} from '../users/users.queries.js'
+import { createAccount, type RegisterInput } from '../users/users.accounts.js'
+import { findUserByEmail, findUserById, findUserByIdentifier, updateUser } from '../users/users.queries.js'
 import type { AuthContext, ClientInfo, Role } from './auth.types.js'
 import { passwordProblem } from './password-policy.js'
 import { hashPassword, verifyPassword } from './passwords.js'
@@ -45,53 +38,13 @@ export interface AuthDeps {
   log: FastifyBaseLogger
 }
 
-export interface RegisterInput {
-  fullname: string
-  username: string
-  email: string
-  password: string
-  phone_number?: string | undefined
-  domisili?: string | undefined
-  user_type?: Role | undefined
-}
+export type { RegisterInput } from '../users/users.accounts.js'
 
 const RESET_TTL_SECONDS = 30 * 60
 /** At most this many reset emails per account per hour; more are dropped silently (R10). */
 const RESET_MAILS_PER_HOUR = 3
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
-
-/** Check and normalise the identity fields shared by registration and user updates. */
-export function normaliseIdentity(input: { email?: string | undefined; username?: string | undefined; phone_number?: string | undefined }) {
-  const errors: { field: string; message: string }[] = []
-  const email = input.email === undefined ? undefined : normaliseEmail(input.email)
-  if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
-    errors.push({ field: 'email', message: 'must be a valid email address' })
-  const username = input.username?.trim()
-  const problem = username === undefined ? undefined : usernameProblem(username)
-  if (problem) errors.push({ field: 'username', message: problem })
-  let phoneNumber: string | undefined
-  if (input.phone_number !== undefined) {
-    phoneNumber = normalisePhone(input.phone_number)
-    if (!phoneNumber) errors.push({ field: 'phone_number', message: 'must be a phone number such as 0812... or +62812...' })
-  }
-  if (errors.length) throw validation(errors)
-  return { email, username, phoneNumber }
-}
-
-export async function assertIdentityFree(
-  db: Db,
-  values: { email?: string | undefined; username?: string | undefined; phoneNumber?: string | undefined },
-  exceptUserId?: number,
-) {
-  const taken = await findIdentityConflicts(db, values, exceptUserId)
-  if (taken.length)
-    throw new AppError(
-      409,
-      `Already registered: ${taken.join(', ')}`,
-      taken.map((field) => ({ field, message: 'is already in use' })),
-    )
-}
 
 export function createAuthService(deps: AuthDeps) {
   const { db, config, tokens, log } = deps
@@ -158,36 +111,10 @@ export function createAuthService(deps: AuthDeps) {
      * admin caller may create an admin.
      */
     async register(input: RegisterInput, actor: AuthContext | undefined, image: UploadedFile | undefined) {
-      const { email, username, phoneNumber } = normaliseIdentity(input)
-      requireNewPassword(input.password, [input.username, input.email])
       const userType: Role = actor?.role === 'admin' && input.user_type === 'admin' ? 'admin' : 'member'
-      await assertIdentityFree(db, { email, username, phoneNumber })
-      const passwordHash = await hashPassword(input.password)
-      let stored: StoredFile | undefined
-      if (image) stored = await storeUpload(deps.storage, image, 'profile')
-      try {
-        const user = await db.transaction(async (tx) => {
-          const created = await insertUser(tx, {
-            fullname: input.fullname.trim(),
-            username: username as string,
-            email: email as string,
-            phoneNumber: phoneNumber ?? null,
-            domisili: input.domisili?.trim() || null,
-            userType,
-            passwordHash,
-          })
-          if (stored) {
-            await recordFile(tx, stored, 'profile', created.id)
-            return (await updateUser(tx, created.id, { imageProfileKey: stored.key })) ?? created
-          }
-          return created
-        })
-        log.info({ event: 'auth.register', userId: user.id, userType, by: actor?.userId }, 'user registered')
-        return user
-      } catch (err) {
-        await discardFile(deps.storage, stored)
-        throw err
-      }
+      const user = await createAccount({ db, storage: deps.storage }, input, { userType }, image)
+      log.info({ event: 'auth.register', userId: user.id, userType, by: actor?.userId }, 'user registered')
+      return user
     },
 
     /** Same 401 (status, body, timing) for an unknown identifier, a wrong password, or an inactive account. */

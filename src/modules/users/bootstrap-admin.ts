@@ -4,9 +4,9 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { Db } from '../../db/client.js'
-import { assertIdentityFree, normaliseIdentity } from '../auth/auth.service.js'
 import { passwordProblem } from '../auth/password-policy.js'
 import { hashPassword } from '../auth/passwords.js'
+import { assertIdentityFree, normaliseIdentity } from './users.accounts.js'
 import { adminExists, insertUser } from './users.queries.js'
 
 export async function createAdmin(

@@ -13,13 +13,13 @@ import type { Mailer } from '../../lib/mailer.js'
 import { parseAmount } from '../../lib/money.js'
 import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
-import { assertIdentityFree, normaliseIdentity, type RegisterInput } from '../auth/auth.service.js'
 import type { AuthContext, Role } from '../auth/auth.types.js'
 import { passwordProblem } from '../auth/password-policy.js'
 import { hashPassword } from '../auth/passwords.js'
 import { revokeUserSessions } from '../auth/sessions.queries.js'
 import { assertUploadQuota, discardFile, recordFile, storeUpload } from '../files/files.service.js'
-import { countActiveAdmins, findUserById, insertUser, listUsers, updateUser } from './users.queries.js'
+import { assertIdentityFree, createAccount, normaliseIdentity, type RegisterInput } from './users.accounts.js'
+import { countActiveAdmins, findUserById, listUsers, updateUser } from './users.queries.js'
 import type { UserRow } from './users.schemas.js'
 
 /** Serialise every "would this leave no active admin?" decision (two admins demoting each other). */
@@ -204,43 +204,11 @@ export function createUserManagementService(deps: UserManagementDeps) {
     /** Admin creates a member or an admin (same rules as registration). */
     async create(auth: AuthContext, input: UserCreateInput, image: UploadedFile | undefined) {
       const given = withoutBlanks(input)
-      const { email, username, phoneNumber } = normaliseIdentity(input)
-      const problem = passwordProblem(input.password, [input.username, input.email])
-      if (problem) throw validation(problem, 'password')
       const savingsTarget = given.savings_target === undefined ? null : savingsTargetOf(given.savings_target)
-      await assertIdentityFree(db, { email, username, phoneNumber })
-      const passwordHash = await hashPassword(input.password)
       const userType: Role = input.user_type === 'admin' ? 'admin' : 'member'
-      const stored = image ? await storeUpload(storage, image, 'profile') : undefined
-      try {
-        const user = await db.transaction(async (tx) => {
-          const created = await insertUser(tx, {
-            fullname: input.fullname.trim(),
-            username: username as string,
-            email: email as string,
-            phoneNumber: phoneNumber ?? null,
-            domisili: given.domisili?.trim() ?? null,
-            userType,
-            passwordHash,
-            savingsTarget,
-            imageProfileKey: stored?.key ?? null,
-          })
-          if (stored) await recordFile(tx, stored, 'profile', created.id)
-          await tx.insert(auditLog).values({
-            actorId: auth.userId,
-            action: 'user.created',
-            entity: 'user',
-            entityId: created.id,
-            details: { userType },
-          })
-          return created
-        })
-        log.info({ event: 'user.create', userId: user.id, userType, by: auth.userId }, 'user created by an admin')
-        return user
-      } catch (err) {
-        await discardFile(storage, stored)
-        throw err
-      }
+      const user = await createAccount({ db, storage }, input, { userType, savingsTarget, actorId: auth.userId }, image)
+      log.info({ event: 'user.create', userId: user.id, userType, by: auth.userId }, 'user created by an admin')
+      return user
     },
 
     /**

@@ -1,0 +1,111 @@
+/**
+ * Accounts: the identity rules shared by registration, admin-created users, updates and the
+ * bootstrap admin (normalised email/username/phone, uniqueness with a clear 409), and the one
+ * way a user row is created (password policy, argon2id, optional profile image stored and
+ * recorded in the same transaction, removed again if the transaction fails).
+ */
+import type { Db } from '../../db/client.js'
+import { auditLog } from '../../db/schema.js'
+import { AppError, validation } from '../../lib/errors.js'
+import { normaliseEmail, normalisePhone, usernameProblem } from '../../lib/identity.js'
+import type { Storage } from '../../plugins/storage.js'
+import type { UploadedFile } from '../../plugins/uploads.js'
+import type { Role } from '../auth/auth.types.js'
+import { passwordProblem } from '../auth/password-policy.js'
+import { hashPassword } from '../auth/passwords.js'
+import { discardFile, recordFile, storeUpload } from '../files/files.service.js'
+import { findIdentityConflicts, insertUser } from './users.queries.js'
+
+export interface RegisterInput {
+  fullname: string
+  username: string
+  email: string
+  password: string
+  phone_number?: string | undefined
+  domisili?: string | undefined
+  user_type?: Role | undefined
+}
+
+/** Check and normalise the identity fields shared by registration and user updates. */
+export function normaliseIdentity(input: { email?: string | undefined; username?: string | undefined; phone_number?: string | undefined }) {
+  const errors: { field: string; message: string }[] = []
+  const email = input.email === undefined ? undefined : normaliseEmail(input.email)
+  if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+    errors.push({ field: 'email', message: 'must be a valid email address' })
+  const username = input.username?.trim()
+  const problem = username === undefined ? undefined : usernameProblem(username)
+  if (problem) errors.push({ field: 'username', message: problem })
+  let phoneNumber: string | undefined
+  if (input.phone_number !== undefined) {
+    phoneNumber = normalisePhone(input.phone_number)
+    if (!phoneNumber) errors.push({ field: 'phone_number', message: 'must be a phone number such as 0812... or +62812...' })
+  }
+  if (errors.length) throw validation(errors)
+  return { email, username, phoneNumber }
+}
+
+export async function assertIdentityFree(
+  db: Db,
+  values: { email?: string | undefined; username?: string | undefined; phoneNumber?: string | undefined },
+  exceptUserId?: number,
+) {
+  const taken = await findIdentityConflicts(db, values, exceptUserId)
+  if (taken.length)
+    throw new AppError(
+      409,
+      `Already registered: ${taken.join(', ')}`,
+      taken.map((field) => ({ field, message: 'is already in use' })),
+    )
+}
+
+export interface NewAccountOptions {
+  userType: Role
+  /** Exact decimal text, or null. */
+  savingsTarget?: string | null
+  /** Who created it (admin creation): written to the audit log. */
+  actorId?: number
+}
+
+export async function createAccount(
+  deps: { db: Db; storage: Storage },
+  input: RegisterInput,
+  opts: NewAccountOptions,
+  image: UploadedFile | undefined,
+) {
+  const { db, storage } = deps
+  const { email, username, phoneNumber } = normaliseIdentity(input)
+  const problem = passwordProblem(input.password, [input.username, input.email])
+  if (problem) throw validation(problem, 'password')
+  await assertIdentityFree(db, { email, username, phoneNumber })
+  const passwordHash = await hashPassword(input.password)
+  const stored = image ? await storeUpload(storage, image, 'profile') : undefined
+  try {
+    return await db.transaction(async (tx) => {
+      const created = await insertUser(tx, {
+        fullname: input.fullname.trim(),
+        username: username as string,
+        email: email as string,
+        phoneNumber: phoneNumber ?? null,
+        domisili: input.domisili?.trim() || null,
+        userType: opts.userType,
+        passwordHash,
+        savingsTarget: opts.savingsTarget ?? null,
+        imageProfileKey: stored?.key ?? null,
+      })
+      if (stored) await recordFile(tx, stored, 'profile', created.id)
+      if (opts.actorId !== undefined) {
+        await tx.insert(auditLog).values({
+          actorId: opts.actorId,
+          action: 'user.created',
+          entity: 'user',
+          entityId: created.id,
+          details: { userType: opts.userType },
+        })
+      }
+      return created
+    })
+  } catch (err) {
+    await discardFile(storage, stored)
+    throw err
+  }
+}
