@@ -3,9 +3,11 @@
  * Names are unique case-insensitively. Members see only active methods. A method that money
  * records point at is never deleted: it is deactivated, so the history keeps naming it.
  */
+
 import type { FastifyBaseLogger } from 'fastify'
+import { recordAudit } from '../../db/audit.js'
 import type { Db } from '../../db/client.js'
-import { auditLog, type payments } from '../../db/schema.js'
+import type { payments } from '../../db/schema.js'
 import { conflict, notFound, validation } from '../../lib/errors.js'
 import type { AuthContext } from '../auth/auth.types.js'
 import {
@@ -64,7 +66,7 @@ export function createPaymentsService(deps: { db: Db; log: FastifyBaseLogger }) 
           accountHolder: optional(input.account_holder ?? null),
           isActive: input.is_active ?? true,
         })
-        await tx.insert(auditLog).values({ actorId: auth.userId, action: 'payment.created', entity: 'payment', entityId: created.id })
+        await recordAudit(tx, { actorId: auth.userId, action: 'payment.created', entity: 'payment', entityId: created.id })
         return created
       })
       log.info({ event: 'payment.create', paymentId: row.id, by: auth.userId }, 'payment method created')
@@ -86,7 +88,7 @@ export function createPaymentsService(deps: { db: Db; log: FastifyBaseLogger }) 
         }
         const updated = await updatePayment(tx, id, values)
         if (!updated) throw notFound('Payment')
-        await tx.insert(auditLog).values({
+        await recordAudit(tx, {
           actorId: auth.userId,
           action: 'payment.updated',
           entity: 'payment',
@@ -109,11 +111,11 @@ export function createPaymentsService(deps: { db: Db; log: FastifyBaseLogger }) 
         if (!current) throw notFound('Payment')
         if (await paymentHasTransactions(tx, id)) {
           const payment = (await updatePayment(tx, id, { isActive: false })) ?? current
-          await tx.insert(auditLog).values({ actorId: auth.userId, action: 'payment.deactivated', entity: 'payment', entityId: id })
+          await recordAudit(tx, { actorId: auth.userId, action: 'payment.deactivated', entity: 'payment', entityId: id })
           return { outcome: 'deactivated' as const, payment }
         }
         await deletePayment(tx, id)
-        await tx.insert(auditLog).values({
+        await recordAudit(tx, {
           actorId: auth.userId,
           action: 'payment.deleted',
           entity: 'payment',

@@ -4,10 +4,11 @@
  * transaction that first takes one advisory lock, so two concurrent writes cannot both pass the
  * overlap check (a plain SELECT cannot see the other's uncommitted row).
  */
+
 import { sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
+import { recordAudit } from '../../db/audit.js'
 import type { Db, Tx } from '../../db/client.js'
-import { auditLog } from '../../db/schema.js'
 import { conflict, notFound, validation } from '../../lib/errors.js'
 import { parseAmount } from '../../lib/money.js'
 import type { AuthContext } from '../auth/auth.types.js'
@@ -75,7 +76,7 @@ export function createPeriodesService(deps: { db: Db; log: FastifyBaseLogger }) 
         await lockPeriodes(tx)
         await checkRules(tx, { name, start: input.start_date, end: input.end_date })
         const created = await insertPeriode(tx, { periodeName: name, startDate: input.start_date, endDate: input.end_date, targetAmount })
-        await tx.insert(auditLog).values({ actorId: auth.userId, action: 'periode.created', entity: 'periode', entityId: created.id })
+        await recordAudit(tx, { actorId: auth.userId, action: 'periode.created', entity: 'periode', entityId: created.id })
         return created
       })
       log.info({ event: 'periode.create', periodeId: row.id, by: auth.userId }, 'periode created')
@@ -105,7 +106,7 @@ export function createPeriodesService(deps: { db: Db; log: FastifyBaseLogger }) 
         }
         const updated = await updatePeriode(tx, id, values)
         if (!updated) throw notFound('Periode')
-        await tx.insert(auditLog).values({
+        await recordAudit(tx, {
           actorId: auth.userId,
           action: 'periode.updated',
           entity: 'periode',
@@ -131,7 +132,7 @@ export function createPeriodesService(deps: { db: Db; log: FastifyBaseLogger }) 
         if (!current) throw notFound('Periode')
         if (await periodeHasTransactions(tx, id)) throw conflict('This periode has transactions and cannot be deleted')
         await deletePeriode(tx, id)
-        await tx.insert(auditLog).values({
+        await recordAudit(tx, {
           actorId: auth.userId,
           action: 'periode.deleted',
           entity: 'periode',

@@ -8,6 +8,11 @@ import { type Executor, rows } from '../../db/client.js'
 
 const PENDING = sql`t.status IN ('sent', 'on_process')`
 const COMPLETED = sql`t.status = 'completed'`
+/** Completed and pending sums and counts of the grouped rows of `transactions t`. */
+const COMPLETED_AND_PENDING = sql`sum(t.amount) FILTER (WHERE ${COMPLETED}) AS completed,
+          count(*) FILTER (WHERE ${COMPLETED}) AS completed_count,
+          sum(t.amount) FILTER (WHERE ${PENDING}) AS pending,
+          count(*) FILTER (WHERE ${PENDING}) AS pending_count`
 
 export interface MemberRow {
   id: number
@@ -105,10 +110,7 @@ export async function memberPeriodes(exec: Executor, userId: number): Promise<Me
     exec,
     sql`WITH agg AS (
         SELECT t.periode_id,
-          sum(t.amount) FILTER (WHERE ${COMPLETED}) AS completed,
-          count(*) FILTER (WHERE ${COMPLETED}) AS completed_count,
-          sum(t.amount) FILTER (WHERE ${PENDING}) AS pending,
-          count(*) FILTER (WHERE ${PENDING}) AS pending_count
+          ${COMPLETED_AND_PENDING}
         FROM transactions t
         WHERE t.user_id = ${userId} AND t.deleted_at IS NULL AND t.periode_id IS NOT NULL
         GROUP BY t.periode_id
@@ -239,10 +241,7 @@ export async function periodeMembers(exec: Executor, periodeId: number, tz: stri
     exec,
     sql`WITH agg AS (
         SELECT t.user_id,
-          sum(t.amount) FILTER (WHERE ${COMPLETED}) AS completed,
-          count(*) FILTER (WHERE ${COMPLETED}) AS completed_count,
-          sum(t.amount) FILTER (WHERE ${PENDING}) AS pending,
-          count(*) FILTER (WHERE ${PENDING}) AS pending_count,
+          ${COMPLETED_AND_PENDING},
           max(t.transaction_date) FILTER (WHERE ${COMPLETED}) AS last_completed
         FROM transactions t
         WHERE t.periode_id = ${periodeId} AND t.deleted_at IS NULL

@@ -2,7 +2,7 @@
 import { type AnyColumn, and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client.js'
-import { auditLog, idempotencyKeys, payments, periodes, transactionStatusHistory, transactions, users } from '../../db/schema.js'
+import { idempotencyKeys, payments, periodes, transactionStatusHistory, transactions, users } from '../../db/schema.js'
 import type { TransactionStatus, TransactionView } from './transactions.schemas.js'
 
 const owner = alias(users, 'owner')
@@ -536,10 +536,6 @@ export async function softDelete(db: Executor, id: number, by: number) {
     .where(and(eq(transactions.id, id), isNull(transactions.deletedAt)))
     .returning({ id: transactions.id })
   return row
-}
-
-export async function insertAudit(db: Executor, values: typeof auditLog.$inferInsert) {
-  await db.insert(auditLog).values(values)
 }
 
 // --- Idempotency keys --------------------------------------------------------------------------

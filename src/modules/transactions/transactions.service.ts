@@ -3,8 +3,10 @@
  * listing, reading, the status machine and soft deletion. Every rule lives here; routes only
  * translate HTTP to these calls.
  */
+
 import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
+import { recordAudit } from '../../db/audit.js'
 import type { Db, Tx } from '../../db/client.js'
 import { conflict, type FieldError, notFound, validation } from '../../lib/errors.js'
 import { parseAmount } from '../../lib/money.js'
@@ -455,7 +457,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
         if (!current) throw notFound('Transaction')
         if (current.status === 'completed') throw conflict('A completed transaction cannot be deleted')
         if (!(await q.softDelete(tx, id, auth.userId))) throw notFound('Transaction')
-        await q.insertAudit(tx, {
+        await recordAudit(tx, {
           actorId: auth.userId,
           action: 'transaction.delete',
           entity: 'transaction',

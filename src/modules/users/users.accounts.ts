@@ -4,8 +4,8 @@
  * way a user row is created (password policy, argon2id, optional profile image stored and
  * recorded in the same transaction, removed again if the transaction fails).
  */
+import { recordAudit } from '../../db/audit.js'
 import type { Db } from '../../db/client.js'
-import { auditLog } from '../../db/schema.js'
 import { AppError, validation } from '../../lib/errors.js'
 import { normaliseEmail, normalisePhone, usernameProblem } from '../../lib/identity.js'
 import type { Storage } from '../../plugins/storage.js'
@@ -94,7 +94,7 @@ export async function createAccount(
       })
       if (stored) await recordFile(tx, stored, 'profile', created.id)
       if (opts.actorId !== undefined) {
-        await tx.insert(auditLog).values({
+        await recordAudit(tx, {
           actorId: opts.actorId,
           action: 'user.created',
           entity: 'user',

@@ -3,10 +3,12 @@
  * deactivated and anonymised, a user without any is removed. The last active admin can never be
  * deleted, demoted or deactivated, and an admin cannot delete themself.
  */
+
 import { and, eq, exists, or, sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
+import { recordAudit } from '../../db/audit.js'
 import type { Db, Tx } from '../../db/client.js'
-import { auditLog, files, transactionStatusHistory, transactions, users } from '../../db/schema.js'
+import { files, transactionStatusHistory, transactions, users } from '../../db/schema.js'
 import { conflict, forbidden, notFound, validation } from '../../lib/errors.js'
 import { normaliseEmail } from '../../lib/identity.js'
 import type { Mailer } from '../../lib/mailer.js'
@@ -83,7 +85,7 @@ export function createUsersService(deps: { db: Db; log: FastifyBaseLogger }) {
           await tx.delete(users).where(eq(users.id, id))
         }
         const result = money ? ('anonymised' as const) : ('deleted' as const)
-        await tx.insert(auditLog).values({
+        await recordAudit(tx, {
           actorId: auth.userId,
           action: `user.${result}`,
           entity: 'user',
@@ -319,12 +321,10 @@ export function createUserManagementService(deps: UserManagementDeps) {
           if (values.passwordHash)
             await revokeUserSessions(tx, id, 'password_set_by_admin', id === auth.userId ? auth.sessionId : undefined)
           if (roleChange) {
-            await tx
-              .insert(auditLog)
-              .values({ actorId: auth.userId, action: 'user.role_changed', entity: 'user', entityId: id, details: roleChange })
+            await recordAudit(tx, { actorId: auth.userId, action: 'user.role_changed', entity: 'user', entityId: id, details: roleChange })
           }
           if (activeChange) {
-            await tx.insert(auditLog).values({
+            await recordAudit(tx, {
               actorId: auth.userId,
               action: activeChange.to ? 'user.activated' : 'user.deactivated',
               entity: 'user',
