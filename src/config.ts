@@ -44,6 +44,8 @@ const EnvSchema = Type.Object({
   CORS_ORIGINS: Type.String({ default: '' }),
   MAX_UPLOAD_MB: Num({ exclusiveMinimum: 0, maximum: 100, default: 10 }),
   SIGNED_URL_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 604_800, default: 900 }),
+  /** Memory for serialised transaction lists reused until the ledger changes (0 = no cache). */
+  LIST_CACHE_MB: Num({ minimum: 0, maximum: 1024, default: 16 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
@@ -86,6 +88,7 @@ export interface Config {
   corsOrigins: string[]
   maxUploadBytes: number
   signedUrlTtlSeconds: number
+  listCacheBytes: number
   logLevel: string
   authRateLimit: number
   trustProxy: number
@@ -195,6 +198,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     maxUploadBytes: Math.round(env.MAX_UPLOAD_MB * 1024 * 1024),
     signedUrlTtlSeconds: env.SIGNED_URL_TTL_SECONDS,
+    listCacheBytes: Math.round(env.LIST_CACHE_MB * 1024 * 1024),
     logLevel: env.LOG_LEVEL,
     authRateLimit: env.AUTH_RATE_LIMIT,
     trustProxy: env.TRUST_PROXY,

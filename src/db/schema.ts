@@ -250,3 +250,15 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_entity_idx').on(t.entity, t.entityId)],
 )
+
+/**
+ * Change markers for read caches. Triggers (migration 0003) give `ledger` a fresh random value in
+ * every transaction that changes what a transaction list shows: transactions, payments, periodes,
+ * or a nested user's fields. The auth guard reads it in its own round trip, so a cached list is
+ * served only while nothing it depends on has changed, on every instance. Random values rather
+ * than a counter: a restored database can never repeat a value an instance has cached.
+ */
+export const dataVersions = pgTable('data_versions', {
+  name: text('name').primaryKey(),
+  version: uuid('version').notNull().defaultRandom(),
+})

@@ -43,9 +43,10 @@ async function authGuard(app: FastifyInstance) {
     const claims = app.tokens.verifyAccess(token)
     const found = await findActiveSession(app.database.db, claims.sessionId, claims.userId)
     if (!found) throw invalidToken('Session revoked or user inactive, please log in again')
-    request.auth = { userId: found.id, role: found.userType, sessionId: claims.sessionId, user: found }
-    if (level === 'admin' && found.userType !== 'admin') {
-      request.log.warn({ userId: found.id, route: request.routeOptions.url }, 'authorization failure: admin route')
+    const { user, ledgerVersion } = found
+    request.auth = { userId: user.id, role: user.userType, sessionId: claims.sessionId, user, ledgerVersion }
+    if (level === 'admin' && user.userType !== 'admin') {
+      request.log.warn({ userId: user.id, route: request.routeOptions.url }, 'authorization failure: admin route')
       throw forbidden()
     }
   })

@@ -60,7 +60,8 @@ export default async function authRoutes(fastify: FastifyInstance) {
     const claims = app.tokens.verifyAccess(token)
     const found = await findActiveSession(app.database.db, claims.sessionId, claims.userId)
     if (!found) throw invalidToken('Session revoked or user inactive, please log in again')
-    return { userId: found.id, role: found.userType, sessionId: claims.sessionId, user: found }
+    const { user, ledgerVersion } = found
+    return { userId: user.id, role: user.userType, sessionId: claims.sessionId, user, ledgerVersion }
   }
 
   /**

@@ -12,6 +12,11 @@ export interface AuthContext {
    * so handlers about the caller reuse it instead of reading it again.
    */
   user?: typeof users.$inferSelect
+  /**
+   * The ledger marker (data_versions) read with the session check: a transaction list cached under
+   * this value is still exactly what the database would return now. Null when unknown.
+   */
+  ledgerVersion?: string | null
 }
 
 /** Where a request came from, for session records and auth-event logs. */

@@ -1,18 +1,21 @@
 /** SQL for sessions. Every function takes an executor so services can compose them in a transaction. */
 import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
-import { sessions, users } from '../../db/schema.js'
+import { dataVersions, sessions, users } from '../../db/schema.js'
 
 /**
  * The per-request check: one primary-key lookup joined to its user. Built once per database as a
  * prepared query: building it with the query builder on every request cost ~8% of the server's CPU
  * under load, and on PostgreSQL the named statement is parsed and planned once per connection.
  * It returns the caller's whole row, kept on request.auth, so handlers about the caller
- * (/auth/profile) need no second round trip.
+ * (/auth/profile) need no second round trip. It also reads the ledger marker (data_versions) for
+ * the transaction-list cache, for the same reason: a cache check that cost a round trip of its own
+ * would give back most of what a hit saves.
  */
 function activeSessionQuery(db: Executor) {
+  const ledger = db.select({ v: dataVersions.version }).from(dataVersions).where(eq(dataVersions.name, 'ledger'))
   return db
-    .select({ user: users })
+    .select({ user: users, ledgerVersion: sql<string | null>`(${ledger})`.as('ledger_version') })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(
@@ -29,6 +32,7 @@ function activeSessionQuery(db: Executor) {
 }
 const activeSessionQueries = new WeakMap<Executor, ReturnType<typeof activeSessionQuery>>()
 
+/** The caller's user row and the current ledger marker, or undefined when the session is not live. */
 export async function findActiveSession(db: Executor, sessionId: string, userId: number) {
   let query = activeSessionQueries.get(db)
   if (!query) {
@@ -36,7 +40,7 @@ export async function findActiveSession(db: Executor, sessionId: string, userId:
     activeSessionQueries.set(db, query)
   }
   const [row] = await query.execute({ sessionId, userId })
-  return row?.user
+  return row
 }
 
 export async function createSession(

@@ -18,6 +18,8 @@ const MEMO_MAX = 8192
 export interface UrlSigner {
   /** Absolute signed URL for a storage key (null in, null out). */
   url(key: string | null | undefined): string | null
+  /** The expiry (unix seconds) url() puts in the URLs it mints now; it moves every 5 minutes. */
+  expiry(): number
   /** True when sig matches key+exp and exp is in the future. */
   verify(key: string, exp: number, sig: string): boolean
   /**
@@ -30,11 +32,12 @@ export interface UrlSigner {
 export function createUrlSigner(opts: { secret: string; baseUrl: string; ttlSeconds: number }): UrlSigner {
   const sign = (key: string, exp: number) => createHmac('sha256', opts.secret).update(`${key}\n${exp}`).digest('base64url')
   const memo = new Map<string, string>()
+  const expiry = () => Math.ceil((Math.floor(Date.now() / 1000) + opts.ttlSeconds) / BUCKET_SECONDS) * BUCKET_SECONDS
   return {
+    expiry,
     url(key) {
       if (!key) return null
-      const now = Math.floor(Date.now() / 1000)
-      const exp = Math.ceil((now + opts.ttlSeconds) / BUCKET_SECONDS) * BUCKET_SECONDS
+      const exp = expiry()
       const memoKey = `${exp}\n${key}`
       let url = memo.get(memoKey)
       if (url !== undefined) {

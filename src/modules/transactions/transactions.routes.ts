@@ -8,6 +8,7 @@ import type { Static } from 'typebox'
 import { validation } from '../../lib/errors.js'
 import { errorResponses, IdParam, MessageOnly, ok } from '../../lib/schemas.js'
 import { toFieldErrors } from '../../plugins/validation.js'
+import { createListCache, listCacheKey } from './list-cache.js'
 import {
   BatchForm,
   BatchJson,
@@ -35,6 +36,11 @@ function send<T>(reply: FastifyReply, result: Submission<T>) {
   return reply.code(result.status).send(result.body)
 }
 
+/** JSON that is already serialised (the typed reply would only take the schema's object). */
+function sendSerialised(reply: FastifyReply, body: Buffer) {
+  return reply.type('application/json; charset=utf-8').send(body)
+}
+
 export default async function transactionsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const service = createTransactionsService({
@@ -44,6 +50,7 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
     timezone: app.config.timezone,
     log: app.log,
   })
+  const listCache = createListCache(app.config.listCacheBytes)
 
   app.post(
     '/transactions',
@@ -138,9 +145,17 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
         response: { 200: TransactionListResponse, ...errorResponses(401, 422, 429, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      // A cached list is reused only under the ledger marker the guard just read (list-cache.ts).
+      const version = request.auth.ledgerVersion
+      const key = listCacheKey(request.auth, request.query, app.signer.expiry())
+      const cached = version ? listCache.get(key, version) : undefined
+      if (cached) return sendSerialised(reply, cached)
       const { data, meta } = await service.list(request.auth, request.query)
-      return { code: 200, message: 'Success', data, meta }
+      // The route's own serializer (its response schema), so a cached body is byte for byte a fresh one.
+      const body = Buffer.from(reply.serialize({ code: 200, message: 'Success', data, meta }) as string)
+      if (version) listCache.set(key, version, body)
+      return sendSerialised(reply, body)
     },
   )
 

@@ -1,0 +1,85 @@
+/**
+ * Serialised transaction lists, reused while nothing they show has changed.
+ *
+ * Lists are read far more often than the ledger changes (every app start, every pull to refresh,
+ * a treasurer paging through a periode), and building one is the most expensive read we serve:
+ * up to 500 rows with five joins, then serialising them. An entry is the exact bytes of a 200
+ * response, stored with the ledger marker (data_versions, changed by triggers in the same
+ * transaction as any write that affects a list) that the auth guard read before the list was
+ * built. A request whose guard reads the same marker gets those bytes. The marker is read in the
+ * guard's round trip, so a hit costs no query beyond the session check every request makes.
+ *
+ * Why this is exact: the marker is read before the list, so an entry is never older than its
+ * marker (at worst newer, if a write committed in between; that write also changed the marker, so
+ * the entry is simply never hit again). The key holds everything else the bytes depend on: the
+ * viewer (members see their own rows and no one else's email), the query, and the expiry of the
+ * signed file URLs inside.
+ */
+import type { AuthContext } from '../auth/auth.types.js'
+import type { ListInput } from './transactions.service.js'
+
+interface Entry {
+  version: string
+  body: Buffer
+}
+
+export interface ListCache {
+  get(key: string, version: string): Buffer | undefined
+  set(key: string, version: string, body: Buffer): void
+  readonly bytes: number
+  readonly size: number
+}
+
+/** An LRU bounded by the total size of the stored bodies (0 bytes: stores nothing). */
+export function createListCache(maxBytes: number): ListCache {
+  const entries = new Map<string, Entry>()
+  let bytes = 0
+  const drop = (key: string, entry: Entry) => {
+    entries.delete(key)
+    bytes -= entry.body.length
+  }
+  return {
+    get(key, version) {
+      const entry = entries.get(key)
+      if (!entry) return undefined
+      if (entry.version !== version) {
+        drop(key, entry)
+        return undefined
+      }
+      // Most recently used last: Map iteration order is insertion order.
+      entries.delete(key)
+      entries.set(key, entry)
+      return entry.body
+    },
+    set(key, version, body) {
+      // One huge page must not flush everything else out.
+      if (body.length > maxBytes / 4) return
+      const old = entries.get(key)
+      if (old) drop(key, old)
+      entries.set(key, { version, body })
+      bytes += body.length
+      for (const [k, e] of entries) {
+        if (bytes <= maxBytes) break
+        drop(k, e)
+      }
+    },
+    get bytes() {
+      return bytes
+    },
+    get size() {
+      return entries.size
+    },
+  }
+}
+
+/**
+ * Everything a list response depends on besides the ledger itself. Every query parameter is part
+ * of the key, by name, so a filter added later cannot be forgotten here.
+ */
+export function listCacheKey(auth: AuthContext, query: ListInput, urlExpiry: number): string {
+  const viewer = auth.role === 'admin' ? 'admin' : `member:${auth.userId}`
+  const params = Object.entries(query)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+  return JSON.stringify([viewer, urlExpiry, params])
+}

@@ -1,0 +1,200 @@
+/**
+ * The transaction-list cache (src/modules/transactions/list-cache.ts): a repeated list is served
+ * from memory, every write that changes what a list shows is seen by the very next list (also
+ * when another instance made it), viewers never share entries, and logins do not invalidate.
+ */
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { eq, sql } from 'drizzle-orm'
+import { buildApp } from '../../src/app.js'
+import { openDatabase } from '../../src/db/client.js'
+import { dataVersions, transactions } from '../../src/db/schema.js'
+import { createListCache } from '../../src/modules/transactions/list-cache.js'
+import { build, login, userWithToken } from '../helpers/app.js'
+import { makePayment, makePeriode, makeTransaction } from './transactions.fixtures.js'
+
+const t = await build()
+const db = t.db.database.db
+
+const alice = await userWithToken(t, 'member')
+const bob = await userWithToken(t, 'member')
+const admin = await userWithToken(t, 'admin')
+const periode = await makePeriode(t, '2024-01-01', '2024-01-31')
+const bank = await makePayment(t)
+
+interface ListItem {
+  id: number
+  amount: number
+  status: string
+  user: { fullname: string; email: string | null }
+  payment: { payment_name: string } | null
+  periode: { periode_name: string } | null
+}
+
+async function list(auth: Record<string, string>, app = t.app) {
+  const res = await app.inject({ url: `/transactions?periode_id=${periode.id}`, headers: auth })
+  assert.equal(res.statusCode, 200, res.body)
+  assert.match(String(res.headers['content-type']), /^application\/json; charset=utf-8/)
+  return { body: res.body, items: res.json().data as ListItem[] }
+}
+const item = (items: ListItem[], id: number) => {
+  const found = items.find((i) => i.id === id)
+  assert.ok(found, `transaction ${id} listed`)
+  return found
+}
+
+/** A write the triggers do not see: only a cached list can hide it (session_replication_role). */
+async function writeBehindTheCachesBack(id: number, amount: string) {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL session_replication_role = replica`)
+    await tx.update(transactions).set({ amount }).where(eq(transactions.id, id))
+  })
+}
+
+test('a repeated list is served from the cache, and the next write through the API is seen at once', async () => {
+  const tx = await makeTransaction(t, { userId: alice.user.id, periodeId: periode.id, amount: '100000.00' })
+  const first = await list(alice.auth)
+  assert.equal(item(first.items, tx.id).amount, 100000)
+
+  await writeBehindTheCachesBack(tx.id, '123456.00')
+  const second = await list(alice.auth)
+  assert.equal(second.body, first.body, 'same bytes: served from the cache')
+
+  const changed = await t.app.inject({
+    method: 'PUT',
+    url: `/transactions/${tx.id}/status`,
+    headers: admin.auth,
+    payload: { status: 'on_process' },
+  })
+  assert.equal(changed.statusCode, 200, changed.body)
+  const third = await list(alice.auth)
+  assert.equal(item(third.items, tx.id).status, 'on_process')
+  assert.equal(item(third.items, tx.id).amount, 123456, 'rebuilt from the database')
+})
+
+test('every kind of write a list shows invalidates it: status, payment, periode, a nested user, delete, insert', async () => {
+  const tx = await makeTransaction(t, { userId: alice.user.id, periodeId: periode.id })
+  await db.update(transactions).set({ paymentId: bank.id }).where(eq(transactions.id, tx.id))
+  const views = [alice.auth, admin.auth]
+  for (const v of views) await list(v) // fill the cache for both viewers
+
+  const expectEverywhere = async (check: (items: ListItem[]) => void) => {
+    for (const v of views) check((await list(v)).items)
+  }
+
+  const pay = await t.app.inject({
+    method: 'PUT',
+    url: `/payments/${bank.id}`,
+    headers: admin.auth,
+    payload: { payment_name: 'Bank Baru' },
+  })
+  assert.equal(pay.statusCode, 200, pay.body)
+  await expectEverywhere((items) => assert.equal(item(items, tx.id).payment?.payment_name, 'Bank Baru'))
+
+  const per = await t.app.inject({
+    method: 'PUT',
+    url: `/periodes/${periode.id}`,
+    headers: admin.auth,
+    payload: { periode_name: 'Januari Baru' },
+  })
+  assert.equal(per.statusCode, 200, per.body)
+  await expectEverywhere((items) => assert.equal(item(items, tx.id).periode?.periode_name, 'Januari Baru'))
+
+  const user = await t.app.inject({
+    method: 'PUT',
+    url: `/users/${alice.user.id}`,
+    headers: admin.auth,
+    payload: { fullname: 'Alice Baru' },
+  })
+  assert.equal(user.statusCode, 200, user.body)
+  await expectEverywhere((items) => assert.equal(item(items, tx.id).user.fullname, 'Alice Baru'))
+
+  const added = await makeTransaction(t, { userId: alice.user.id, periodeId: periode.id })
+  await expectEverywhere((items) => item(items, added.id))
+
+  const del = await t.app.inject({ method: 'DELETE', url: `/transactions/${added.id}`, headers: admin.auth })
+  assert.equal(del.statusCode, 200, del.body)
+  await expectEverywhere((items) =>
+    assert.equal(
+      items.find((i) => i.id === added.id),
+      undefined,
+    ),
+  )
+})
+
+test('viewers never share an entry: members see their own rows and no one else’s email; admins see all', async () => {
+  const mine = await makeTransaction(t, { userId: bob.user.id, periodeId: periode.id })
+  const reported = await makeTransaction(t, { userId: alice.user.id, reportedBy: bob.user.id, periodeId: periode.id })
+  const asAdmin = await list(admin.auth)
+  const asBob = await list(bob.auth)
+  const asAlice = await list(alice.auth)
+  assert.deepEqual(asBob.items.map((i) => i.id).sort(), [mine.id, reported.id].sort())
+  assert.equal(item(asBob.items, reported.id).user.email, null, 'Bob does not see Alice’s email')
+  assert.ok(item(asAlice.items, reported.id).user.email, 'Alice sees her own email')
+  assert.ok(item(asAdmin.items, reported.id).user.email, 'admins see emails')
+  assert.equal(
+    asAlice.items.find((i) => i.id === mine.id),
+    undefined,
+    'Alice does not see Bob’s own deposit',
+  )
+  // Repeats (now cached) answer exactly the same per viewer.
+  assert.equal((await list(bob.auth)).body, asBob.body)
+  assert.equal((await list(alice.auth)).body, asAlice.body)
+})
+
+test('logins, refreshes and profile reads leave the ledger marker alone', async () => {
+  const marker = async () => (await db.select().from(dataVersions).where(eq(dataVersions.name, 'ledger')))[0]?.version
+  const before = await marker()
+  assert.ok(before)
+  const tokens = await login(t, alice.user)
+  assert.equal((await t.app.inject({ url: '/auth/profile', headers: alice.auth })).statusCode, 200)
+  const refreshed = await t.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refresh_token: tokens.refresh_token } })
+  assert.equal(refreshed.statusCode, 200, refreshed.body)
+  assert.equal(await marker(), before)
+})
+
+test('a write made through another instance is seen by this one at once (PostgreSQL)', {
+  skip: !t.db.url && 'PostgreSQL only',
+}, async () => {
+  const other = await openDatabase({ databaseUrl: t.db.url, poolMax: 2 })
+  const app2 = await buildApp(t.app.config, { database: other, logger: false, skipMigrations: true })
+  try {
+    await app2.ready()
+    const tx = await makeTransaction(t, { userId: alice.user.id, periodeId: periode.id })
+    assert.equal(item((await list(alice.auth)).items, tx.id).status, 'sent') // cached on instance 1
+    const changed = await app2.inject({
+      method: 'PUT',
+      url: `/transactions/${tx.id}/status`,
+      headers: admin.auth,
+      payload: { status: 'completed' },
+    })
+    assert.equal(changed.statusCode, 200, changed.body)
+    assert.equal(item((await list(alice.auth)).items, tx.id).status, 'completed')
+  } finally {
+    await app2.close()
+    await other.close()
+  }
+})
+
+test('the cache is bounded by bytes, least recently used out first, and skips bodies over a quarter of it', () => {
+  const cache = createListCache(1000)
+  const body = (n: number) => Buffer.alloc(n, 1)
+  cache.set('a', 'v1', body(200))
+  cache.set('b', 'v1', body(200))
+  cache.set('c', 'v1', body(200))
+  assert.ok(cache.get('a', 'v1')) // a is now the most recently used
+  cache.set('d', 'v1', body(200))
+  cache.set('e', 'v1', body(200)) // 1000 bytes: still fits
+  cache.set('f', 'v1', body(200)) // evicts b, the least recently used
+  assert.equal(cache.get('b', 'v1'), undefined)
+  assert.ok(cache.get('a', 'v1'))
+  assert.ok(cache.bytes <= 1000)
+  cache.set('big', 'v1', body(251))
+  assert.equal(cache.get('big', 'v1'), undefined)
+  assert.equal(cache.get('a', 'v2'), undefined, 'another ledger version is a miss')
+  assert.equal(cache.get('a', 'v1'), undefined, 'and the stale entry is gone')
+  assert.equal(createListCache(0).size, 0)
+  const off = createListCache(0)
+  off.set('x', 'v1', body(1))
+  assert.equal(off.get('x', 'v1'), undefined, 'LIST_CACHE_MB=0 stores nothing')
+})
