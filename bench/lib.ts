@@ -32,6 +32,19 @@ export function memoryOf(pid: number): { rssMb: number; peakMb: number } | undef
   }
 }
 
+/**
+ * CPU time (user + system, all threads) a live process has used, in ms; undefined once it exited.
+ * Linux reports it in clock ticks of 10 ms (USER_HZ = 100 on every Linux ABI Node supports).
+ */
+export function cpuMsOf(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
+}
+
 export interface Child {
   name: string
   pid: number
@@ -130,6 +143,8 @@ export interface LoadResult {
   timeouts: number
   /** A few distinct non-2xx status codes seen (with one body), for the error report. */
   statusCodes: Record<string, number>
+  /** CPU the server process used per request during the measurement (LoadOptions.cpuPid). */
+  cpuMsPerRequest?: number
 }
 
 export interface LoadOptions {
@@ -140,6 +155,8 @@ export interface LoadOptions {
   duration: number
   headers?: Record<string, string>
   body?: string | Buffer
+  /** The server's pid: measure() then reports the CPU it used per request. */
+  cpuPid?: number
   /** Called for every request: e.g. rotate the Authorization header or the body. */
   vary?: (i: number) => { headers?: Record<string, string>; body?: string; path?: string }
 }

@@ -15,6 +15,7 @@ import { openDatabase } from '../src/db/client.js'
 import {
   BOUNDARY,
   type Child,
+  cpuMsOf,
   type LoadOptions,
   type LoadResult,
   load,
@@ -36,6 +37,10 @@ const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? (SMOKE ? 10 : 50))
 const STORM_CONNECTIONS = 16
 const SOAK = Number(env.BENCH_SOAK ?? (SMOKE ? 0 : 60))
 const PROFILE = env.BENCH_PROFILE ?? (SMOKE ? '' : 'c')
+if (PROFILE && !['a', 'b', 'c', 'd', 'f'].includes(PROFILE)) {
+  console.error(`bench: BENCH_PROFILE=${PROFILE}: only a, b, c, d or f can be profiled`)
+  process.exit(2)
+}
 const TARGETS = (env.BENCH_TARGETS ?? 'pg,pglite').split(',').map((s) => s.trim())
 const ONLY = env.BENCH_SCENARIOS ? new Set(env.BENCH_SCENARIOS.split(',').map((s) => s.trim())) : undefined
 const PG_URL = env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -121,9 +126,17 @@ async function adminQuery(query: string) {
 }
 
 /** Warm up (JIT, pool, caches), then measure. */
+/**
+ * Warm up, then measure. With `cpuPid`, also the server's CPU time per request: unlike req/s it
+ * hardly depends on what else the machine runs, so it compares runs on a busy machine.
+ */
 async function measure(opts: LoadOptions): Promise<LoadResult> {
   if (WARMUP > 0) await load({ ...opts, duration: WARMUP })
-  return load(opts)
+  const before = opts.cpuPid ? cpuMsOf(opts.cpuPid) : undefined
+  const r = await load(opts)
+  const after = opts.cpuPid ? cpuMsOf(opts.cpuPid) : undefined
+  if (before !== undefined && after !== undefined && r.requests > 0) r.cpuMsPerRequest = round((after - before) / r.requests, 3)
+  return r
 }
 
 async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -241,6 +254,7 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
       children.push(child)
       const r = await measure({
         url: child.url,
+        cpuPid: child.pid,
         path: `/users/${memberIds[0]}`,
         connections: CONNECTIONS,
         duration: DURATION,
@@ -304,6 +318,7 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
 
     const profileOpts: LoadOptions = {
       url,
+      cpuPid: server.pid,
       path: '/auth/profile',
       connections: CONNECTIONS,
       duration: DURATION,
@@ -311,6 +326,7 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
     }
     const memberListOpts: LoadOptions = {
       url,
+      cpuPid: server.pid,
       path: `/transactions?periode_id=${periode}`,
       connections: CONNECTIONS,
       duration: DURATION,
@@ -318,10 +334,47 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
     }
     const adminListOpts: LoadOptions = {
       url,
+      cpuPid: server.pid,
       path: `/transactions?periode_id=${periode}`,
       connections: CONNECTIONS,
       duration: DURATION,
       headers: bearer(admin!),
+    }
+    const refreshOpts: LoadOptions = {
+      url,
+      cpuPid: server.pid,
+      path: '/auth/refresh',
+      method: 'POST',
+      connections: CONNECTIONS,
+      duration: DURATION,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refresh_token: sessions[0]!.refresh }),
+      vary: (i) => ({ body: JSON.stringify({ refresh_token: pickSession(i).refresh }) }),
+    }
+    // (f): the same receipt for one owner, reported by the rotating heads of family.
+    const uploader = sessions[0]!
+    const uploadForm = multipartBody(
+      { userId: String(uploader.userId), amount: '150000', transaction_date: '2025-12-15 10:30' },
+      { field: 'file', name: 'bukti-transfer.jpg', type: 'image/jpeg', data: jpeg },
+    )
+    const uploadHeaders = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }
+    const uploadOpts: LoadOptions = {
+      url,
+      cpuPid: server.pid,
+      path: '/transactions',
+      method: 'POST',
+      connections: CONNECTIONS,
+      duration: DURATION,
+      headers: uploadHeaders,
+      body: uploadForm,
+      vary: (i) => ({ headers: bearer(pickSession(i)) }),
+    }
+    const profileable: Record<string, LoadOptions> = {
+      a: profileOpts,
+      b: memberListOpts,
+      c: adminListOpts,
+      d: refreshOpts,
+      f: uploadOpts,
     }
 
     await scenario('a', 'GET /auth/profile', { kind: 'ratio', of: baselineName, min: 0.6 }, async () => ({
@@ -351,16 +404,7 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
 
     await scenario('d', 'POST /auth/refresh', { kind: 'ratio', of: baselineName, min: 0.5 }, async () => ({
       status: 'ok',
-      load: await measure({
-        url,
-        path: '/auth/refresh',
-        method: 'POST',
-        connections: CONNECTIONS,
-        duration: DURATION,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ refresh_token: sessions[0]!.refresh }),
-        vary: (i) => ({ body: JSON.stringify({ refresh_token: pickSession(i).refresh }) }),
-      }),
+      load: await measure(refreshOpts),
     }))
 
     // (g): whichever report endpoints exist; the CSV export of the benched periode first.
@@ -441,34 +485,15 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
     }
 
     await scenario('f', 'POST /transactions multipart (300 KB JPEG)', { kind: 'rps', min: 100 }, async () => {
-      const uploader = sessions[0]!
-      const form = multipartBody(
-        { userId: String(uploader.userId), amount: '150000', transaction_date: '2025-12-15 10:30' },
-        { field: 'file', name: 'bukti-transfer.jpg', type: 'image/jpeg', data: jpeg },
-      )
-      const headers = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }
       const probe = await json(`${url}/transactions`, {
         method: 'POST',
-        headers: { ...headers, ...bearer(uploader) },
-        body: new Uint8Array(form),
+        headers: { ...uploadHeaders, ...bearer(uploader) },
+        body: new Uint8Array(uploadForm),
       })
       if (routeMissing(probe)) return { status: 'skipped', reason: 'endpoint missing' }
       if (probe.status < 200 || probe.status >= 300)
         throw new Error(`upload probe: ${probe.status} ${JSON.stringify(probe.body).slice(0, 300)}`)
-      return {
-        status: 'ok',
-        load: await measure({
-          url,
-          path: '/transactions',
-          method: 'POST',
-          connections: CONNECTIONS,
-          duration: DURATION,
-          headers,
-          body: form,
-          vary: (i) => ({ headers: bearer(pickSession(i)) }),
-        }),
-        notes: [`file ${round(jpeg.length / 1024)} KB`],
-      }
+      return { status: 'ok', load: await measure(uploadOpts), notes: [`file ${round(jpeg.length / 1024)} KB`] }
     })
 
     const stopped = await server.stop()
@@ -485,8 +510,7 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
       const dir = mkdtempSync(path.join(tmpdir(), 'talangraga-prof-'))
       try {
         const p = await startServer(['--cpu-prof', '--cpu-prof-dir', dir])
-        const opts = { c: adminListOpts, b: memberListOpts, a: profileOpts }[PROFILE] ?? adminListOpts
-        const r = await load({ ...opts, url: p.url })
+        const r = await load({ ...profileable[PROFILE]!, url: p.url })
         await p.stop()
         children.pop()
         const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
@@ -537,20 +561,21 @@ function markdown(reports: TargetReport[], meta: Record<string, unknown>): strin
     lines.push(`## ${r.target === 'pg' ? 'PostgreSQL' : 'PGlite (embedded default)'} — ${r.status}${r.reason ? `: ${r.reason}` : ''}`, '')
     if (r.status === 'skipped') continue
     const dbBase = r.target === 'pg' ? 'fastify-pg' : 'fastify-pglite'
-    lines.push(`| scenario | req/s | p50 ms | p99 ms | vs node-http | vs ${dbBase} | budget | verdict | notes |`)
-    lines.push('|---|---:|---:|---:|---:|---:|---|---|---|')
+    lines.push(`| scenario | req/s | p50 ms | p99 ms | server CPU ms/req | vs node-http | vs ${dbBase} | budget | verdict | notes |`)
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---|---|---|')
+    const cpu = (l: LoadResult) => (l.cpuMsPerRequest === undefined ? '' : l.cpuMsPerRequest.toFixed(3))
     for (const [name, b] of Object.entries(r.baselines)) {
       lines.push(
-        `| baseline ${name} | ${fmt(b.rps)} | ${b.p50} | ${b.p99} | ${pct(b.rps / (r.baselines['node-http']?.rps ?? Number.NaN))} | | | | peak RSS ${fmt(b.peakRssMb)} MB |`,
+        `| baseline ${name} | ${fmt(b.rps)} | ${b.p50} | ${b.p99} | ${cpu(b)} | ${pct(b.rps / (r.baselines['node-http']?.rps ?? Number.NaN))} | | | | peak RSS ${fmt(b.peakRssMb)} MB |`,
       )
     }
     for (const s of r.scenarios) {
       if (s.status !== 'ok' || !s.load) {
-        lines.push(`| (${s.id}) ${s.title} | | | | | | ${budgetText(s.budget)} | ${s.status}: ${s.reason ?? ''} | |`)
+        lines.push(`| (${s.id}) ${s.title} | | | | | | | ${budgetText(s.budget)} | ${s.status}: ${s.reason ?? ''} | |`)
         continue
       }
       lines.push(
-        `| (${s.id}) ${s.title} | ${fmt(s.load.rps)} | ${s.load.p50} | ${s.load.p99} | ${pct(s.ratios?.['node-http'])} | ${pct(s.ratios?.[dbBase])} | ${budgetText(s.budget)} | ${s.verdict ?? ''} | ${(s.notes ?? []).join('; ')} |`,
+        `| (${s.id}) ${s.title} | ${fmt(s.load.rps)} | ${s.load.p50} | ${s.load.p99} | ${cpu(s.load)} | ${pct(s.ratios?.['node-http'])} | ${pct(s.ratios?.[dbBase])} | ${budgetText(s.budget)} | ${s.verdict ?? ''} | ${(s.notes ?? []).join('; ')} |`,
       )
     }
     lines.push('')
@@ -606,7 +631,7 @@ async function main() {
 
   // The machine's floor, measured once per run and shared by both targets.
   const nodeChild = await startChild('node-http', ['--import', 'tsx', 'bench/baselines/node-http.ts'], {}, '/')
-  const nodeLoad = await measure({ url: nodeChild.url, path: '/', connections: CONNECTIONS, duration: DURATION })
+  const nodeLoad = await measure({ url: nodeChild.url, cpuPid: nodeChild.pid, path: '/', connections: CONNECTIONS, duration: DURATION })
   const nodeHttp = { ...nodeLoad, peakRssMb: round((await nodeChild.stop()).peakMb) }
   log(`node-http ${round(nodeHttp.rps)} req/s`)
 

@@ -104,14 +104,20 @@ export async function storeUpload(storage: Storage, upload: UploadedFile, kind: 
     try {
       // rotate() applies the EXIF orientation; without keepMetadata()/withMetadata() sharp writes
       // no EXIF, GPS, XMP, IPTC or ICC profile (pixels are converted to sRGB).
+      // Encoder effort is set for the upload path's CPU (measured per 1280x960, 300 KB JPEG on this
+      // project's 2-core machine): Huffman optimisation cost 8 ms of 20 ms for 3-8% smaller photos
+      // (19% on the bench's noise image), and WebP effort 0 saves 3 ms on a ~1 KB thumbnail.
       const pipeline = input()
       info =
         ext === 'jpg'
-          ? await pipeline.jpeg({ quality: 82, mozjpeg: false }).toFile(work)
+          ? await pipeline.jpeg({ quality: 82, mozjpeg: false, optimiseCoding: false }).toFile(work)
           : ext === 'png'
             ? await pipeline.png({ compressionLevel: 6 }).toFile(work)
             : await pipeline.webp({ quality: 85 }).toFile(work)
-      await input().resize(THUMB_PX, THUMB_PX, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 70 }).toFile(thumbWork)
+      await input()
+        .resize(THUMB_PX, THUMB_PX, { fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 70, effort: 0 })
+        .toFile(thumbWork)
     } catch {
       throw unsupportedMedia('The image could not be decoded (corrupt, truncated or too many pixels)')
     }
