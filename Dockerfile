@@ -1,6 +1,15 @@
 # syntax=docker/dockerfile:1
-# Talangraga Umroh API. Two stages: the first installs production dependencies only (tsx is one:
-# the server runs its TypeScript directly), the second is the runtime image as a non-root user.
+# Talangraga Umroh API. Three stages: compile the TypeScript (all dependencies), install the
+# production dependencies only, then the runtime image (plain JavaScript, non-root user).
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/build.mjs
+COPY src ./src
+RUN npm run build
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -19,9 +28,9 @@ RUN groupadd --system --gid 10001 app \
  && mkdir -p /data \
  && chown app:app /data
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
-COPY src ./src
-COPY scripts/docker-entrypoint.sh ./scripts/docker-entrypoint.sh
+COPY package.json ./
+COPY --from=build /app/dist ./dist
+COPY scripts/start.sh ./scripts/start.sh
 # Application files stay root-owned and read-only for the app user; only /data is writable.
 USER app
 # Embedded database (when DATABASE_URL is unset), uploaded files and generated secrets live here.
@@ -31,4 +40,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["/app/scripts/docker-entrypoint.sh"]
+ENTRYPOINT ["/app/scripts/start.sh"]

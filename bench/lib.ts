@@ -58,12 +58,18 @@ export interface Child {
 }
 
 /**
- * Start `node <args>` with `env`, wait until `readyPath` answers 200 (or the process dies, which
+ * Start `node <args>` (or `command <args>`: it must exec node, keeping the pid) with `env`, wait until `readyPath` answers 200 (or the process dies, which
  * throws with the tail of its output), and sample its memory from /proc until it stops.
  */
-export async function startChild(name: string, args: string[], env: Record<string, string>, readyPath: string): Promise<Child> {
+export async function startChild(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  readyPath: string,
+  command: string = process.execPath,
+): Promise<Child> {
   const port = await freePort()
-  const proc: ChildProcess = spawn(process.execPath, args, {
+  const proc: ChildProcess = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
+import { getHeapStatistics } from 'node:v8'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import multipart from '@fastify/multipart'
@@ -140,6 +141,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   })
   await app.register(underPressure, {
     maxEventLoopDelay: config.maxEventLoopDelayMs,
+    // Refuse with 503 before V8's heap limit (scripts/start.sh sets one) turns into a crash.
+    maxHeapUsedBytes: Math.floor(getHeapStatistics().heap_size_limit * 0.9),
     exposeStatusRoute: false,
     pressureHandler: (_req, reply) => {
       reply.code(503).header('Retry-After', '5').send({ code: 503, message: 'Server is busy, please retry', data: null })

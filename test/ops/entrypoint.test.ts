@@ -1,17 +1,23 @@
 /**
- * The container's entry steps, run as the image runs them (scripts/docker-entrypoint.sh: migrate,
+ * The container's entry steps, run as the image runs them (scripts/start.sh: migrate,
  * then exec the server): on the embedded default, and against PostgreSQL when available. The
  * server must become ready, serve, and stop cleanly on SIGTERM (exec: the signal reaches node).
+ * The script runs the compiled server, so the file builds dist/ first, as the image does.
  */
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { test } from 'node:test'
+import { before, test } from 'node:test'
 import { TEST_DATABASE_URL } from '../helpers/database.js'
 import { http, ROOT, scratchDatabase, servicesAvailable, startServer } from './support.js'
 
 const ENTRYPOINT = path.join(ROOT, 'scripts', 'docker-entrypoint.sh')
+
+before(() => {
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' })
+})
 
 async function runEntrypoint(env: Record<string, string>) {
   const server = await startServer({ NODE_ENV: 'production', ...env }, [], ENTRYPOINT)
@@ -27,7 +33,7 @@ async function runEntrypoint(env: Record<string, string>) {
   return server
 }
 
-test('docker-entrypoint.sh on the embedded default: migrates, serves, stops on SIGTERM', { timeout: 120_000 }, async () => {
+test('scripts/start.sh on the embedded default: migrates, serves, stops on SIGTERM', { timeout: 120_000 }, async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'talangraga-entry-'))
   try {
     await runEntrypoint({ DATA_DIR: dataDir })
@@ -36,7 +42,7 @@ test('docker-entrypoint.sh on the embedded default: migrates, serves, stops on S
   }
 })
 
-test('docker-entrypoint.sh against PostgreSQL', { timeout: 120_000 }, async (t) => {
+test('scripts/start.sh against PostgreSQL', { timeout: 120_000 }, async (t) => {
   if (!servicesAvailable(t)) return
   const scratch = await scratchDatabase(TEST_DATABASE_URL as string)
   const dataDir = mkdtempSync(path.join(tmpdir(), 'talangraga-entry-'))

@@ -1,0 +1,10 @@
+// `npm run build`: compile src/ to dist/ (the production server runs plain JavaScript: no
+// TypeScript loader in memory or on the start-up path) and copy the SQL migrations beside it.
+import { execFileSync } from 'node:child_process'
+import { cpSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
+rmSync('dist/db/migrations', { recursive: true, force: true })
+cpSync('src/db/migrations', 'dist/db/migrations', { recursive: true })
