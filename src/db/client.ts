@@ -35,6 +35,13 @@ export interface Database {
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>
   close(): Promise<void>
+  /**
+   * PGlite only: a counter that moves whenever anything may have been written. The embedded
+   * database belongs to this one process (PGlite cannot be shared), so an unchanged counter proves
+   * that what was read before is still what the database holds: the auth guard uses it to skip
+   * re-reading a session on every request. Undefined on PostgreSQL, where other instances write.
+   */
+  writeEpoch?: () => number
 }
 
 export interface DatabaseOptions {
@@ -102,22 +109,60 @@ async function openPglite(dir: string | undefined): Promise<Database> {
     import('drizzle-orm/pglite/migrator'),
   ])
   if (dir) mkdirSync(dir, { recursive: true })
-  const client: PGlite = new PGlite(dir)
-  await client.waitReady
+  const raw: PGlite = new PGlite(dir)
+  await raw.waitReady
+  const { client, epoch } = countingWrites(raw)
   const database = drizzlePglite({ client, schema, casing: 'snake_case' })
   return {
     kind: 'pglite',
     db: database as unknown as Db,
+    writeEpoch: epoch,
     async migrate() {
       await migratePglite(database, { migrationsFolder })
     },
     async ping() {
-      await client.query('SELECT 1')
+      await raw.query('SELECT 1')
     },
     async close() {
-      if (!client.closed) await client.close()
+      if (!raw.closed) await raw.close()
     },
   }
+}
+
+/** A statement that only reads (every write we issue is INSERT/UPDATE/DELETE/DDL, or WITH ... them). */
+const READ_ONLY = /^\s*select\b/i
+
+/**
+ * The PGlite client as Drizzle sees it, counting everything that may write: any statement that is
+ * not a plain SELECT, every multi-statement exec, and every transaction (before and after: PGlite
+ * runs a transaction exclusively, so nothing reads between its writes and its end).
+ */
+function countingWrites(raw: PGlite): { client: PGlite; epoch: () => number } {
+  let epoch = 0
+  const client = new Proxy(raw, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target)
+      if (typeof value !== 'function') return value
+      if (prop === 'query') {
+        return (query: string, ...rest: unknown[]) => {
+          if (!READ_ONLY.test(query)) epoch++
+          return (value as (...a: unknown[]) => unknown).call(target, query, ...rest)
+        }
+      }
+      if (prop === 'exec' || prop === 'transaction') {
+        return async (...args: unknown[]) => {
+          epoch++
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+          } finally {
+            epoch++
+          }
+        }
+      }
+      return value.bind(target)
+    },
+  })
+  return { client, epoch: () => epoch }
 }
 
 /** Run a raw SQL fragment and return its rows, on either driver. */

@@ -30,8 +30,45 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match[1]
 }
 
+type ActiveSession = NonNullable<Awaited<ReturnType<typeof findActiveSession>>>
+
+/** Sessions remembered at most (all of them are dropped at the next write anyway). */
+const MEMO_MAX = 10_000
+
+/**
+ * The session check of every request. On the embedded PGlite database, whose only writer is this
+ * process, a session read is reused until anything is written (Database.writeEpoch): a logout, a
+ * password change, a deactivation or any other write makes the next request read it again, so a
+ * revocation still takes effect at once. The absolute expiry is checked against the clock on
+ * every use. On PostgreSQL other instances write too: every request reads.
+ */
+function sessionChecker(app: FastifyInstance) {
+  const { db, writeEpoch } = app.database
+  if (!writeEpoch) return (sessionId: string, userId: number) => findActiveSession(db, sessionId, userId)
+  const memo = new Map<string, ActiveSession>()
+  let memoEpoch = writeEpoch()
+  return async (sessionId: string, userId: number): Promise<ActiveSession | undefined> => {
+    const epoch = writeEpoch()
+    if (epoch !== memoEpoch || memo.size >= MEMO_MAX) {
+      memo.clear()
+      memoEpoch = epoch
+    }
+    const key = `${sessionId}:${userId}`
+    const known = memo.get(key)
+    if (known && known.sessionExpiresAt.getTime() > Date.now()) return known
+    const found = await findActiveSession(db, sessionId, userId)
+    // Remembered only if nothing was written while it was read.
+    if (found && writeEpoch() === epoch && epoch === memoEpoch) {
+      Object.freeze(found.user) // shared by the requests that reuse it: nothing may change it
+      memo.set(key, Object.freeze(found))
+    }
+    return found
+  }
+}
+
 async function authGuard(app: FastifyInstance) {
   app.decorateRequest('auth', null as unknown as AuthContext)
+  const activeSession = sessionChecker(app)
 
   app.addHook('onRequest', async (request) => {
     // Unknown routes answer 404 whoever asks; every known route is 'user' unless it says otherwise.
@@ -41,7 +78,7 @@ async function authGuard(app: FastifyInstance) {
     const token = bearerToken(request)
     if (!token) throw missingToken()
     const claims = app.tokens.verifyAccess(token)
-    const found = await findActiveSession(app.database.db, claims.sessionId, claims.userId)
+    const found = await activeSession(claims.sessionId, claims.userId)
     if (!found) throw invalidToken('Session revoked or user inactive, please log in again')
     const { user, ledgerVersion } = found
     request.auth = { userId: user.id, role: user.userType, sessionId: claims.sessionId, user, ledgerVersion }

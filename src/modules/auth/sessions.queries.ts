@@ -15,7 +15,11 @@ import { dataVersions, sessions, users } from '../../db/schema.js'
 function activeSessionQuery(db: Executor) {
   const ledger = db.select({ v: dataVersions.version }).from(dataVersions).where(eq(dataVersions.name, 'ledger'))
   return db
-    .select({ user: users, ledgerVersion: sql<string | null>`(${ledger})`.as('ledger_version') })
+    .select({
+      user: users,
+      ledgerVersion: sql<string | null>`(${ledger})`.as('ledger_version'),
+      sessionExpiresAt: sessions.absoluteExpiresAt,
+    })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(

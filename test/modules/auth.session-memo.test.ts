@@ -1,0 +1,95 @@
+/**
+ * The auth guard's session memo on the embedded database (src/plugins/auth-guard.ts): a session
+ * read is reused only until anything is written, so revocations still take effect on the very
+ * next request, and the absolute expiry is checked against the clock on every reuse. Also the
+ * write counter it relies on (Database.writeEpoch in src/db/client.ts).
+ */
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { eq, sql } from 'drizzle-orm'
+import { openDatabase } from '../../src/db/client.js'
+import { sessions, users } from '../../src/db/schema.js'
+import { build, login, userWithToken } from '../helpers/app.js'
+
+const t = await build()
+const db = t.db.database.db
+const pglite = !t.db.url
+
+const profile = (auth: Record<string, string>) => t.app.inject({ url: '/auth/profile', headers: auth })
+
+test('the write counter moves on every kind of write and never on a plain read (PGlite)', { skip: !pglite && 'PGlite only' }, async () => {
+  const database = await openDatabase({})
+  try {
+    await database.migrate()
+    const epoch = database.writeEpoch as () => number
+    let before = epoch()
+    await database.db.select().from(users).limit(1)
+    await database.db.execute(sql`SELECT 1`)
+    assert.equal(epoch(), before, 'reads leave it alone')
+
+    const step = async (what: string, write: () => Promise<unknown>) => {
+      before = epoch()
+      await write()
+      assert.ok(epoch() > before, `${what} moves it`)
+    }
+    await step('insert', () => database.db.insert(users).values({ fullname: 'E', username: 'epoch1', userType: 'member' }))
+    await step('update', () => database.db.update(users).set({ fullname: 'F' }).where(eq(users.username, 'epoch1')))
+    await step('a CTE that writes', () =>
+      database.db.execute(sql`WITH x AS (UPDATE users SET fullname = 'G' RETURNING id) SELECT * FROM x`),
+    )
+    await step('a transaction', () => database.db.transaction(async (tx) => tx.select().from(users).limit(1)))
+    await step('delete', () => database.db.delete(users).where(eq(users.username, 'epoch1')))
+  } finally {
+    await database.close()
+  }
+})
+
+test('PostgreSQL has no write counter: other instances write too, so every request reads', { skip: pglite && 'PostgreSQL only' }, () => {
+  assert.equal(t.app.database.writeEpoch, undefined)
+})
+
+test('a revocation written after the session was remembered is seen by the very next request', async () => {
+  const me = await userWithToken(t)
+  for (let i = 0; i < 3; i++) assert.equal((await profile(me.auth)).statusCode, 200)
+  await db.update(sessions).set({ revokedAt: new Date(), revokedReason: 'test' }).where(eq(sessions.userId, me.user.id))
+  assert.equal((await profile(me.auth)).statusCode, 401)
+})
+
+test('deactivation, demotion and profile edits are seen at once', async () => {
+  const admin = await userWithToken(t, 'admin')
+  assert.equal((await t.app.inject({ url: '/users', headers: admin.auth })).statusCode, 200) // remembered as an admin
+  const renamed = await t.app.inject({
+    method: 'PUT',
+    url: `/users/${admin.user.id}`,
+    headers: admin.auth,
+    payload: { fullname: 'Nama Baru' },
+  })
+  assert.equal(renamed.statusCode, 200, renamed.body)
+  assert.equal((await profile(admin.auth)).json().data.fullname, 'Nama Baru')
+
+  await db.update(users).set({ userType: 'member' }).where(eq(users.id, admin.user.id))
+  assert.equal((await t.app.inject({ method: 'POST', url: '/periodes', headers: admin.auth, payload: {} })).statusCode, 403)
+
+  await db.update(users).set({ isActive: false }).where(eq(users.id, admin.user.id))
+  assert.equal((await profile(admin.auth)).statusCode, 401)
+})
+
+test('logout through the API ends the remembered session', async () => {
+  const me = await userWithToken(t)
+  assert.equal((await profile(me.auth)).statusCode, 200)
+  const out = await t.app.inject({ method: 'POST', url: '/auth/logout', headers: { authorization: `Bearer ${me.tokens.refresh_token}` } })
+  assert.equal(out.statusCode, 200, out.body)
+  assert.equal((await profile(me.auth)).statusCode, 401)
+})
+
+test('the absolute expiry is checked on every reuse, with no write in between', async () => {
+  const me = await userWithToken(t)
+  const tokens = await login(t, me.user)
+  const auth = { authorization: `Bearer ${tokens.access_token}` }
+  await db.update(sessions).set({ absoluteExpiresAt: sql`now() + interval '1500 milliseconds'` }).where(eq(sessions.userId, me.user.id))
+  assert.equal((await profile(auth)).statusCode, 200) // read and remembered after that write
+  assert.equal((await profile(auth)).statusCode, 200)
+  await sleep(1600)
+  assert.equal((await profile(auth)).statusCode, 401)
+})
