@@ -280,19 +280,22 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
       AUTH_RATE_LIMIT: '100000',
       SKIP_MIGRATIONS: '1', // the seed just migrated
     }
-    const startServer = async (profileDir?: string) => {
-      const child = profileDir
+    const startServer = async (opts: { profileDir?: string; env?: Record<string, string> } = {}) => {
+      const env = { ...serverEnv, ...opts.env }
+      const child = opts.profileDir
         ? await startChild(
             'server',
-            ['--cpu-prof', '--cpu-prof-dir', profileDir, '--max-old-space-size=512', 'dist/server.js'],
-            { ...serverEnv, MALLOC_MMAP_THRESHOLD_: '131072' },
+            ['--cpu-prof', '--cpu-prof-dir', opts.profileDir, '--max-old-space-size=512', 'dist/server.js'],
+            { ...env, MALLOC_MMAP_THRESHOLD_: '131072' },
             '/health/live',
           )
-        : await startChild('server', [], serverEnv, '/health/live', path.join(ROOT, 'scripts', 'start.sh'))
+        : await startChild('server', [], env, '/health/live', path.join(ROOT, 'scripts', 'start.sh'))
       children.push(child)
       return child
     }
     const server = await startServer()
+    /** The server the running scenario loads (its RSS is sampled): the main one, or the cache-off one. */
+    let current = server
     const url = server.url
     const heads = info.heads.slice(0, TOKEN_USERS)
     const sessions = await loginAll(
@@ -314,7 +317,7 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
     ) => {
       if (!want(id)) return
       log(`${target}: scenario ${id} (${title})`)
-      const firstSample = server.samples.length
+      const firstSample = current.samples.length
       let result: ScenarioResult
       try {
         result = { id, title, ...(budget ? { budget } : {}), ...(await body()) }
@@ -329,12 +332,12 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
         }
       }
       if (result.status === 'failed') {
-        const tail = server.output().trim().split('\n').slice(-5).join('\n')
+        const tail = current.output().trim().split('\n').slice(-5).join('\n')
         if (tail) log(`${target}: (${id}) failed; server log tail:\n${tail}`)
       }
       report.scenarios.push(judge(result, report.baselines))
-      const during = server.samples.slice(firstSample).map((x) => x.rssMb)
-      rssMax[id] = round(Math.max(memoryOf(server.pid)?.rssMb ?? 0, ...during))
+      const during = current.samples.slice(firstSample).map((x) => x.rssMb)
+      rssMax[id] = round(Math.max(memoryOf(current.pid)?.rssMb ?? 0, ...during))
     }
 
     const profileOpts: LoadOptions = {
@@ -525,12 +528,34 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
       report.server.verdict = stopped.peakMb < 250 ? 'met' : 'missed'
     }
 
+    // (b0), (c0): the lists again on a server with the list cache off (LIST_CACHE_MB=0), which is
+    // what every list costs right after a write. Reported, no budget; not part of the RSS budget.
+    if (!listMissing && (want('b0') || want('c0'))) {
+      const cold = await startServer({ env: { LIST_CACHE_MB: '0' } })
+      current = cold
+      try {
+        const on = (o: LoadOptions): LoadOptions => ({ ...o, url: cold.url, cpuPid: cold.pid })
+        await scenario('b0', '(b) with the list cache off', undefined, async () => ({
+          status: 'ok',
+          load: await measure(on(memberListOpts)),
+        }))
+        await scenario('c0', '(c) with the list cache off', undefined, async () => ({
+          status: 'ok',
+          load: await measure(on(adminListOpts)),
+        }))
+      } finally {
+        await cold.stop()
+        children.pop()
+        current = server
+      }
+    }
+
     // Where (c)'s time goes: the same load against a server started with the V8 CPU profiler.
     const profiled = PROFILE && want(PROFILE) ? report.scenarios.find((s) => s.id === PROFILE && s.status === 'ok') : undefined
     if (profiled) {
       const dir = mkdtempSync(path.join(tmpdir(), 'talangraga-prof-'))
       try {
-        const p = await startServer(dir)
+        const p = await startServer({ profileDir: dir })
         const r = await load({ ...profileable[PROFILE]!, url: p.url })
         await p.stop()
         children.pop()
