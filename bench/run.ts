@@ -270,8 +270,7 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
     }
 
     // Started as production starts it: scripts/start.sh (the container entrypoint and npm start)
-    // execs the compiled server with its memory settings. The profiling run needs a node flag the
-    // script cannot pass, so it starts node itself with the script's settings.
+    // execs the compiled server with its memory settings; the profiling run adds its flags there.
     const serverEnv = {
       ...dbEnv,
       ...SECRETS,
@@ -281,15 +280,8 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
       SKIP_MIGRATIONS: '1', // the seed just migrated
     }
     const startServer = async (opts: { profileDir?: string; env?: Record<string, string> } = {}) => {
-      const env = { ...serverEnv, ...opts.env }
-      const child = opts.profileDir
-        ? await startChild(
-            'server',
-            ['--cpu-prof', '--cpu-prof-dir', opts.profileDir, '--max-old-space-size=512', 'dist/server.js'],
-            { ...env, MALLOC_MMAP_THRESHOLD_: '131072' },
-            '/health/live',
-          )
-        : await startChild('server', [], env, '/health/live', path.join(ROOT, 'scripts', 'start.sh'))
+      const env = { ...serverEnv, ...opts.env, ...(opts.profileDir ? { NODE_FLAGS: `--cpu-prof --cpu-prof-dir ${opts.profileDir}` } : {}) }
+      const child = await startChild('server', [], env, '/health/live', path.join(ROOT, 'scripts', 'start.sh'))
       children.push(child)
       return child
     }

@@ -25,4 +25,7 @@ fi
 # The migrations just ran; the server need not take the lock again.
 SKIP_MIGRATIONS=1
 export SKIP_MIGRATIONS
-exec node --max-old-space-size="$HEAP_LIMIT_MB" dist/server.js "$@"
+# NODE_FLAGS: further node options, e.g. the benchmark's `--cpu-prof --cpu-prof-dir DIR` (options
+# NODE_OPTIONS does not allow). Split on spaces on purpose.
+# shellcheck disable=SC2086
+exec node --max-old-space-size="$HEAP_LIMIT_MB" ${NODE_FLAGS:-} dist/server.js "$@"

@@ -66,9 +66,23 @@ function sessionChecker(app: FastifyInstance) {
   }
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The caller behind an access token (verified, session live, user active), or a 401. */
+    authenticate(token: string): Promise<AuthContext>
+  }
+}
+
 async function authGuard(app: FastifyInstance) {
   app.decorateRequest('auth', null as unknown as AuthContext)
   const activeSession = sessionChecker(app)
+  app.decorate('authenticate', async (token: string): Promise<AuthContext> => {
+    const claims = app.tokens.verifyAccess(token)
+    const found = await activeSession(claims.sessionId, claims.userId)
+    if (!found) throw invalidToken('Session revoked or user inactive, please log in again')
+    const { user, ledgerVersion } = found
+    return { userId: user.id, role: user.userType, sessionId: claims.sessionId, user, ledgerVersion }
+  })
 
   app.addHook('onRequest', async (request) => {
     // Unknown routes answer 404 whoever asks; every known route is 'user' unless it says otherwise.
@@ -77,13 +91,9 @@ async function authGuard(app: FastifyInstance) {
     if (level === 'public') return
     const token = bearerToken(request)
     if (!token) throw missingToken()
-    const claims = app.tokens.verifyAccess(token)
-    const found = await activeSession(claims.sessionId, claims.userId)
-    if (!found) throw invalidToken('Session revoked or user inactive, please log in again')
-    const { user, ledgerVersion } = found
-    request.auth = { userId: user.id, role: user.userType, sessionId: claims.sessionId, user, ledgerVersion }
-    if (level === 'admin' && user.userType !== 'admin') {
-      request.log.warn({ userId: user.id, route: request.routeOptions.url }, 'authorization failure: admin route')
+    request.auth = await app.authenticate(token)
+    if (level === 'admin' && request.auth.role !== 'admin') {
+      request.log.warn({ userId: request.auth.userId, route: request.routeOptions.url }, 'authorization failure: admin route')
       throw forbidden()
     }
   })

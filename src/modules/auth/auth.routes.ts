@@ -5,7 +5,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
-import { AppError, invalidToken, validation } from '../../lib/errors.js'
+import { AppError, validation } from '../../lib/errors.js'
 import { classifyIdentifier } from '../../lib/identity.js'
 import { Envelope, ErrorEnvelope, errorResponses, IdParam, MessageOnly, ok, Type } from '../../lib/schemas.js'
 import { bearerToken } from '../../plugins/auth-guard.js'
@@ -29,7 +29,6 @@ import {
 } from './auth.schemas.js'
 import { createAuthService } from './auth.service.js'
 import type { AuthContext, ClientInfo } from './auth.types.js'
-import { findActiveSession } from './sessions.queries.js'
 
 const tags = ['auth']
 const FORGOT_MESSAGE = 'If an account with that email exists, a password reset code has been sent to it'
@@ -56,12 +55,7 @@ export default async function authRoutes(fastify: FastifyInstance) {
   /** The caller of an optionally-authenticated route: none without a header, 401 for a bad token. */
   async function optionalAuth(request: FastifyRequest): Promise<AuthContext | undefined> {
     const token = bearerToken(request)
-    if (!token) return undefined
-    const claims = app.tokens.verifyAccess(token)
-    const found = await findActiveSession(app.database.db, claims.sessionId, claims.userId)
-    if (!found) throw invalidToken('Session revoked or user inactive, please log in again')
-    const { user, ledgerVersion } = found
-    return { userId: user.id, role: user.userType, sessionId: claims.sessionId, user, ledgerVersion }
+    return token ? app.authenticate(token) : undefined
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Static } from 'typebox'
+import type { Static, TSchema } from 'typebox'
 import { validation } from '../../lib/errors.js'
 import { errorResponses, IdParam, MessageOnly, ok } from '../../lib/schemas.js'
 import { toFieldErrors } from '../../plugins/validation.js'
@@ -36,6 +36,22 @@ function send<T>(reply: FastifyReply, result: Submission<T>) {
   return reply.code(result.status).send(result.body)
 }
 
+/** A submission route: the client's multipart form or JSON, an optional Idempotency-Key, 201. */
+function submissionSchema<R extends TSchema>(summary: string, body: { json: TSchema; form: TSchema }, created: R) {
+  return {
+    tags,
+    summary,
+    headers: IdempotencyHeaders,
+    body: {
+      content: {
+        'application/json': { schema: body.json },
+        'multipart/form-data': { schema: body.form },
+      },
+    },
+    response: { 201: created, ...errorResponses(401, 409, 413, 415, 422, 429, 503) },
+  }
+}
+
 /** JSON that is already serialised (the typed reply would only take the schema's object). */
 function sendSerialised(reply: FastifyReply, body: Buffer) {
   return reply.type('application/json; charset=utf-8').send(body)
@@ -55,18 +71,11 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
   app.post(
     '/transactions',
     {
-      schema: {
-        tags,
-        summary: 'Report a deposit (members must attach the receipt; admins may record cash without one)',
-        headers: IdempotencyHeaders,
-        body: {
-          content: {
-            'application/json': { schema: CreateJson },
-            'multipart/form-data': { schema: CreateForm },
-          },
-        },
-        response: { 201: TransactionResponse, ...errorResponses(401, 409, 413, 415, 422, 429, 503) },
-      },
+      schema: submissionSchema(
+        'Report a deposit (members must attach the receipt; admins may record cash without one)',
+        { json: CreateJson, form: CreateForm },
+        TransactionResponse,
+      ),
     },
     async (request, reply) => {
       const body = request.body as Static<typeof CreateJson> & Static<typeof CreateForm>
@@ -95,18 +104,11 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
     {
       // Errors are reported per allocation as `allocations[i].field`, the same for both media types.
       attachValidation: true,
-      schema: {
-        tags,
-        summary: 'One receipt for several members: all allocations are created, or none',
-        headers: IdempotencyHeaders,
-        body: {
-          content: {
-            'application/json': { schema: BatchJson },
-            'multipart/form-data': { schema: BatchForm },
-          },
-        },
-        response: { 201: BatchResponse, ...errorResponses(401, 409, 413, 415, 422, 429, 503) },
-      },
+      schema: submissionSchema(
+        'One receipt for several members: all allocations are created, or none',
+        { json: BatchJson, form: BatchForm },
+        BatchResponse,
+      ),
     },
     async (request, reply) => {
       if (request.validationError) {
