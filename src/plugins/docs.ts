@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { shapeDocument } from './openapi-shape.js'
 
 async function docs(app: FastifyInstance) {
   app.addHook('onRoute', (route) => {
@@ -23,13 +24,18 @@ async function docs(app: FastifyInstance) {
   })
 
   await app.register(swagger, {
+    // 3.1: its schemas are JSON Schema 2020-12, which is what TypeBox writes (numeric
+    // exclusiveMinimum, `type: 'null'` in unions); 3.0.3 rejects both.
+    transformObject: (document) =>
+      'openapiObject' in document ? shapeDocument(document.openapiObject as Parameters<typeof shapeDocument>[0]) : document.swaggerObject,
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: {
         title: 'Talangraga Umroh API',
         version: '1.0.0',
         description: 'Backend of the Talangraga Umroh savings program. Every response is `{code, message, data}`; lists add `meta`.',
       },
+      servers: [{ url: app.config.appUrl, description: 'This server (APP_URL)' }],
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
