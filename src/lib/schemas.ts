@@ -13,10 +13,10 @@ export const IdParam = Type.Object({ id: Id })
 /** Money on output: a JSON number with at most 2 decimals (the database holds NUMERIC). */
 export const MoneyOut = Type.Number({ description: 'Amount in IDR, at most 2 decimals' })
 /**
- * Money on input: a number or a decimal string (forms are text). Parsed exactly by lib/money.ts;
- * never goes through float arithmetic.
+ * Money on input: a number or a decimal string (forms are text), exponents included ("1.25E7" is
+ * how the app writes 12,500,000). Parsed exactly by lib/money.ts; never goes through float arithmetic.
  */
-export const MoneyIn = Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.String({ pattern: '^\\s*\\d{1,13}(\\.\\d{1,2})?\\s*$' })], {
+export const MoneyIn = Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.String({ maxLength: 40, pattern: '^\\s*(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d{1,4})?\\s*$' })], {
   description: 'Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000',
 })
 
