@@ -21,7 +21,7 @@ import { createUrlSigner, type UrlSigner } from './modules/files/signing.js'
 import { modules } from './modules/index.js'
 import authGuard from './plugins/auth-guard.js'
 import docs from './plugins/docs.js'
-import errorEnvelope from './plugins/error-envelope.js'
+import errorEnvelope, { clientErrorHandler } from './plugins/error-envelope.js'
 import fileSweeper from './plugins/file-sweeper.js'
 import rateLimits from './plugins/rate-limit.js'
 import { createLocalStorage, type Storage } from './plugins/storage.js'
@@ -69,6 +69,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     requestTimeout: 120_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)

@@ -43,7 +43,8 @@ const EnvSchema = Type.Object({
   APP_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   CORS_ORIGINS: Type.String({ default: '' }),
   MAX_UPLOAD_MB: Num({ exclusiveMinimum: 0, maximum: 100, default: 10 }),
-  SIGNED_URL_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 604_800, default: 900 }),
+  // The app stores image URLs in its local database and shows them for days: 7 days by default.
+  SIGNED_URL_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 604_800, default: 604_800 }),
   /** Memory for serialised transaction lists reused until the ledger changes (0 = no cache). */
   LIST_CACHE_MB: Num({ minimum: 0, maximum: 1024, default: 16 }),
   LOG_LEVEL: Type.Union(

@@ -195,6 +195,8 @@ export const transactions = pgTable(
     index('transactions_periode_user_idx').on(t.periodeId, t.userId).where(sql`${t.deletedAt} IS NULL`),
     index('transactions_periode_reporter_idx').on(t.periodeId, t.reportedBy).where(sql`${t.deletedAt} IS NULL`),
     index('transactions_date_idx').on(t.transactionDate.desc(), t.id.desc()).where(sql`${t.deletedAt} IS NULL`),
+    // The file route checks that a receipt still belongs to a live deposit on every download.
+    index('transactions_file_key_idx').on(t.fileKey).where(sql`${t.fileKey} IS NOT NULL`),
     index('transactions_status_idx').on(t.status).where(sql`${t.deletedAt} IS NULL`),
     index('transactions_payment_idx').on(t.paymentId),
     index('transactions_user_sha_idx').on(t.userId, t.fileSha256),

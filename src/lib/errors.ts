@@ -1,7 +1,11 @@
 /**
  * The one error vocabulary of the API. Services throw these; the error-envelope plugin turns
- * them into `{code, message, data}` responses. Anything else becomes a generic 500 (or 503 when
- * the database is unreachable) with the details only in the log.
+ * them into `{code, message, data: null, errors?}` responses. Anything else becomes a generic 500
+ * (or 503 when the database is unreachable) with the details only in the log.
+ *
+ * `data` is null on every error because the mobile app decodes an error's `data` into the success
+ * type; field problems travel in `errors`, and `message` is a sentence naming the first one, since
+ * `message` is all the app shows.
  */
 export interface FieldError {
   field: string
@@ -12,7 +16,7 @@ export class AppError extends Error {
   constructor(
     readonly statusCode: number,
     message: string,
-    readonly data: unknown = null,
+    readonly errors: FieldError[] | null = null,
     readonly headers: Record<string, string> = {},
   ) {
     super(message)
@@ -30,9 +34,40 @@ export const tooLarge = (message: string) => new AppError(413, message)
 export const unavailable = (message = 'Service temporarily unavailable, please retry') =>
   new AppError(503, message, null, { 'Retry-After': '5' })
 
-/** 422 naming the offending fields. */
-export const validation = (errors: FieldError[] | string, field?: string) =>
-  new AppError(422, 'Validation error', typeof errors === 'string' ? [{ field: field ?? 'body', message: errors }] : errors)
+/** How a field is named in a sentence: `phone_number` -> "Phone number". */
+function labelOf(field: string): string {
+  if (field === 'body') return 'The request body'
+  if (field === 'querystring') return 'The query string'
+  if (field === 'params') return 'The path'
+  const item = /^(\w+)\[(\d+)\]\.(\w+)$/.exec(field)
+  if (item) return `${labelOf(item[3] as string)} of item ${Number(item[2]) + 1} in ${item[1]?.replace(/_/g, ' ')}`
+  const words = field.replace(/_/g, ' ').replace(/([a-z])([A-Z])(?=[a-z])/g, (_, a: string, b: string) => `${a} ${b.toLowerCase()}`)
+  return words.charAt(0).toUpperCase() + words.slice(1)
+}
+
+/**
+ * One field problem as a sentence a person can act on: "Username is already in use". A message
+ * that is already a sentence (capitalised) is kept as it is.
+ */
+export function sentenceOf(e: FieldError): string {
+  return /^[A-Z]/.test(e.message) ? e.message : `${labelOf(e.field)} ${e.message}`
+}
+
+function fieldErrors(errors: FieldError[] | string, field?: string): FieldError[] {
+  return typeof errors === 'string' ? [{ field: field ?? 'body', message: errors }] : errors
+}
+
+/** 422 naming the offending fields; the message is the first problem as a sentence. */
+export const validation = (errors: FieldError[] | string, field?: string) => {
+  const list = fieldErrors(errors, field)
+  return new AppError(422, list[0] ? sentenceOf(list[0]) : 'The request is not valid', list)
+}
+
+/** 409 for values another record already holds, e.g. "Username is already in use". */
+export const taken = (fields: string[]) => {
+  const list = fields.map((f) => ({ field: f, message: 'is already in use' }))
+  return new AppError(409, list[0] ? sentenceOf(list[0]) : 'Conflict with an existing record', list)
+}
 
 const REALM = 'Bearer realm="talangraga"'
 

@@ -16,9 +16,12 @@ export const MoneyOut = Type.Number({ description: 'Amount in IDR, at most 2 dec
  * Money on input: a number or a decimal string (forms are text), exponents included ("1.25E7" is
  * how the app writes 12,500,000). Parsed exactly by lib/money.ts; never goes through float arithmetic.
  */
-export const MoneyIn = Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.String({ maxLength: 40, pattern: '^\\s*(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d{1,4})?\\s*$' })], {
-  description: 'Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000',
-})
+export const MoneyIn = Type.Union(
+  [Type.Number({ exclusiveMinimum: 0 }), Type.String({ maxLength: 40, pattern: '^\\s*(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d{1,4})?\\s*$' })],
+  {
+    description: 'Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000',
+  },
+)
 
 export const DateOnly = Type.String({ format: 'date', description: 'YYYY-MM-DD' })
 export const Instant = Type.String({ format: 'date-time', description: 'ISO 8601 with offset' })
@@ -31,7 +34,7 @@ export const InstantIn = Type.String({
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
-export const FieldErrors = Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))
+export const FieldError = Type.Object({ field: Type.String(), message: Type.String() })
 
 /** `{code, message, data}` around a payload schema. */
 export const Envelope = <T extends TSchema>(data: T) => Type.Object({ code: Type.Integer(), message: Type.String(), data })
@@ -46,11 +49,21 @@ export const Meta = Type.Object({
 export const ListEnvelope = <T extends TSchema>(item: T) =>
   Type.Object({ code: Type.Integer(), message: Type.String(), data: Type.Array(item), meta: Meta })
 
-export const ErrorEnvelope = Type.Object({
-  code: Type.Integer(),
-  message: Type.String(),
-  data: Type.Union([Type.Null(), FieldErrors]),
-})
+/**
+ * Every error: `data` is always null (the app decodes an error's `data` into the success type),
+ * field problems are in `errors`, and `message` is a sentence naming the first problem.
+ */
+export const ErrorEnvelope = Type.Object(
+  {
+    code: Type.Integer({ description: 'the HTTP status' }),
+    message: Type.String({ description: 'a sentence a person can act on; names the first field problem when there are any' }),
+    data: Type.Null({ description: 'always null on errors' }),
+    errors: Type.Optional(
+      Type.Array(FieldError, { description: 'field problems (validation 422, conflicts 409), first one in `message`' }),
+    ),
+  },
+  { description: 'Error envelope' },
+)
 
 /** Error responses every authenticated route may give; merged into each route's `response`. */
 export const authErrors = {

@@ -1,13 +1,16 @@
 /**
- * Every failure leaves the server as `{code, message, data}` with the right status.
+ * Every failure leaves the server as `{code, message, data: null}` with the right status, plus
+ * `errors: [{field, message}]` for field problems (then `message` names the first one).
  * Typed AppErrors carry their own status; validation errors become 422 with field errors; the
  * database being unreachable becomes 503; anything unexpected becomes a generic 500 whose details
  * (stack, SQL) go only to the log, tagged with the request id.
  */
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import findMyWay, { type HTTPMethod } from 'find-my-way'
-import { AppError } from '../lib/errors.js'
+import { AppError, type FieldError, validation } from '../lib/errors.js'
 import { toFieldErrors } from './validation.js'
 
 const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03'])
@@ -40,43 +43,83 @@ function pgCode(err: unknown): string | undefined {
   return undefined
 }
 
-function send(reply: FastifyReply, status: number, message: string, data: unknown = null, headers: Record<string, string> = {}) {
+function send(
+  reply: FastifyReply,
+  status: number,
+  message: string,
+  errors: FieldError[] | null = null,
+  headers: Record<string, string> = {},
+) {
   for (const [k, v] of Object.entries(headers)) reply.header(k, v)
-  return reply.code(status).type('application/json; charset=utf-8').send({ code: status, message, data })
+  const body = errors?.length ? { code: status, message, data: null, errors } : { code: status, message, data: null }
+  return reply.code(status).type('application/json; charset=utf-8').send(body)
+}
+
+function sendAppError(reply: FastifyReply, err: AppError) {
+  return send(reply, err.statusCode, err.message, err.errors, err.headers)
+}
+
+/**
+ * Errors Node's HTTP parser meets before Fastify sees a request (a malformed request line, headers
+ * too large, a URL over the parser's limit) are written straight to the socket: in the envelope
+ * too, so even these decode in the app.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
+  if (!socket.writable) return socket.destroy()
+  const [status, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'The request headers are too large']
+      : err.code === 'HPE_URI_TOO_LONG' || err.code === 'HPE_INVALID_URL'
+        ? [414, 'The address is too long or malformed']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'The request took too long to arrive; please retry']
+          : [400, 'The request could not be read; check its format and headers']
+  const body = JSON.stringify({ code: status, message, data: null })
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
 }
 
 async function errorEnvelope(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof AppError) {
       if (err.statusCode >= 500) request.log.warn({ err }, err.message)
-      return send(reply, err.statusCode, err.message, err.data, err.headers)
+      return sendAppError(reply, err)
     }
     const fe = err as FastifyError
     if (fe.validation) {
-      return send(reply, 422, 'Validation error', toFieldErrors(fe.validation, fe.validationContext))
+      return sendAppError(reply, validation(toFieldErrors(fe.validation, fe.validationContext)))
     }
     if (fe.statusCode === 429) {
       return send(reply, 429, 'Too many requests, please try again later')
     }
     if (fe.code === 'FST_REQ_FILE_TOO_LARGE' || fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe.statusCode === 413) {
-      return send(reply, 413, 'Request body or file is too large')
+      return send(reply, 413, 'The request body or file is too large; send a smaller file')
+    }
+    if (fe.code === 'FST_ERR_MAX_PARAM_LENGTH' || fe.statusCode === 414) {
+      return send(reply, 414, 'The address is too long; shorten the path or query string')
     }
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.statusCode === 415) {
       return send(reply, 415, 'Unsupported content type; send application/json or multipart/form-data')
+    }
+    if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      return send(reply, 400, 'The request body is empty; send a JSON object')
     }
     if (isDatabaseUnavailable(err)) {
       request.log.error({ err: { message: err.message, code: fe.code } }, 'database unavailable')
       return send(reply, 503, 'Service temporarily unavailable, please retry', null, { 'Retry-After': '5' })
     }
     const code = pgCode(err)
-    if (code === '23505') return send(reply, 409, 'Conflict with an existing record')
+    if (code === '23505') return send(reply, 409, 'This conflicts with an existing record; reload and try again')
     if (code === '23503') return send(reply, 409, 'The record is referenced by or refers to another record')
-    if (code === '23514' || code === '22003')
-      return send(reply, 422, 'Validation error', [{ field: 'body', message: 'value out of range' }])
+    if (code === '23514' || code === '22003') return sendAppError(reply, validation('has a value out of the allowed range', 'body'))
     if (code === '40001' || code === '40P01') return send(reply, 409, 'Concurrent update, please retry')
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       // Fastify's own client errors (malformed JSON, bad headers): keep the status, keep it generic.
-      const message = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError ? 'Malformed JSON body' : 'Bad request'
+      const message =
+        fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError
+          ? 'The request body is not valid JSON; check the syntax'
+          : 'The request could not be read; check its format and headers'
       return send(reply, fe.statusCode, message)
     }
     request.log.error({ err }, 'unhandled error')
@@ -102,7 +145,7 @@ async function errorEnvelope(app: FastifyInstance) {
     const allowed = METHODS.filter((m) => known.find(m, path) !== null)
     if (allowed.length) {
       reply.header('Allow', allowed.join(', '))
-      return send(reply, 405, `Method ${request.method} not allowed on ${path}`)
+      return send(reply, 405, `Method ${request.method} is not allowed here; use ${allowed.join(' or ')}`)
     }
     return send(reply, 404, `Route ${request.method} ${path} not found`)
   })

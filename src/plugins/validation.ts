@@ -15,6 +15,9 @@ const common: Options = {
   useDefaults: true,
   allErrors: true,
   strict: false,
+  // Errors carry their schema, so a message can say what is expected (formats, allowed values)
+  // without echoing the input.
+  verbose: true,
 }
 
 function makeAjv(coerceTypes: boolean) {
@@ -34,8 +37,69 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
   return (useText ? textAjv : jsonAjv).compile(schema as object)
 }
 
+const TYPE_NAMES: Record<string, string> = {
+  integer: 'a whole number',
+  number: 'a number',
+  string: 'text',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+  null: 'null',
+}
+const FORMAT_NAMES: Record<string, string> = {
+  date: 'a date (YYYY-MM-DD)',
+  'date-time': 'an ISO 8601 instant',
+  email: 'an email address',
+  uri: 'a URL',
+  uuid: 'a UUID',
+}
+
+type AjvError = Partial<ErrorObject> & { parentSchema?: { description?: string; anyOf?: { const?: unknown }[] } }
+
+/** What an Ajv error means, as the end of a sentence that starts with the field's name. */
+function describe(e: AjvError): string {
+  const p = (e.params ?? {}) as Record<string, unknown>
+  const described = e.parentSchema?.description ? `is not valid (${e.parentSchema.description})` : 'has an invalid value'
+  switch (e.keyword) {
+    case 'required':
+      return 'is required'
+    case 'type':
+      return `must be ${String(p.type)
+        .split(',')
+        .map((t) => TYPE_NAMES[t] ?? t)
+        .join(' or ')}`
+    case 'minLength':
+      return p.limit === 1 ? 'is required' : `must be at least ${p.limit} characters`
+    case 'maxLength':
+      return `must be at most ${p.limit} characters`
+    case 'minimum':
+      return `must be at least ${p.limit}`
+    case 'maximum':
+      return `must be at most ${p.limit}`
+    case 'exclusiveMinimum':
+      return `must be more than ${p.limit}`
+    case 'minItems':
+      return `must have at least ${p.limit} item${p.limit === 1 ? '' : 's'}`
+    case 'maxItems':
+      return `must have at most ${p.limit} items`
+    case 'format':
+      return `must be ${FORMAT_NAMES[String(p.format)] ?? String(p.format)}`
+    case 'enum':
+      return `must be one of: ${(p.allowedValues as unknown[]).join(', ')}`
+    case 'anyOf': {
+      const consts = e.parentSchema?.anyOf?.map((b) => b.const)
+      if (consts?.length && consts.every((c) => typeof c === 'string')) return `must be one of: ${consts.join(', ')}`
+      return described
+    }
+    case 'pattern':
+      return described
+    default:
+      return e.message ?? 'is invalid'
+  }
+}
+
 /** Turn Ajv errors into `[{field, message}]` naming the offending input field. */
-export function toFieldErrors(errors: ErrorObject[] | Partial<ErrorObject>[], context?: string): FieldError[] {
+export function toFieldErrors(errors: AjvError[], context?: string): FieldError[] {
   const out: FieldError[] = []
   const seen = new Set<string>()
   for (const e of errors) {
@@ -44,7 +108,7 @@ export function toFieldErrors(errors: ErrorObject[] | Partial<ErrorObject>[], co
       field = field ? `${field}.${e.params.missingProperty}` : String(e.params.missingProperty)
     }
     if (!field) field = context ?? 'body'
-    const message = e.keyword === 'required' ? 'is required' : e.keyword === 'anyOf' ? 'has an invalid value' : (e.message ?? 'is invalid')
+    const message = describe(e)
     const key = `${field}|${message}`
     if (seen.has(key)) continue
     // anyOf branches report one error per branch; the summary line above is enough.

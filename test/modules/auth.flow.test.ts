@@ -145,7 +145,7 @@ test('logout scope=global revokes every session of the user, scope=others all bu
 
   const bad = await t.app.inject({ method: 'POST', url: '/auth/logout?scope=everyone', headers: bearer(s4.refresh_token) })
   assert.equal(bad.statusCode, 422)
-  assert.equal(bad.json().data[0].field, 'scope')
+  assert.equal(bad.json().errors[0].field, 'scope')
 })
 
 test('GET /auth/sessions lists only the caller’s live sessions, marking the current one', async () => {
@@ -196,7 +196,7 @@ test('GET /auth/sessions lists only the caller’s live sessions, marking the cu
 
   const notUuid = await t.app.inject({ method: 'DELETE', url: '/auth/sessions/42', headers: bearer(bTokens.access_token) })
   assert.equal(notUuid.statusCode, 422)
-  assert.equal(notUuid.json().data[0].field, 'id')
+  assert.equal(notUuid.json().errors[0].field, 'id')
 })
 
 test('revoking one’s own current session ends it too', async () => {

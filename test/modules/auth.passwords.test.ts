@@ -88,11 +88,11 @@ test('reset works once, revokes every session, and the new password logs in', as
     payload: { reset_token: token, new_password: NEW_PASSWORD, confirm_new_password: `${NEW_PASSWORD}x` },
   })
   assert.equal(mismatch.statusCode, 422)
-  assert.equal(mismatch.json().data[0].field, 'confirm_new_password')
+  assert.equal(mismatch.json().errors[0].field, 'confirm_new_password')
 
   const weak = await reset(token, 'password1')
   assert.equal(weak.statusCode, 422)
-  assert.equal(weak.json().data[0].field, 'new_password')
+  assert.equal(weak.json().errors[0].field, 'new_password')
 
   const ok = await reset(token)
   assert.equal(ok.statusCode, 200, ok.body)
@@ -170,15 +170,15 @@ for (const url of ['/auth/change-password', '/users/me/change-password']) {
 
     const wrong = await change('Not-The-Current-1', NEW_PASSWORD)
     assert.equal(wrong.statusCode, 422)
-    assert.equal(wrong.json().data[0].field, 'current_password')
+    assert.equal(wrong.json().errors[0].field, 'current_password')
     const mismatch = await change(user.password, NEW_PASSWORD, `${NEW_PASSWORD}!`)
     assert.equal(mismatch.statusCode, 422)
-    assert.equal(mismatch.json().data[0].field, 'confirm_new_password')
+    assert.equal(mismatch.json().errors[0].field, 'confirm_new_password')
     const same = await change(user.password, user.password)
     assert.equal(same.statusCode, 422)
     const missing = await t.app.inject({ method: 'POST', url, headers: bearer(mine.access_token), payload: { new_password: NEW_PASSWORD } })
     assert.equal(missing.statusCode, 422)
-    assert.ok((missing.json().data as { field: string }[]).some((e) => e.field === 'current_password'))
+    assert.ok((missing.json().errors as { field: string }[]).some((e) => e.field === 'current_password'))
     // None of the refusals changed anything.
     assert.equal((await profile(other.access_token)).statusCode, 200)
 

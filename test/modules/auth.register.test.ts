@@ -163,7 +163,7 @@ test('duplicate email, username or phone (any case, any phone format) is 409', a
     assert.equal(res.statusCode, 409, `${what}: ${res.body}`)
     assert.equal(res.json().code, 409)
     assert.deepEqual(
-      (res.json().data as { field: string }[]).map((e) => e.field),
+      (res.json().errors as { field: string }[]).map((e) => e.field),
       [field],
       what,
     )
@@ -227,13 +227,13 @@ test('the password is verified exactly: no trimming, no case folding', async () 
 test('422: missing fields are named, JSON types are not coerced, weak passwords refused', async () => {
   const missing = await register({ fullname: 'X' })
   assert.equal(missing.statusCode, 422)
-  const fields = (missing.json().data as { field: string }[]).map((e) => e.field).sort()
+  const fields = (missing.json().errors as { field: string }[]).map((e) => e.field).sort()
   assert.deepEqual(fields, ['email', 'password', 'username'])
   assert.equal(missing.json().code, 422)
 
   const noPassword = await t.app.inject({ method: 'POST', url: '/auth/login', payload: { identifier: 'someone' } })
   assert.equal(noPassword.statusCode, 422)
-  assert.deepEqual(noPassword.json().data, [{ field: 'password', message: 'is required' }])
+  assert.deepEqual(noPassword.json().errors, [{ field: 'password', message: 'is required' }])
 
   // A number where a string is expected stays a type error (JSON is not coerced).
   const numeric = await t.app.inject({
@@ -242,10 +242,10 @@ test('422: missing fields are named, JSON types are not coerced, weak passwords 
     payload: { identifier: 81234567890, password: DEFAULT_PASSWORD },
   })
   assert.equal(numeric.statusCode, 422)
-  assert.equal(numeric.json().data[0].field, 'identifier')
+  assert.equal(numeric.json().errors[0].field, 'identifier')
   const boolType = await register({ ...newUser(), user_type: true })
   assert.equal(boolType.statusCode, 422)
-  assert.equal(boolType.json().data[0].field, 'user_type')
+  assert.equal(boolType.json().errors[0].field, 'user_type')
 
   const cases: [Record<string, string>, string][] = [
     [{ password: 'short1!' }, 'password'],
@@ -260,7 +260,7 @@ test('422: missing fields are named, JSON types are not coerced, weak passwords 
     const res = await register(newUser(override))
     assert.equal(res.statusCode, 422, `${JSON.stringify(override)}: ${res.body}`)
     assert.ok(
-      (res.json().data as { field: string }[]).some((e) => e.field === field),
+      (res.json().errors as { field: string }[]).some((e) => e.field === field),
       `${JSON.stringify(override)} names ${field}: ${res.body}`,
     )
   }

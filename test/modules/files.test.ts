@@ -217,3 +217,44 @@ test('receipts via POST /transactions: a GPS-tagged JPEG is served clean, a PDF 
   const refused = await submit({ filename: 'bukti.pdf', type: 'application/pdf', data: active })
   assert.equal(refused.statusCode, 415, refused.body)
 })
+
+test("a revoked user's files and a deleted deposit's receipt stop being served at once, whatever the URL says", async () => {
+  const admin = await userWithToken(t, 'admin')
+  const { res } = await register({ filename: 'me.jpg', type: 'image/jpeg', data: await spyJpeg() })
+  assert.equal(res.statusCode, 201, res.body)
+  const member = res.json().data as { id: number; username: string; image_profile_url: string }
+  const login = await t.app.inject({
+    method: 'POST',
+    url: '/auth/login',
+    payload: { identifier: member.username, password: DEFAULT_PASSWORD },
+  })
+  const auth = { authorization: `Bearer ${login.json().data.access_token}` }
+  const submit = async () => {
+    const { payload, headers } = multipart({ amount: '1.0E7', transaction_date: '2025-11-20T03:00:00Z' }, [
+      { field: 'file', filename: 'bukti.jpg', type: 'image/jpeg', data: await spyJpeg() },
+    ])
+    const r = await t.app.inject({ method: 'POST', url: '/transactions/', payload, headers: { ...headers, ...auth } })
+    assert.equal(r.statusCode, 201, r.body)
+    return r.json().data as { id: number; bukti_transfer_url: string }
+  }
+  const kept = await submit()
+  const deleted = await submit()
+  const urls = [member.image_profile_url, kept.bukti_transfer_url, deleted.bukti_transfer_url].map(local)
+  for (const url of urls) assert.equal((await t.app.inject({ url })).statusCode, 200, url)
+
+  // A deleted deposit's receipt is gone at once; the other receipt is not.
+  const del = await t.app.inject({ method: 'DELETE', url: `/transactions/${deleted.id}`, headers: admin.auth })
+  assert.equal(del.statusCode, 200, del.body)
+  const gone = await t.app.inject({ url: urls[2] as string })
+  assert.equal(gone.statusCode, 404)
+  assert.equal(gone.json().data, null)
+  assert.equal((await t.app.inject({ url: urls[1] as string })).statusCode, 200)
+
+  // Deactivating the member stops their profile image and receipts; reactivating restores them.
+  const off = await t.app.inject({ method: 'PUT', url: `/users/${member.id}`, headers: admin.auth, payload: { is_active: false } })
+  assert.equal(off.statusCode, 200, off.body)
+  for (const url of urls.slice(0, 2)) assert.equal((await t.app.inject({ url })).statusCode, 404, url)
+  const on = await t.app.inject({ method: 'PUT', url: `/users/${member.id}`, headers: admin.auth, payload: { is_active: true } })
+  assert.equal(on.statusCode, 200, on.body)
+  for (const url of urls.slice(0, 2)) assert.equal((await t.app.inject({ url })).statusCode, 200, url)
+})

@@ -71,7 +71,7 @@ test('list is ordered by start_date, readable by members, filter active_on, trai
   assert.deepEqual(none.json().data, [])
   const bad = await t.app.inject({ url: '/periodes?active_on=2024-02-30', headers: member.auth })
   assert.equal(bad.statusCode, 422)
-  assert.equal(bad.json().data[0].field, 'active_on')
+  assert.equal(bad.json().errors[0].field, 'active_on')
 })
 
 test('GET /periodes/{id}: found and 404', async () => {
@@ -120,7 +120,9 @@ test('422: start not before end, bad dates, missing fields, bad amounts', async 
   for (const payload of cases) {
     const res = await createPeriode(payload)
     assert.equal(res.statusCode, 422, JSON.stringify(payload))
-    assert.ok(Array.isArray(res.json().data))
+    assert.equal(res.json().data, null)
+    assert.ok(Array.isArray(res.json().errors) && res.json().errors.length > 0)
+    assert.notEqual(res.json().message, 'Validation error')
   }
 })
 

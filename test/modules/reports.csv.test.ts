@@ -199,7 +199,7 @@ describe('CSV format, filters and visibility', async () => {
       const res = await t.app.inject({ url: `/reports/transactions.csv?${q}`, headers: admin.auth })
       assert.equal(res.statusCode, 422, q)
       assert.match(String(res.headers['content-type']), /application\/json/)
-      assert.equal(res.json().data[0].field, q.split('=')[0])
+      assert.equal(res.json().errors[0].field, q.split('=')[0])
     }
   })
 })

@@ -176,7 +176,7 @@ describe('GET /reports/members/:id', () => {
     assert.equal((await t.app.inject({ url: '/reports/members/9999999999', headers: admin.auth })).statusCode, 404)
     const bad = await t.app.inject({ url: '/reports/members/abc', headers: admin.auth })
     assert.equal(bad.statusCode, 422)
-    assert.equal(bad.json().data[0].field, 'id')
+    assert.equal(bad.json().errors[0].field, 'id')
     const anon = await t.app.inject({ url: '/reports/members/me' })
     assert.equal(anon.statusCode, 401)
     assert.match(String(anon.headers['www-authenticate']), /^Bearer realm="talangraga"$/)
@@ -280,7 +280,7 @@ describe('GET /reports/periodes/:id', () => {
     assert.equal((await t.app.inject({ url: '/reports/periodes/x', headers: admin.auth })).statusCode, 422)
     const bad = await t.app.inject({ url: `/reports/periodes/${p.id}?sort=salary`, headers: admin.auth })
     assert.equal(bad.statusCode, 422)
-    assert.equal(bad.json().data[0].field, 'sort')
+    assert.equal(bad.json().errors[0].field, 'sort')
     assert.equal((await t.app.inject({ url: `/reports/periodes/${p.id}?unpaid_first=maybe`, headers: admin.auth })).statusCode, 422)
   })
 })
@@ -355,7 +355,7 @@ describe('GET /reports/summary', () => {
     for (const q of ['from=yesterday', 'to=2034-02-30', 'from=2034-01-01T25:00']) {
       const res = await t.app.inject({ url: `/reports/summary?${q}`, headers: admin.auth })
       assert.equal(res.statusCode, 422, q)
-      assert.equal(res.json().data[0].field, q.split('=')[0])
+      assert.equal(res.json().errors[0].field, q.split('=')[0])
     }
     const twice = await t.app.inject({ url: '/reports/summary?from=2034-01-01&from=2034-02-01', headers: admin.auth })
     assert.equal(twice.statusCode, 422)

@@ -35,3 +35,17 @@ test('refreshUrls re-mints expired links of ours anywhere in a stored response, 
   assert.equal(fresh.data.note, 'http://elsewhere/files/x')
   assert.equal(body.data.bukti_transfer_url, stale, 'the stored body is not mutated')
 })
+
+test('with the default week-long lifetime a file has one URL all day, valid at least 7 days', (t) => {
+  const week = createUrlSigner({ secret: 's'.repeat(40), baseUrl: 'http://api.test', ttlSeconds: 604_800 })
+  const morning = Date.UTC(2026, 10, 30, 0, 0, 1)
+  t.mock.method(Date, 'now', () => morning)
+  const first = week.url(key)!
+  const p = parts(first)
+  assert.equal(p.exp % 86_400, 0, 'expiry on a day boundary')
+  assert.ok(p.exp >= morning / 1000 + 604_800 && p.exp <= morning / 1000 + 604_800 + 86_400)
+  t.mock.method(Date, 'now', () => morning + 23 * 3600_000)
+  assert.equal(week.url(key), first, 'the same URL 23 hours later: image caches keep working')
+  t.mock.method(Date, 'now', () => morning + 7 * 86_400_000 - 1000)
+  assert.ok(week.verify(p.key, p.exp, p.sig), 'still valid a week later')
+})

@@ -131,7 +131,7 @@ test('filters: periode_id, status, payment_id, user_id, from/to as dates (Jakart
     assert.equal(res.statusCode, 422, bad)
   }
   const named = await t.app.inject({ url: '/transactions?from=yesterday', headers: admin.auth })
-  assert.equal(named.json().data[0].field, 'from')
+  assert.equal(named.json().errors[0].field, 'from')
 })
 
 test('a list item is exactly the detail JSON without history (payment, periode, confirmer, other people)', async () => {
@@ -253,7 +253,7 @@ test('rejecting needs a note (422); bad status values are 422; missing or delete
   for (const note of [undefined, '', '   ']) {
     const res = await setStatus(admin.auth, tx.id, 'rejected', note)
     assert.equal(res.statusCode, 422)
-    assert.equal(res.json().data[0].field, 'note')
+    assert.equal(res.json().errors[0].field, 'note')
   }
   assert.equal((await setStatus(admin.auth, tx.id, 'approved')).statusCode, 422)
   assert.equal((await setStatus(admin.auth, 99999999, 'completed')).statusCode, 404)

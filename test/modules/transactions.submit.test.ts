@@ -116,7 +116,7 @@ test('a garbage or impossible transaction_date is a 422 naming transaction_date'
     const res = await submit(member.auth, { userId: String(member.user.id), amount: '50000', transaction_date: value }, await jpeg())
     assert.equal(res.statusCode, 422, value)
     assert.ok(
-      res.json().data.some((e: { field: string }) => e.field === 'transaction_date'),
+      res.json().errors.some((e: { field: string }) => e.field === 'transaction_date'),
       `${value}: ${res.body}`,
     )
   }
@@ -132,11 +132,11 @@ test('without periode_id the periode containing the local (Jakarta) date is assi
 })
 
 test('amount: > 0, at most 2 decimals, at most 1,000,000,000,000; stored exactly', async () => {
-  for (const amount of ['0', '0.00', '-5', '1.234', '1000000000000.01', '1e6', 'abc', '10,5']) {
+  for (const amount of ['0', '0.00', '-5', '1.234', '1000000000000.01', 'NaN', 'Infinity', '-1.0E7', '1.0E13', '1.2345E1', 'abc', '10,5']) {
     const res = await submit(member.auth, { amount, transaction_date: '2025-11-20 10:00' }, await jpeg())
     assert.equal(res.statusCode, 422, amount)
     assert.ok(
-      res.json().data.some((e: { field: string }) => e.field === 'amount'),
+      res.json().errors.some((e: { field: string }) => e.field === 'amount'),
       amount,
     )
   }
@@ -167,7 +167,7 @@ test('a member must attach the receipt; an admin may record cash without one (JS
   const before = await countRows()
   const res = await submit(member.auth, { amount: '50000', transaction_date: '2025-11-20 10:00' })
   assert.equal(res.statusCode, 422)
-  assert.deepEqual(res.json().data, [{ field: 'file', message: 'file is required' }])
+  assert.deepEqual(res.json().errors, [{ field: 'file', message: 'is required: attach the photo of the transfer receipt' }])
   const json = await t.app.inject({
     method: 'POST',
     url: '/transactions',
@@ -202,7 +202,7 @@ test('the owner must be an active user (422 naming the field); members may repor
   for (const userId of [String(inactive.id), '987654']) {
     const res = await submit(member.auth, { userId, amount: '50000', transaction_date: '2025-11-20 10:00' }, await jpeg())
     assert.equal(res.statusCode, 422, userId)
-    assert.deepEqual(res.json().data, [{ field: 'userId', message: 'must be an active member' }])
+    assert.deepEqual(res.json().errors, [{ field: 'userId', message: 'must be an active member' }])
   }
   const json = await t.app.inject({
     method: 'POST',
@@ -211,7 +211,7 @@ test('the owner must be an active user (422 naming the field); members may repor
     payload: { user_id: inactive.id, amount: 1, transaction_date: '2025-11-20 10:00' },
   })
   assert.equal(json.statusCode, 422)
-  assert.deepEqual(json.json().data, [{ field: 'user_id', message: 'must be an active member' }])
+  assert.deepEqual(json.json().errors, [{ field: 'user_id', message: 'must be an active member' }])
 
   const family = await submit(
     member.auth,
@@ -237,17 +237,19 @@ test('periode_id and payment_id must exist; members cannot use an inactive payme
   const base = { amount: '50000', transaction_date: '2025-11-20 10:00' }
   const badPeriode = await submit(member.auth, { ...base, periode_id: '999999' }, await jpeg())
   assert.equal(badPeriode.statusCode, 422)
-  assert.deepEqual(badPeriode.json().data, [{ field: 'periode_id', message: 'periode not found' }])
+  assert.deepEqual(badPeriode.json().errors, [{ field: 'periode_id', message: 'does not name an existing periode' }])
   const badPayment = await submit(member.auth, { ...base, payment_id: '999999' }, await jpeg())
-  assert.deepEqual(badPayment.json().data, [{ field: 'payment_id', message: 'payment method not found' }])
+  assert.deepEqual(badPayment.json().errors, [{ field: 'payment_id', message: 'does not name an existing payment method' }])
   const closed = await submit(member.auth, { ...base, payment_id: String(closedBank.id) }, await jpeg())
   assert.equal(closed.statusCode, 422)
-  assert.deepEqual(closed.json().data, [{ field: 'payment_id', message: 'payment method is not active' }])
+  assert.deepEqual(closed.json().errors, [
+    { field: 'payment_id', message: 'names a payment method that is no longer active; choose another' },
+  ])
   const byAdmin = await submit(admin.auth, { ...base, userId: String(member.user.id), payment_id: String(closedBank.id) }, await jpeg())
   assert.equal(byAdmin.statusCode, 201, byAdmin.body)
   const notANumber = await submit(member.auth, { ...base, periode_id: 'abc' }, await jpeg())
   assert.equal(notANumber.statusCode, 422)
-  assert.equal(notANumber.json().data[0].field, 'periode_id')
+  assert.equal(notANumber.json().errors[0].field, 'periode_id')
 })
 
 test('a text/PHP file named .jpg with an image/jpeg header is 415, nothing stored', async () => {
@@ -328,7 +330,7 @@ test('Idempotency-Key: same request replays the first result, a different one is
 
   const changed = await submit(member.auth, { ...fields, amount: '130000' }, image, key)
   assert.equal(changed.statusCode, 422)
-  assert.equal(changed.json().data[0].field, 'Idempotency-Key')
+  assert.equal(changed.json().errors[0].field, 'Idempotency-Key')
   const otherFile = await submit(member.auth, fields, await jpeg(), key)
   assert.equal(otherFile.statusCode, 422)
 
@@ -462,7 +464,7 @@ test('batch: one bad allocation writes nothing (rows, file records, files on dis
     })
     assert.equal(res.statusCode, 422, res.body)
     assert.ok(
-      res.json().data.some((e: { field: string }) => e.field === field),
+      res.json().errors.some((e: { field: string }) => e.field === field),
       `${field}: ${res.body}`,
     )
   }
@@ -474,7 +476,7 @@ test('batch: one bad allocation writes nothing (rows, file records, files on dis
     payload: notJson.payload,
   })
   assert.equal(bad.statusCode, 422)
-  assert.equal(bad.json().data[0].field, 'allocations')
+  assert.equal(bad.json().errors[0].field, 'allocations')
 
   // JSON body: schema errors are named the same way.
   const json = await t.app.inject({
@@ -491,7 +493,7 @@ test('batch: one bad allocation writes nothing (rows, file records, files on dis
   })
   assert.equal(json.statusCode, 422)
   assert.ok(
-    json.json().data.some((e: { field: string }) => e.field === 'allocations[1].amount'),
+    json.json().errors.some((e: { field: string }) => e.field === 'allocations[1].amount'),
     json.body,
   )
 
@@ -510,7 +512,7 @@ test('batch: a member must attach the receipt; Idempotency-Key replays the batch
     payload: noFile.payload,
   })
   assert.equal(res.statusCode, 422)
-  assert.deepEqual(res.json().data, [{ field: 'file', message: 'file is required' }])
+  assert.deepEqual(res.json().errors, [{ field: 'file', message: 'is required: attach the photo of the transfer receipt' }])
 
   const image = await jpeg()
   const send = () => {

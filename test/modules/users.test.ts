@@ -237,7 +237,7 @@ test('POST /users: 401, 403 for members, 409 duplicates, 422 invalid', async () 
     payload: { ...payload, email: member.user.email.toUpperCase() },
   })
   assert.equal(dupEmail.statusCode, 409)
-  assert.equal(dupEmail.json().data[0].field, 'email')
+  assert.equal(dupEmail.json().errors[0].field, 'email')
   const dupName = await t.app.inject({
     method: 'POST',
     url: '/users',
@@ -298,7 +298,7 @@ test("the client's exact multipart profile update (every field, blank password, 
   await smtp.waitFor(me.user.email, /phone number/)
 })
 
-test('a member can never become admin (nor change admin-only fields) through any update path', async () => {
+test('a member can never become admin (nor change admin-only fields) through any update path: 403, nothing changed', async () => {
   const me = await userWithToken(t, 'member')
   const attempts: { method: 'PUT' | 'PATCH'; url: string; kind: 'json' | 'form' }[] = []
   for (const kind of ['json', 'form'] as const) {
@@ -306,35 +306,88 @@ test('a member can never become admin (nor change admin-only fields) through any
     attempts.push({ method: 'PATCH', url: `/users/${me.user.id}`, kind })
     attempts.push({ method: 'PUT', url: '/users/me/update', kind })
   }
+  const tries: Record<string, string>[] = [{ user_type: 'admin' }, { user_type: 'Admin' }, { is_active: 'false' }, { savings_target: '1' }]
   for (const a of attempts) {
-    const fields = {
-      user_type: 'admin',
-      is_active: 'false',
-      username: unique('stolen'),
-      email: `${unique('e')}@example.test`,
-      savings_target: '1',
+    for (const extra of tries) {
+      // A legitimate change rides along: it must not be applied either.
+      const fields = { fullname: 'Should Not Apply', username: unique('stolen'), ...extra }
+      const req =
+        a.kind === 'json'
+          ? { headers: me.auth, payload: extra.is_active ? { ...fields, is_active: false } : fields }
+          : (() => {
+              const f = form(fields)
+              return { headers: { ...me.auth, ...f.headers }, payload: f.payload }
+            })()
+      const res = await t.app.inject({ method: a.method, url: a.url, ...req })
+      const what = `${a.method} ${a.url} ${a.kind} ${JSON.stringify(extra)}`
+      assert.equal(res.statusCode, 403, `${what}: ${res.body}`)
+      assert.equal(res.json().data, null)
+      assert.match(res.json().message, new RegExp(`Only an admin can change ${Object.keys(extra)[0]}`), what)
+      const r = await row(me.user.id)
+      assert.equal(r?.userType, 'member', what)
+      assert.equal(r?.isActive, true)
+      assert.equal(r?.username, me.user.username)
+      assert.notEqual(r?.fullname, 'Should Not Apply')
+      assert.equal(r?.savingsTarget, null)
     }
-    const req =
-      a.kind === 'json'
-        ? { headers: me.auth, payload: { ...fields, is_active: false } }
-        : (() => {
-            const f = form(fields)
-            return { headers: { ...me.auth, ...f.headers }, payload: f.payload }
-          })()
-    const res = await t.app.inject({ method: a.method, url: a.url, ...req })
-    assert.equal(res.statusCode, 200, `${a.method} ${a.url} ${a.kind}: ${res.body}`)
-    assert.equal(res.json().data.user_type, 'member')
-    assert.match(res.json().message, /user_type/)
-    const r = await row(me.user.id)
-    assert.equal(r?.userType, 'member', `${a.method} ${a.url} ${a.kind}`)
-    assert.equal(r?.isActive, true)
-    assert.equal(r?.username, me.user.username)
-    assert.equal(r?.email, me.user.email)
-    assert.equal(r?.savingsTarget, null)
   }
+  // The app sends its own user_type on every profile save: equal to the stored one, it is no change.
+  const same = form(clientProfileFields(me.user, { user_type: 'member', fullname: 'Same Type' }))
+  const ok = await t.app.inject({ method: 'PUT', url: '/users/me/update', headers: { ...me.auth, ...same.headers }, payload: same.payload })
+  assert.equal(ok.statusCode, 200, ok.body)
+  assert.equal(ok.json().data.fullname, 'Same Type')
   // The member's token still gets 403 on admin routes: nothing changed server-side.
   const still = await t.app.inject({ method: 'POST', url: '/periodes', headers: me.auth, payload: {} })
   assert.equal(still.statusCode, 403)
+})
+
+test("a member's Edit Profile changes their own username and email (normalised, unique, both addresses told)", async () => {
+  const me = await userWithToken(t, 'member')
+  const other = await createUser(t)
+  const newUsername = unique('Renamed')
+  const newEmail = `${unique('New.Mail')}@Example.test`
+  const body = form(clientProfileFields(me.user, { username: newUsername, email: newEmail }))
+  const res = await t.app.inject({
+    method: 'PUT',
+    url: '/users/me/update',
+    headers: { ...me.auth, ...body.headers },
+    payload: body.payload,
+  })
+  assert.equal(res.statusCode, 200, res.body)
+  assert.equal(res.json().data.username, newUsername)
+  assert.equal(res.json().data.email, newEmail.toLowerCase())
+  const r = await row(me.user.id)
+  assert.equal(r?.username, newUsername)
+  assert.equal(r?.email, newEmail.toLowerCase())
+  await smtp.waitFor(me.user.email, /email address/)
+  await smtp.waitFor(newEmail.toLowerCase(), /email address/)
+  // The profile the app re-reads shows the change.
+  const profile = await t.app.inject({ url: '/auth/profile', headers: me.auth })
+  assert.equal(profile.json().data.username, newUsername)
+
+  // Someone else's username or email: a 409 that says so, and nothing changes.
+  for (const [field, value, message] of [
+    ['username', other.username.toUpperCase(), 'Username is already in use'],
+    ['email', other.email, 'Email is already in use'],
+  ] as const) {
+    const taken = form(clientProfileFields(me.user, { username: newUsername, email: newEmail, [field]: value, fullname: 'Not Applied' }))
+    const res2 = await t.app.inject({
+      method: 'PUT',
+      url: '/users/me/update',
+      headers: { ...me.auth, ...taken.headers },
+      payload: taken.payload,
+    })
+    assert.equal(res2.statusCode, 409, res2.body)
+    assert.equal(res2.json().message, message)
+    assert.equal(res2.json().data, null)
+    assert.deepEqual(res2.json().errors, [{ field, message: 'is already in use' }])
+    assert.notEqual((await row(me.user.id))?.fullname, 'Not Applied')
+  }
+  // An invalid username is a 422 naming it, not a silent 200.
+  const bad = form(clientProfileFields(me.user, { username: 'no spaces allowed', email: newEmail }))
+  const res3 = await t.app.inject({ method: 'PUT', url: '/users/me/update', headers: { ...me.auth, ...bad.headers }, payload: bad.payload })
+  assert.equal(res3.statusCode, 422, res3.body)
+  assert.match(res3.json().message, /^Username /)
 })
 
 test("member: a non-blank password is 403; another user's record is 404", async () => {

@@ -19,12 +19,12 @@ import {
   LoginResponse,
   LogoutQuery,
   RefreshBody,
+  RefreshResponse,
   RegisterBody,
   RegisterForm,
   ResetBody,
   SessionIdParam,
   SessionOut,
-  TokenResponse,
   UserResponse,
 } from './auth.schemas.js'
 import { createAuthService } from './auth.service.js'
@@ -147,13 +147,14 @@ export default async function authRoutes(fastify: FastifyInstance) {
         summary: 'New tokens for a refresh token (as Bearer or in the body)',
         security: [{ bearerAuth: [] }],
         body: RefreshBody,
-        response: { 200: TokenResponse, ...errorResponses(400, 401, 422, 429, 503) },
+        response: { 200: RefreshResponse, ...errorResponses(400, 401, 422, 429, 503) },
       },
     },
     async (request) => {
       await app.limits.check(request, [{ name: 'refresh:ip', key: request.ip, max: perMinute * 6 }])
       const token = refreshTokenOf(request, request.body)
-      return ok(await service.refresh(token), 'Token refreshed')
+      const tokens = await service.refresh(token)
+      return { ...ok(tokens, 'Token refreshed'), ...tokens }
     },
   )
 
@@ -242,7 +243,7 @@ export default async function authRoutes(fastify: FastifyInstance) {
     async (request) => {
       await app.limits.check(request, [{ name: 'reset:ip', key: request.ip, max: perMinute }])
       const { reset_token, new_password, confirm_new_password } = request.body
-      if (new_password !== confirm_new_password) throw validation('does not match new_password', 'confirm_new_password')
+      if (new_password !== confirm_new_password) throw validation('does not match the new password', 'confirm_new_password')
       await service.resetPassword(reset_token, new_password)
       return ok(null, 'Password has been reset; please log in')
     },
@@ -262,7 +263,7 @@ export default async function authRoutes(fastify: FastifyInstance) {
       async (request) => {
         await app.limits.check(request, [{ name: 'change-password:user', key: String(request.auth.userId), max: perMinute }])
         const { current_password, new_password, confirm_new_password } = request.body
-        if (new_password !== confirm_new_password) throw validation('does not match new_password', 'confirm_new_password')
+        if (new_password !== confirm_new_password) throw validation('does not match the new password', 'confirm_new_password')
         await service.changePassword(request.auth, current_password, new_password)
         return ok(null, 'Password changed')
       },

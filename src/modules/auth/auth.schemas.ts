@@ -2,7 +2,7 @@
 
 import { USERNAME_PATTERN } from '../../lib/identity.js'
 import { Envelope, Type } from '../../lib/schemas.js'
-import { UserOut, UserType } from '../users/users.schemas.js'
+import { UserOut, UserTypeIn } from '../users/users.schemas.js'
 import { PASSWORD_MAX } from './passwords.js'
 
 /** Length is checked by the password policy (it counts Unicode characters); this caps input size. */
@@ -15,7 +15,7 @@ export const RegisterBody = Type.Object({
   password: Password,
   phone_number: Type.Optional(Type.String({ maxLength: 30 })),
   domisili: Type.Optional(Type.String({ maxLength: 100 })),
-  user_type: Type.Optional(UserType),
+  user_type: Type.Optional(UserTypeIn),
 })
 export const RegisterForm = Type.Object({
   ...RegisterBody.properties,
@@ -35,6 +35,12 @@ export const TokenPair = Type.Object({
 })
 export const LoginResponse = Envelope(Type.Object({ ...TokenPair.properties, user: UserOut }))
 export const TokenResponse = Envelope(TokenPair)
+/**
+ * The refresh answer carries the tokens twice: in `data` like every answer, and at the top level,
+ * because the app's refresh handler decodes this body without the envelope (CLIENT.md) and logs
+ * the user out when it finds no `access_token` there.
+ */
+export const RefreshResponse = Type.Object({ ...TokenResponse.properties, ...TokenPair.properties })
 export const UserResponse = Envelope(UserOut)
 
 export const RefreshBody = Type.Object({ refresh_token: Type.Optional(Type.String({ maxLength: 4096 })) })

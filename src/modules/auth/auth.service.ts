@@ -15,6 +15,7 @@ import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
 import { createAccount, type RegisterInput } from '../users/users.accounts.js'
 import { findUserByEmail, findUserById, findUserByIdentifier, updateUser } from '../users/users.queries.js'
+import { roleOf } from '../users/users.schemas.js'
 import type { AuthContext, ClientInfo, Role } from './auth.types.js'
 import { passwordProblem } from './password-policy.js'
 import { hashPassword, verifyPassword } from './passwords.js'
@@ -111,7 +112,7 @@ export function createAuthService(deps: AuthDeps) {
      * admin caller may create an admin.
      */
     async register(input: RegisterInput, actor: AuthContext | undefined, image: UploadedFile | undefined) {
-      const userType: Role = actor?.role === 'admin' && input.user_type === 'admin' ? 'admin' : 'member'
+      const userType: Role = actor?.role === 'admin' && roleOf(input.user_type) === 'admin' ? 'admin' : 'member'
       const user = await createAccount({ db, storage: deps.storage }, input, { userType }, image)
       log.info({ event: 'auth.register', userId: user.id, userType, by: actor?.userId }, 'user registered')
       return user
@@ -341,7 +342,7 @@ export function createAuthService(deps: AuthDeps) {
       const user = await findUserById(db, auth.userId)
       if (!user) throw notFound('User')
       const check = await verifyPassword(user.passwordHash, current)
-      if (!check.ok) throw validation('is incorrect', 'current_password')
+      if (!check.ok) throw validation('The current password is incorrect', 'current_password')
       if (current === next) throw validation('must differ from the current password', 'new_password')
       requireNewPassword(next, [user.username, user.email ?? ''], 'new_password')
       const hash = await hashPassword(next)

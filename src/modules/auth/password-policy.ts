@@ -28,7 +28,7 @@ export function passwordProblem(password: string, context: string[] = []): strin
   const length = [...password].length
   if (length < PASSWORD_MIN) return `must be at least ${PASSWORD_MIN} characters`
   if (length > PASSWORD_MAX) return `must be at most ${PASSWORD_MAX} characters`
-  if (commonPasswords().has(password.toLowerCase())) return 'is too common; choose a less predictable password'
+  if (commonPasswords().has(password.toLowerCase())) return 'This password is too common; choose a less predictable one'
   const lowered = password.toLowerCase()
   if (context.some((c) => c.length >= 4 && lowered === c.toLowerCase())) return 'must not be your username or email'
   return undefined

@@ -8,9 +8,10 @@
  * downloads, and `nosniff` + a sandboxing CSP make sure nothing inside a file can run in a browser.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { eq } from 'drizzle-orm'
+import { and, eq, isNull, ne, or, sql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { files } from '../../db/schema.js'
+import type { Executor } from '../../db/client.js'
+import { files, transactions, users } from '../../db/schema.js'
 import { AppError, notFound } from '../../lib/errors.js'
 import { errorResponses, Type } from '../../lib/schemas.js'
 import { isValidKey } from '../../plugins/storage.js'
@@ -23,6 +24,33 @@ const FileQuery = Type.Object({
 })
 
 const Binary = { description: 'The file (JPEG, PNG, WebP or PDF; thumbnails are WebP)', type: 'string', format: 'binary' }
+
+const DAY_SECONDS = 86_400
+
+/**
+ * The file behind a valid link, if it may still be served: its owner (who uploaded it) is neither
+ * deactivated nor deleted, and a receipt still belongs to at least one deposit that is not deleted
+ * (a batch shares one receipt). Links live a week, so these checks, not the expiry, are what makes
+ * a revocation or a deletion take effect at once.
+ */
+async function findServableFile(db: Executor, key: string) {
+  const [row] = await db
+    .select({ contentType: files.contentType, thumbnailKey: files.thumbnailKey })
+    .from(files)
+    .leftJoin(users, eq(users.id, files.ownerId))
+    .where(
+      and(
+        eq(files.key, key),
+        or(isNull(files.ownerId), and(eq(users.isActive, true), isNull(users.anonymisedAt))),
+        or(
+          ne(files.kind, 'receipt'),
+          sql`EXISTS (SELECT 1 FROM ${transactions} WHERE ${transactions.fileKey} = ${files.key} AND ${transactions.deletedAt} IS NULL)`,
+        ),
+      ),
+    )
+    .limit(1)
+  return row
+}
 
 const invalidLink = () => new AppError(403, 'This file link is invalid or has expired')
 
@@ -59,11 +87,7 @@ export default async function filesRoutes(fastify: FastifyInstance) {
       if (!sig || !app.signer.verify(key, expiry, sig)) throw invalidLink()
       if (!isValidKey(key)) throw notFound('File')
 
-      const [row] = await app.database.db
-        .select({ contentType: files.contentType, thumbnailKey: files.thumbnailKey })
-        .from(files)
-        .where(eq(files.key, key))
-        .limit(1)
+      const row = await findServableFile(app.database.db, key)
       if (!row) throw notFound('File')
       const wantThumb = thumb === '1' || thumb === 'true'
       const objectKey = wantThumb ? row.thumbnailKey : key
@@ -76,7 +100,8 @@ export default async function filesRoutes(fastify: FastifyInstance) {
 
       const contentType = wantThumb ? 'image/webp' : row.contentType
       const disposition = contentType.startsWith('image/') ? 'inline' : 'attachment'
-      const maxAge = Math.max(0, expiry - Math.floor(Date.now() / 1000))
+      // Links live a week, but a revocation should not sit in caches that long: at most a day.
+      const maxAge = Math.min(DAY_SECONDS, Math.max(0, expiry - Math.floor(Date.now() / 1000)))
       return (
         reply
           .type(contentType)

@@ -1,12 +1,16 @@
 /**
  * Signed, expiring file URLs: `/files/<key>?exp=<unix seconds>&sig=<HMAC-SHA256(key, exp)>`.
- * Proof images are private; a URL is a short-lived capability freshly minted in every response.
- * Expiries are rounded up to a 5-minute boundary so that a client sees the same URL for a while
- * and its image cache keeps working.
+ * Proof images are private; a URL is a capability minted in every response. The app stores these
+ * URLs in its local database and loads them later, so they live 7 days by default
+ * (SIGNED_URL_TTL_SECONDS). Expiries are rounded up to a day boundary (00:00 UTC; a 5-minute one
+ * when the lifetime is shorter than a day) so a file's URL is the same all day and image caches
+ * keep working. A link is no authorisation on its own: files.routes.ts also refuses files of
+ * revoked users and of deleted deposits, whatever the URL says.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
 
-const BUCKET_SECONDS = 300
+const DAY_SECONDS = 86_400
+const SHORT_BUCKET_SECONDS = 300
 /**
  * Signed URLs remembered per (key, expiry bucket). Within a bucket the URL of a key never changes,
  * so an admin list of 500 rows (two or three files each) repeated many times a second would
@@ -18,7 +22,7 @@ const MEMO_MAX = 8192
 export interface UrlSigner {
   /** Absolute signed URL for a storage key (null in, null out). */
   url(key: string | null | undefined): string | null
-  /** The expiry (unix seconds) url() puts in the URLs it mints now; it moves every 5 minutes. */
+  /** The expiry (unix seconds) url() puts in the URLs it mints now; it moves once a day (or every 5 minutes). */
   expiry(): number
   /** True when sig matches key+exp and exp is in the future. */
   verify(key: string, exp: number, sig: string): boolean
@@ -32,7 +36,8 @@ export interface UrlSigner {
 export function createUrlSigner(opts: { secret: string; baseUrl: string; ttlSeconds: number }): UrlSigner {
   const sign = (key: string, exp: number) => createHmac('sha256', opts.secret).update(`${key}\n${exp}`).digest('base64url')
   const memo = new Map<string, string>()
-  const expiry = () => Math.ceil((Math.floor(Date.now() / 1000) + opts.ttlSeconds) / BUCKET_SECONDS) * BUCKET_SECONDS
+  const bucket = opts.ttlSeconds >= DAY_SECONDS ? DAY_SECONDS : SHORT_BUCKET_SECONDS
+  const expiry = () => Math.ceil((Math.floor(Date.now() / 1000) + opts.ttlSeconds) / bucket) * bucket
   return {
     expiry,
     url(key) {

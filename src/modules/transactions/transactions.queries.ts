@@ -128,9 +128,11 @@ export interface ListFilter {
   toExclusive?: Date | undefined
   /** Inclusive upper bound. */
   toInclusive?: Date | undefined
+  /** Keyset: only rows after this one in list order (the unpaginated list reads in chunks). */
+  afterId?: number | undefined
 }
 
-const FILTER_KEYS = ['visibleTo', 'periodeId', 'status', 'paymentId', 'userId', 'from', 'toExclusive', 'toInclusive'] as const
+const FILTER_KEYS = ['visibleTo', 'periodeId', 'status', 'paymentId', 'userId', 'from', 'toExclusive', 'toInclusive', 'afterId'] as const
 
 /** Which filters are set, as a bit mask: one prepared statement per shape of filter. */
 function shapeOf(f: ListFilter): number {
@@ -169,6 +171,15 @@ function listWhere(f: ListFilter, bind: Bind): SQL {
   if (f.from) conds.push(gte(transactions.transactionDate, bind('from', f.from) as Date))
   if (f.toExclusive) conds.push(lt(transactions.transactionDate, bind('toExclusive', f.toExclusive) as Date))
   if (f.toInclusive) conds.push(lte(transactions.transactionDate, bind('toInclusive', f.toInclusive) as Date))
+  if (f.afterId !== undefined) {
+    // Newest first means "after" is smaller in (date, id). The row's exact date is read from the
+    // row itself: the JSON text has milliseconds, the column microseconds.
+    const after = bind('afterId', f.afterId)
+    const afterAt = bind('afterId', f.afterId)
+    conds.push(
+      sql`(${transactions.transactionDate}, ${transactions.id}) < ((SELECT k.transaction_date FROM ${transactions} k WHERE k.id = ${afterAt}), ${after})`,
+    )
+  }
   return and(...conds) as SQL
 }
 
@@ -424,6 +435,19 @@ export async function listPageWithTotals(
   // An empty page is the totals row alone, its page columns NULL.
   const rows = first && first.id !== null ? (raw as ListRow[]) : []
   return { rows, totals }
+}
+
+const chunkStatements = new WeakMap<Executor, Map<number, ReturnType<ReturnType<typeof listQuery>['prepare']>>>()
+
+/**
+ * The next `limit` rows of the list after `f.afterId`, without totals: how the unpaginated list
+ * is read, chunk by chunk, so that neither the server nor the database holds the whole ledger.
+ */
+export async function listChunk(db: Executor, f: ListFilter & { afterId: number }, limit: number): Promise<ListRow[]> {
+  const shape = shapeOf(f)
+  const statement = cached(chunkStatements, db, shape, () => listQuery(db, f, placeholder, 0, 0).prepare(`tx_chunk_${shape}`))
+  const prepared = statement as unknown as { all(values: Record<string, unknown>): Promise<unknown[]> }
+  return (await prepared.all({ ...filterValues(f), limit, offset: 0 })) as ListRow[]
 }
 
 export async function findHistory(db: Executor, transactionId: number) {

@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Static, TSchema } from 'typebox'
 import { validation } from '../../lib/errors.js'
+import { sendJsonList } from '../../lib/json-list-stream.js'
 import { errorResponses, IdParam, MessageOnly, ok } from '../../lib/schemas.js'
 import { toFieldErrors } from '../../plugins/validation.js'
 import { createListCache, listCacheKey } from './list-cache.js'
@@ -15,9 +16,11 @@ import {
   BatchResponse,
   CreateForm,
   CreateJson,
+  DEFAULT_PER_PAGE,
   IdempotencyHeaders,
   ListQuery,
   StatusBody,
+  serializeListItem,
   TransactionDetailResponse,
   TransactionListResponse,
   TransactionResponse,
@@ -142,7 +145,9 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
     {
       schema: {
         tags,
-        summary: 'Deposits, newest first (members: the ones they own or reported); meta carries exact totals',
+        summary:
+          'Deposits, newest first (members: the ones they own or reported); meta carries exact totals. ' +
+          'Without page/per_page every matching row (streamed), with them one page',
         querystring: ListQuery,
         response: { 200: TransactionListResponse, ...errorResponses(401, 422, 429, 503) },
       },
@@ -153,9 +158,19 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
       const key = listCacheKey(request.auth, request.query, app.signer.expiry())
       const cached = version ? listCache.get(key, version) : undefined
       if (cached) return sendSerialised(reply, cached)
-      const { data, meta } = await service.list(request.auth, request.query)
+      const { page, per_page } = request.query
+      let answer: { data: unknown[]; meta: object }
+      if (page === undefined && per_page === undefined) {
+        const all = await service.listAll(request.auth, request.query)
+        // Longer than one chunk: streamed, and not cached (a cached body is the whole list in
+        // memory, which is what streaming avoids). Shorter lists are cached like pages.
+        if (all.rest) return sendJsonList(reply, all, serializeListItem)
+        answer = { data: all.first, meta: all.meta }
+      } else {
+        answer = await service.list(request.auth, { ...request.query, page: page ?? 1, per_page: per_page ?? DEFAULT_PER_PAGE })
+      }
       // The route's own serializer (its response schema), so a cached body is byte for byte a fresh one.
-      const body = Buffer.from(reply.serialize({ code: 200, message: 'Success', data, meta }) as string)
+      const body = Buffer.from(reply.serialize({ code: 200, message: 'Success', ...answer }) as string)
       if (version) listCache.set(key, version, body)
       return sendSerialised(reply, body)
     },

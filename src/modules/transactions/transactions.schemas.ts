@@ -1,4 +1,5 @@
 /** Transaction JSON (the client's DTO), request schemas for both media types, and the row mapper. */
+import fastJson from 'fast-json-stringify'
 import type { Static, TSchema } from 'typebox'
 import { toMoney } from '../../lib/money.js'
 import { Envelope, Id, Instant, InstantIn, Meta, MoneyOut, Nullable, Type } from '../../lib/schemas.js'
@@ -87,10 +88,13 @@ export const ListQuery = Type.Object({
   user_id: Type.Optional(Id),
   from: Type.Optional(InstantIn),
   to: Type.Optional(InstantIn),
-  page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }),
-  // The existing client never paginates: 500 rows covers a whole periode of a community.
-  per_page: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }),
+  // Without page and per_page: every matching row, streamed (the app never paginates and deletes
+  // locally whatever a list leaves out). With either: that page (page 1, 500 rows by default).
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'omit both page and per_page for every row' })),
+  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'default 500 when page is given' })),
 })
+
+export const DEFAULT_PER_PAGE = 500
 
 export const TransactionOut = Type.Object({
   id: Id,
@@ -150,6 +154,9 @@ function serialisable(schema: unknown): unknown {
   return out
 }
 const fast = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T>>(serialisable(schema) as object)
+
+/** One list row's JSON, for the streamed list (the same schema as the list envelope's items). */
+export const serializeListItem = fastJson(serialisable(TransactionOut) as object) as (row: TransactionJson) => string
 
 export const TransactionResponse = Envelope(fast(TransactionOut))
 export const TransactionDetailResponse = Envelope(fast(TransactionDetailOut))

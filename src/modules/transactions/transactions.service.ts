@@ -69,8 +69,27 @@ export interface ListInput {
   user_id?: number | undefined
   from?: string | undefined
   to?: string | undefined
-  page: number
-  per_page: number
+  page?: number | undefined
+  per_page?: number | undefined
+}
+
+/**
+ * The unpaginated list reads this many rows with its totals first: a whole periode of the
+ * community fits, so the common answer is one query and can be cached; longer lists continue in
+ * chunks of NEXT_CHUNK_ROWS. These two numbers bound the rows a list request holds in memory.
+ */
+const FIRST_CHUNK_ROWS = 2000
+const NEXT_CHUNK_ROWS = 1000
+
+function listMeta(totals: q.ListTotals, page: number, perPage: number) {
+  return {
+    page,
+    per_page: perPage,
+    total: totals.total,
+    total_amount: Number(totals.totalAmount),
+    completed_amount: Number(totals.completedAmount),
+    pending_amount: Number(totals.pendingAmount),
+  }
 }
 
 export interface Submission<T> {
@@ -95,6 +114,30 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 export function createTransactionsService(deps: TransactionsDeps) {
   const { db, storage, signer, timezone, log } = deps
+
+  /** The list's filters (members: only what they own or reported). */
+  function listFilterOf(auth: AuthContext, query: ListInput): q.ListFilter {
+    const filter: q.ListFilter = {
+      visibleTo: auth.role === 'admin' ? undefined : auth.userId,
+      periodeId: query.periode_id,
+      status: query.status,
+      paymentId: query.payment_id,
+      userId: query.user_id,
+    }
+    if (query.from !== undefined) {
+      const parsed = parseInstant(query.from, timezone)
+      if (!parsed) throw validation('must be a date (YYYY-MM-DD) or an ISO 8601 instant', 'from')
+      filter.from = parsed.date
+    }
+    if (query.to !== undefined) {
+      const parsed = parseInstant(query.to, timezone)
+      if (!parsed) throw validation('must be a date (YYYY-MM-DD) or an ISO 8601 instant', 'to')
+      // `to=2025-11-30` means the whole of that day; an instant is an inclusive bound.
+      if (parsed.dateOnly) filter.toExclusive = startOfNextDay(parsed.date, timezone)
+      else filter.toInclusive = parsed.date
+    }
+    return filter
+  }
 
   function instantOf(text: string, field: string): Date {
     const parsed = parseInstant(text, timezone)
@@ -136,7 +179,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
     let periodeId: number | null = null
     if (input.periodeId != null) {
       if (await q.findPeriode(db, input.periodeId)) periodeId = input.periodeId
-      else errors.push({ field: 'periode_id', message: 'periode not found' })
+      else errors.push({ field: 'periode_id', message: 'does not name an existing periode' })
     } else {
       // No periode chosen: the one whose dates contain the deposit's local date, if any.
       periodeId = (await q.findPeriodeOn(db, localDate(date, timezone)))?.id ?? null
@@ -144,8 +187,9 @@ export function createTransactionsService(deps: TransactionsDeps) {
     let paymentId: number | null = null
     if (input.paymentId != null) {
       const p = await q.findPayment(db, input.paymentId)
-      if (!p) errors.push({ field: 'payment_id', message: 'payment method not found' })
-      else if (!p.isActive && auth.role !== 'admin') errors.push({ field: 'payment_id', message: 'payment method is not active' })
+      if (!p) errors.push({ field: 'payment_id', message: 'does not name an existing payment method' })
+      else if (!p.isActive && auth.role !== 'admin')
+        errors.push({ field: 'payment_id', message: 'names a payment method that is no longer active; choose another' })
       else paymentId = p.id
     }
     return { periodeId, paymentId, errors }
@@ -221,7 +265,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
       const amount = parseAmount(input.amount)
       if (!amount) errors.push({ field: 'amount', message: AMOUNT_MESSAGE })
       const date = transactionDateOf(input.transactionDate)
-      if (!upload && auth.role !== 'admin') errors.push({ field: 'file', message: 'file is required' })
+      if (!upload && auth.role !== 'admin') errors.push({ field: 'file', message: 'is required: attach the photo of the transfer receipt' })
       if (errors.length) throw validation(errors)
 
       const requestHash = sha256(
@@ -307,7 +351,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
         if (userId !== undefined && amount) allocations.push({ userId, amount })
       })
       const date = transactionDateOf(input.transactionDate)
-      if (!upload && auth.role !== 'admin') errors.push({ field: 'file', message: 'file is required' })
+      if (!upload && auth.role !== 'admin') errors.push({ field: 'file', message: 'is required: attach the photo of the transfer receipt' })
       if (errors.length) throw validation(errors)
 
       const requestHash = sha256(
@@ -374,39 +418,36 @@ export function createTransactionsService(deps: TransactionsDeps) {
       })
     },
 
-    async list(auth: AuthContext, query: ListInput) {
-      const filter: q.ListFilter = {
-        visibleTo: auth.role === 'admin' ? undefined : auth.userId,
-        periodeId: query.periode_id,
-        status: query.status,
-        paymentId: query.payment_id,
-        userId: query.user_id,
-      }
-      if (query.from !== undefined) {
-        const parsed = parseInstant(query.from, timezone)
-        if (!parsed) throw validation('must be a date (YYYY-MM-DD) or an ISO 8601 instant', 'from')
-        filter.from = parsed.date
-      }
-      if (query.to !== undefined) {
-        const parsed = parseInstant(query.to, timezone)
-        if (!parsed) throw validation('must be a date (YYYY-MM-DD) or an ISO 8601 instant', 'to')
-        // `to=2025-11-30` means the whole of that day; an instant is an inclusive bound.
-        if (parsed.dateOnly) filter.toExclusive = startOfNextDay(parsed.date, timezone)
-        else filter.toInclusive = parsed.date
-      }
+    /** One page (with `page`/`per_page`) and the count and exact sums of the whole filtered set. */
+    async list(auth: AuthContext, query: ListInput & { page: number; per_page: number }) {
       // One statement, one pool connection: page and totals of the whole filtered set together.
+      const filter = listFilterOf(auth, query)
       const { rows, totals } = await q.listPageWithTotals(db, filter, query.per_page, (query.page - 1) * query.per_page)
-      return {
-        data: rows.map(listRowMapper(signer, viewerOf(auth))),
-        meta: {
-          page: query.page,
-          per_page: query.per_page,
-          total: totals.total,
-          total_amount: Number(totals.totalAmount),
-          completed_amount: Number(totals.completedAmount),
-          pending_amount: Number(totals.pendingAmount),
-        },
+      return { data: rows.map(listRowMapper(signer, viewerOf(auth))), meta: listMeta(totals, query.page, query.per_page) }
+    },
+
+    /**
+     * Every matching row (the app never paginates and deletes locally whatever a list leaves out).
+     * The first chunk comes with the totals; when it holds everything the answer is `complete`
+     * (and may be cached), otherwise `rest` reads the remaining rows chunk by chunk (keyset on
+     * the list order), so memory stays that of one chunk whatever the ledger's length.
+     */
+    async listAll(auth: AuthContext, query: ListInput) {
+      const filter = listFilterOf(auth, query)
+      const { rows, totals } = await q.listPageWithTotals(db, filter, FIRST_CHUNK_ROWS, 0)
+      const toJson = listRowMapper(signer, viewerOf(auth))
+      const meta = listMeta(totals, 1, totals.total)
+      const first = rows.map(toJson)
+      const complete = rows.length < FIRST_CHUNK_ROWS
+      async function* rest(): AsyncGenerator<TransactionJson[]> {
+        let last = rows.at(-1)
+        while (last) {
+          const chunk = await q.listChunk(db, { ...filter, afterId: last.id }, NEXT_CHUNK_ROWS)
+          if (chunk.length) yield chunk.map(toJson)
+          last = chunk.length === NEXT_CHUNK_ROWS ? chunk.at(-1) : undefined
+        }
       }
+      return { meta, first, rest: complete ? undefined : rest() }
     },
 
     /** Owner, reporter or admin; anyone else gets the same 404 as for a missing id (R27). */
@@ -435,7 +476,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
      */
     async changeStatus(auth: AuthContext, id: number, input: { status: TransactionStatus; note?: string | undefined }) {
       const note = input.note?.trim() || null
-      if (input.status === 'rejected' && !note) throw validation('a note is required when rejecting a transaction', 'note')
+      if (input.status === 'rejected' && !note) throw validation('is required when rejecting: tell the member why', 'note')
       await db.transaction(async (tx) => {
         const current = await q.lockTransaction(tx, id)
         if (!current) throw notFound('Transaction')

@@ -6,7 +6,7 @@
  */
 import { recordAudit } from '../../db/audit.js'
 import type { Db } from '../../db/client.js'
-import { AppError, validation } from '../../lib/errors.js'
+import { taken, validation } from '../../lib/errors.js'
 import { normaliseEmail, normalisePhone, usernameProblem } from '../../lib/identity.js'
 import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
@@ -23,7 +23,8 @@ export interface RegisterInput {
   password: string
   phone_number?: string | undefined
   domisili?: string | undefined
-  user_type?: Role | undefined
+  /** Any letter case (UserTypeIn). */
+  user_type?: string | undefined
 }
 
 /** Check and normalise the identity fields shared by registration and user updates. */
@@ -38,7 +39,7 @@ export function normaliseIdentity(input: { email?: string | undefined; username?
   let phoneNumber: string | undefined
   if (input.phone_number !== undefined) {
     phoneNumber = normalisePhone(input.phone_number)
-    if (!phoneNumber) errors.push({ field: 'phone_number', message: 'must be a phone number such as 0812... or +62812...' })
+    if (!phoneNumber) errors.push({ field: 'phone_number', message: 'must look like 0812… or +62812…' })
   }
   if (errors.length) throw validation(errors)
   return { email, username, phoneNumber }
@@ -49,13 +50,8 @@ export async function assertIdentityFree(
   values: { email?: string | undefined; username?: string | undefined; phoneNumber?: string | undefined },
   exceptUserId?: number,
 ) {
-  const taken = await findIdentityConflicts(db, values, exceptUserId)
-  if (taken.length)
-    throw new AppError(
-      409,
-      `Already registered: ${taken.join(', ')}`,
-      taken.map((field) => ({ field, message: 'is already in use' })),
-    )
+  const conflicts = await findIdentityConflicts(db, values, exceptUserId)
+  if (conflicts.length) throw taken(conflicts)
 }
 
 export interface NewAccountOptions {

@@ -14,24 +14,25 @@ import {
   UserListQuery,
   UserListResponse,
   UserResponse,
+  type UserRow,
   UserUpdateBody,
   UserUpdateForm,
 } from './users.schemas.js'
-import { createUserManagementService, type UpdateOutcome } from './users.service.js'
+import { createUserManagementService } from './users.service.js'
 
 const tags = ['users']
 
 const UPDATE_SUMMARY =
   'Update a user (admin: anyone; member: themself). Multipart or JSON; every field optional, blank fields ignored. ' +
-  'For members, user_type, is_active, username, email and savings_target are ignored silently (the app sends every field ' +
-  'on every update); a non-blank password is 403 for members (use /users/me/change-password).'
+  'Members may change their own fullname, username, email (both addresses are told), phone_number, domisili and image; ' +
+  'user_type, is_active and savings_target only when equal to the stored value (the app sends every field), otherwise 403; ' +
+  'a non-blank password is 403 for members (use /users/me/change-password).'
 
 export default async function usersRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const service = createUserManagementService({ db: app.database.db, log: app.log, storage: app.storage, mailer: app.mailer })
 
-  const updated = ({ user, ignored }: UpdateOutcome) =>
-    ok(toUserJson(user, app.signer), ignored.length ? `User updated (not changed, admin only: ${ignored.join(', ')})` : 'User updated')
+  const updated = (user: UserRow) => ok(toUserJson(user, app.signer), 'User updated')
 
   app.get(
     '/users',

@@ -7,6 +7,21 @@ import { PASSWORD_MAX } from '../auth/passwords.js'
 import type { UrlSigner } from '../files/signing.js'
 
 export const UserType = Type.Union([Type.Literal('admin'), Type.Literal('member')])
+/**
+ * `user_type` on input: any letter case, because the app's admin screen sends the dropdown's label
+ * ("Admin", "Member"). Services read it through roleOf().
+ */
+export const UserTypeIn = Type.String({
+  maxLength: 20,
+  pattern: '^\\s*([Aa][Dd][Mm][Ii][Nn]|[Mm][Ee][Mm][Bb][Ee][Rr])\\s*$',
+  description: "'admin' or 'member', in any letter case",
+})
+/** The role named by a UserTypeIn value. */
+export function roleOf(value: string): 'admin' | 'member'
+export function roleOf(value: string | undefined): 'admin' | 'member' | undefined
+export function roleOf(value: string | undefined) {
+  return value === undefined ? undefined : value.trim().toLowerCase() === 'admin' ? 'admin' : 'member'
+}
 
 export const UserOut = Type.Object({
   id: Id,
@@ -81,7 +96,7 @@ const PASSWORD_INPUT_MAX = PASSWORD_MAX * 4
 
 export const UserListQuery = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 100, description: 'search; admins: name, username, email, phone; members: name, username' })),
-  user_type: Type.Optional(UserType),
+  user_type: Type.Optional(UserTypeIn),
   is_active: Type.Optional(Type.Boolean()),
   page: Type.Integer({ minimum: 1, default: 1 }),
   // Large default: the existing client loads the member directory without paginating.
@@ -96,7 +111,7 @@ export const UserCreateBody = Type.Object({
   password: Type.String({ minLength: 1, maxLength: PASSWORD_INPUT_MAX }),
   phone_number: Type.Optional(Type.String({ maxLength: 30 })),
   domisili: Type.Optional(Type.String({ maxLength: 100 })),
-  user_type: Type.Optional(UserType),
+  user_type: Type.Optional(UserTypeIn),
   savings_target: Type.Optional(MoneyIn),
 })
 export const UserCreateForm = Type.Object({
@@ -116,7 +131,7 @@ export const UserUpdateBody = Type.Object({
   password: Type.Optional(Type.String({ maxLength: PASSWORD_INPUT_MAX })),
   phone_number: Type.Optional(Type.String({ maxLength: 30 })),
   domisili: Type.Optional(Type.String({ maxLength: 100 })),
-  user_type: Type.Optional(UserType),
+  user_type: Type.Optional(UserTypeIn),
   is_active: Type.Optional(Type.Boolean()),
   savings_target: Type.Optional(Nullable(MoneyIn)),
 })

@@ -10,7 +10,6 @@ import { recordAudit } from '../../db/audit.js'
 import type { Db, Tx } from '../../db/client.js'
 import { files, transactionStatusHistory, transactions, users } from '../../db/schema.js'
 import { conflict, forbidden, notFound, validation } from '../../lib/errors.js'
-import { normaliseEmail } from '../../lib/identity.js'
 import type { Mailer } from '../../lib/mailer.js'
 import { parseAmount } from '../../lib/money.js'
 import type { Storage } from '../../plugins/storage.js'
@@ -22,7 +21,7 @@ import { revokeUserSessions } from '../auth/sessions.queries.js'
 import { assertUploadQuota, discardFile, recordFile, storeUpload } from '../files/files.service.js'
 import { assertIdentityFree, createAccount, normaliseIdentity, type RegisterInput } from './users.accounts.js'
 import { countActiveAdmins, findUserById, listUsers, updateUser } from './users.queries.js'
-import type { UserRow } from './users.schemas.js'
+import { roleOf, type UserRow } from './users.schemas.js'
 
 /** Serialise every "would this leave no active admin?" decision (two admins demoting each other). */
 export async function lockAdminSet(tx: Tx) {
@@ -113,7 +112,8 @@ export interface UserManagementDeps {
 
 export interface UserListInput {
   q?: string | undefined
-  user_type?: Role | undefined
+  /** Any letter case (UserTypeIn). */
+  user_type?: string | undefined
   is_active?: boolean | undefined
   page: number
   per_page: number
@@ -131,18 +131,20 @@ export interface UserUpdateInput {
   password?: string | undefined
   phone_number?: string | undefined
   domisili?: string | undefined
-  user_type?: Role | undefined
+  /** Any letter case (UserTypeIn). */
+  user_type?: string | undefined
   is_active?: boolean | undefined
   savings_target?: number | string | null | undefined
 }
 
 /**
  * Fields only an admin may change. The existing mobile client sends every field on every profile
- * update (its own user_type, username and email included), so a member's copy of these is ignored
- * silently rather than refused; refusing would break the app's profile screen. They are never
- * written, whatever their value (mass-assignment allowlist, SECURITY R28).
+ * update (its own user_type included), so a member's copy that equals the stored value is no
+ * change and passes; a different value is refused with 403 naming the field, never a 200 that
+ * changed nothing (mass-assignment allowlist, SECURITY R28). Username and email are the member's
+ * own to change (unique, normalised, both addresses told), as the app's Edit Profile expects.
  */
-const ADMIN_ONLY_FIELDS = ['user_type', 'is_active', 'username', 'email', 'savings_target'] as const
+const ADMIN_ONLY_FIELDS = ['user_type', 'is_active', 'savings_target'] as const
 
 /** Blank strings mean "not provided" in JSON as in forms (the client sends a blank password). */
 function withoutBlanks<T extends object>(input: T): Partial<T> {
@@ -160,8 +162,6 @@ function savingsTargetOf(value: number | string | null): string | null {
   if (!amount) throw validation('must be an amount > 0 with at most 2 decimals, at most 1,000,000,000,000', 'savings_target')
   return amount
 }
-
-export type UpdateOutcome = { user: UserRow; ignored: string[] }
 
 export function createUserManagementService(deps: UserManagementDeps) {
   const { db, log, storage, mailer } = deps
@@ -187,7 +187,7 @@ export function createUserManagementService(deps: UserManagementDeps) {
         q: input.q,
         // A member searching by email or phone could probe who is registered; names only.
         searchContacts: admin,
-        userType: admin ? input.user_type : 'member',
+        userType: admin ? roleOf(input.user_type) : 'member',
         isActive: admin ? input.is_active : true,
         page: input.page,
         perPage: input.per_page,
@@ -207,7 +207,7 @@ export function createUserManagementService(deps: UserManagementDeps) {
     async create(auth: AuthContext, input: UserCreateInput, image: UploadedFile | undefined) {
       const given = withoutBlanks(input)
       const savingsTarget = given.savings_target === undefined ? null : savingsTargetOf(given.savings_target)
-      const userType: Role = input.user_type === 'admin' ? 'admin' : 'member'
+      const userType: Role = roleOf(input.user_type) === 'admin' ? 'admin' : 'member'
       const user = await createAccount({ db, storage }, input, { userType, savingsTarget, actorId: auth.userId }, image)
       log.info({ event: 'user.create', userId: user.id, userType, by: auth.userId }, 'user created by an admin')
       return user
@@ -215,12 +215,11 @@ export function createUserManagementService(deps: UserManagementDeps) {
 
     /**
      * Update a user (admin: anyone; member: themself, others are 404). Blank fields are ignored.
-     * For non-admins the admin-only fields are ignored silently (see ADMIN_ONLY_FIELDS) and a
-     * non-blank password is refused with 403: a member changes it with the current password at
-     * /users/me/change-password. Returns the user and the admin-only fields a member tried to
-     * change, so the route can say so.
+     * A member changing an admin-only field (see ADMIN_ONLY_FIELDS) or setting a password is
+     * refused with 403 and nothing changes: a member changes the password with the current one at
+     * /users/me/change-password.
      */
-    async update(auth: AuthContext, id: number, input: UserUpdateInput, image: UploadedFile | undefined): Promise<UpdateOutcome> {
+    async update(auth: AuthContext, id: number, input: UserUpdateInput, image: UploadedFile | undefined): Promise<UserRow> {
       const admin = auth.role === 'admin'
       if (!admin && auth.userId !== id) throw notFound('User')
       const current = await findUserById(db, id)
@@ -229,26 +228,24 @@ export function createUserManagementService(deps: UserManagementDeps) {
       // JSON null means "clear the target" and must survive the blank filter.
       if (input.savings_target === null) given.savings_target = null
 
-      const ignored: string[] = []
       if (!admin) {
         if (given.password !== undefined) {
           log.warn({ event: 'authz.denied', userId: auth.userId, action: 'user.set_password' }, 'member tried to set a password via update')
-          throw forbidden('Change your password with /users/me/change-password')
+          throw forbidden('Change your password with the Change Password screen (it asks for the current one)')
         }
         const changed = {
-          user_type: given.user_type !== undefined && given.user_type !== current.userType,
+          user_type: given.user_type !== undefined && roleOf(given.user_type) !== current.userType,
           is_active: given.is_active !== undefined && given.is_active !== current.isActive,
-          username: given.username !== undefined && given.username.trim().toLowerCase() !== current.username.toLowerCase(),
-          email: given.email !== undefined && normaliseEmail(given.email) !== current.email,
-          savings_target: given.savings_target !== undefined,
+          savings_target:
+            given.savings_target !== undefined &&
+            (given.savings_target === null ? null : parseAmount(given.savings_target)) !== current.savingsTarget,
         }
-        for (const field of ADMIN_ONLY_FIELDS) {
-          if (changed[field]) ignored.push(field)
-          delete given[field]
+        const refused = ADMIN_ONLY_FIELDS.filter((field) => changed[field])
+        if (refused.length) {
+          log.warn({ event: 'authz.denied', userId: auth.userId, action: 'user.update', fields: refused }, 'member tried admin-only fields')
+          throw forbidden(`Only an admin can change ${refused.join(', ')}; nothing was changed`)
         }
-        if (ignored.length) {
-          log.warn({ event: 'authz.ignored_fields', userId: auth.userId, fields: ignored }, 'admin-only fields ignored in a member update')
-        }
+        for (const field of ADMIN_ONLY_FIELDS) delete given[field]
       }
 
       const identity = normaliseIdentity({ email: given.email, username: given.username, phone_number: given.phone_number })
@@ -279,7 +276,7 @@ export function createUserManagementService(deps: UserManagementDeps) {
       try {
         user = await db.transaction(async (tx) => {
           let before = current
-          const wantsType = given.user_type
+          const wantsType = roleOf(given.user_type)
           const wantsActive = given.is_active
           if (
             (wantsType !== undefined && wantsType !== current.userType) ||
@@ -364,7 +361,7 @@ export function createUserManagementService(deps: UserManagementDeps) {
         { event: 'user.update', userId: id, by: auth.userId, fields: Object.keys(values).filter((k) => k !== 'passwordHash') },
         'user updated',
       )
-      return { user, ignored }
+      return user
     },
   }
 }

@@ -1,0 +1,1 @@
+CREATE INDEX "transactions_file_key_idx" ON "transactions" USING btree ("file_key") WHERE "transactions"."file_key" IS NOT NULL;

@@ -1,0 +1,42 @@
+/**
+ * A list envelope written row by row: `{"code","message","meta", "data": [ ...rows... ]}`. The
+ * unpaginated lists (the app never paginates) can be the whole ledger; this keeps the server's
+ * memory at one chunk of rows whatever the list's length. Chunks are read only when the client
+ * has taken the previous ones (Readable.from pulls on demand), so a slow reader slows the reads
+ * instead of piling rows up in memory.
+ *
+ * If reading fails half way the stream errors and the connection is cut: the app then fails to
+ * decode a truncated body instead of taking a short list for the whole one (it deletes locally
+ * whatever a list leaves out).
+ */
+import { Readable } from 'node:stream'
+import type { FastifyReply } from 'fastify'
+
+export interface JsonListSource<T> {
+  meta: Record<string, unknown>
+  first: T[]
+  rest?: AsyncIterable<T[]> | undefined
+}
+
+export function sendJsonList<T>(reply: FastifyReply, source: JsonListSource<T>, serializeItem: (item: T) => string, message = 'Success') {
+  async function* body() {
+    // `meta` before `data`: it is known before the first row (JSON objects have no key order).
+    yield Buffer.from(`{"code":200,"message":${JSON.stringify(message)},"meta":${JSON.stringify(source.meta)},"data":[`)
+    let separator = ''
+    const write = (items: T[]) => {
+      let text = ''
+      for (const item of items) {
+        text += separator + serializeItem(item)
+        separator = ','
+      }
+      return Buffer.from(text)
+    }
+    if (source.first.length) yield write(source.first)
+    if (source.rest) for await (const chunk of source.rest) yield write(chunk)
+    yield Buffer.from(']}')
+  }
+  return reply
+    .code(200)
+    .type('application/json; charset=utf-8')
+    .send(Readable.from(body(), { objectMode: false }))
+}
