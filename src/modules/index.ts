@@ -6,10 +6,12 @@ import healthRoutes from './health/health.routes.js'
 import paymentsRoutes from './payments/payments.routes.js'
 import periodesRoutes from './periodes/periodes.routes.js'
 import reportsRoutes from './reports/reports.routes.js'
+import rootRoutes from './root/root.routes.js'
 import transactionsRoutes from './transactions/transactions.routes.js'
 import usersRoutes from './users/users.routes.js'
 
 export const modules: FastifyPluginAsync[] = [
+  rootRoutes,
   healthRoutes,
   authRoutes,
   filesRoutes,

@@ -33,7 +33,12 @@ async function docs(app: FastifyInstance) {
       info: {
         title: 'Talangraga Umroh API',
         version: '1.0.0',
-        description: 'Backend of the Talangraga Umroh savings program. Every response is `{code, message, data}`; lists add `meta`.',
+        description:
+          'Backend of the Talangraga Umroh savings program. Every response is `{code, message, data}`; lists add `meta` ' +
+          "(without `page`/`per_page` a list holds every matching row). Every error, including the framework's own " +
+          '(400 malformed JSON or multipart, 404, 405, 413, 414, 415, 429, 503), is `{code, message, data: null}`: `data` ' +
+          'is always null, field problems are in a top-level `errors: [{field, message}]` (422 validation, 409 conflicts), ' +
+          'and `message` is a sentence naming the first problem, e.g. "Username is already in use".',
       },
       servers: [{ url: app.config.appUrl, description: 'This server (APP_URL)' }],
       components: {

@@ -70,7 +70,7 @@ test('admin lists full records with q, user_type, is_active filters and paginati
 
   const all = await t.app.inject({ url: `/users?q=${tag}`, headers: admin.auth })
   assert.equal(all.statusCode, 200, all.body)
-  assert.deepEqual(all.json().meta, { page: 1, per_page: 500, total: 3 })
+  assert.deepEqual(all.json().meta, { page: 1, per_page: 3, total: 3 })
   assert.deepEqual(
     all.json().data.map((u: { id: number }) => u.id),
     [b.id, a.id, c.id],

@@ -105,6 +105,8 @@ export interface UserListFilter {
   isActive?: boolean | undefined
   page: number
   perPage: number
+  /** Keyset: only users after this one in list order (the unpaginated list reads in chunks). */
+  afterId?: number | undefined
 }
 
 /**
@@ -127,7 +129,16 @@ export async function listUsers(db: Executor, f: UserListFilter) {
     }
     conds.push(or(...fields) as SQL)
   }
+  if (f.afterId !== undefined) {
+    conds.push(
+      sql`(lower(${users.fullname}), ${users.id}) > ((SELECT lower(k.fullname) FROM ${users} k WHERE k.id = ${f.afterId}), ${f.afterId}::int)`,
+    )
+  }
   const where = and(...conds)
+  if (f.afterId !== undefined) {
+    const rows = await db.select().from(users).where(where).orderBy(sql`lower(${users.fullname})`, users.id).limit(f.perPage)
+    return { rows, total: undefined }
+  }
   const [rows, [count]] = await Promise.all([
     db
       .select()

@@ -3,16 +3,20 @@
  * schema, call the service and wrap the answer; every rule lives in users.service.ts.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import fastJson from 'fast-json-stringify'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
+import { sendJsonList } from '../../lib/json-list-stream.js'
 import { errorResponses, IdParam, MessageOnly, ok, okList } from '../../lib/schemas.js'
 import {
   toUserBrief,
   toUserJson,
+  UserBrief,
   UserCreateBody,
   UserCreateForm,
   UserListQuery,
   UserListResponse,
+  UserOut,
   UserResponse,
   type UserRow,
   UserUpdateBody,
@@ -21,6 +25,10 @@ import {
 import { createUserManagementService } from './users.service.js'
 
 const tags = ['users']
+
+/** Item serializers of the streamed (unpaginated, longer than one chunk) user list. */
+const serializeUser = fastJson(UserOut) as (u: unknown) => string
+const serializeBrief = fastJson(UserBrief) as (u: unknown) => string
 
 const UPDATE_SUMMARY =
   'Update a user (admin: anyone; member: themself). Multipart or JSON; every field optional, blank fields ignored. ' +
@@ -45,10 +53,17 @@ export default async function usersRoutes(fastify: FastifyInstance) {
         response: { 200: UserListResponse, ...errorResponses(401, 422) },
       },
     },
-    async (request) => {
-      const { rows, total, full } = await service.list(request.auth, request.query)
-      const data = rows.map((u) => (full ? toUserJson(u, app.signer) : toUserBrief(u, app.signer)))
-      return okList(data, { page: request.query.page, per_page: request.query.per_page, total })
+    async (request, reply) => {
+      const { rows, total, full, page, perPage, rest } = await service.list(request.auth, request.query)
+      const toJson = (u: UserRow) => (full ? toUserJson(u, app.signer) : toUserBrief(u, app.signer))
+      const meta = { page, per_page: perPage, total }
+      if (rest) {
+        const chunks = (async function* () {
+          for await (const chunk of rest) yield chunk.map(toJson)
+        })()
+        return sendJsonList(reply, { meta, first: rows.map(toJson), rest: chunks }, full ? serializeUser : serializeBrief)
+      }
+      return okList(rows.map(toJson), meta)
     },
   )
 

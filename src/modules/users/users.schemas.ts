@@ -98,9 +98,9 @@ export const UserListQuery = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 100, description: 'search; admins: name, username, email, phone; members: name, username' })),
   user_type: Type.Optional(UserTypeIn),
   is_active: Type.Optional(Type.Boolean()),
-  page: Type.Integer({ minimum: 1, default: 1 }),
-  // Large default: the existing client loads the member directory without paginating.
-  per_page: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }),
+  // Without page and per_page: every matching user (the app never paginates). With either: that page.
+  page: Type.Optional(Type.Integer({ minimum: 1, description: 'omit both page and per_page for every user' })),
+  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'default 500 when page is given' })),
 })
 
 /** POST /users (admin): the register fields, plus an optional savings target. */

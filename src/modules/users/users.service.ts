@@ -115,9 +115,14 @@ export interface UserListInput {
   /** Any letter case (UserTypeIn). */
   user_type?: string | undefined
   is_active?: boolean | undefined
-  page: number
-  per_page: number
+  page?: number | undefined
+  per_page?: number | undefined
 }
+
+/** The unpaginated directory: the first chunk with its count, then chunks of NEXT (keyset). */
+const FIRST_CHUNK_USERS = 2000
+const NEXT_CHUNK_USERS = 1000
+export const DEFAULT_USERS_PER_PAGE = 500
 
 /** Registration's fields plus what only an admin sets at creation. */
 export interface UserCreateInput extends RegisterInput {
@@ -180,19 +185,40 @@ export function createUserManagementService(deps: UserManagementDeps) {
   return {
     ...createUsersService({ db, log }),
 
-    /** Admins: full records with filters. Members: the directory of active members, names only. */
+    /**
+     * Admins: full records with filters. Members: the directory of active members, names only.
+     * Without page/per_page every matching user: the first chunk and its count, and `rest` reading
+     * the others chunk by chunk when there are more.
+     */
     async list(auth: AuthContext, input: UserListInput) {
       const admin = auth.role === 'admin'
-      const { rows, total } = await listUsers(db, {
+      const filter = {
         q: input.q,
         // A member searching by email or phone could probe who is registered; names only.
         searchContacts: admin,
-        userType: admin ? roleOf(input.user_type) : 'member',
+        userType: admin ? roleOf(input.user_type) : ('member' as const),
         isActive: admin ? input.is_active : true,
-        page: input.page,
-        perPage: input.per_page,
-      })
-      return { rows, total, full: admin }
+      }
+      const all = input.page === undefined && input.per_page === undefined
+      const page = input.page ?? 1
+      const perPage = all ? FIRST_CHUNK_USERS : (input.per_page ?? DEFAULT_USERS_PER_PAGE)
+      const { rows, total } = await listUsers(db, { ...filter, page, perPage })
+      async function* rest(): AsyncGenerator<UserRow[]> {
+        let last = rows.at(-1)
+        while (last) {
+          const chunk = (await listUsers(db, { ...filter, page: 1, perPage: NEXT_CHUNK_USERS, afterId: last.id })).rows
+          if (chunk.length) yield chunk
+          last = chunk.length === NEXT_CHUNK_USERS ? chunk.at(-1) : undefined
+        }
+      }
+      return {
+        rows,
+        total: total ?? 0,
+        full: admin,
+        page,
+        perPage: all ? (total ?? 0) : perPage,
+        rest: all && rows.length === FIRST_CHUNK_USERS ? rest() : undefined,
+      }
     },
 
     /** A user record: admins see anyone, members only themselves (others are 404, not 403). */

@@ -1,11 +1,12 @@
 /**
- * GET /transactions as the app calls it (no page, no per_page): every matching row, however many,
- * streamed in chunks from the database. The app deletes from its local database every deposit a
+ * GET /transactions and GET /users as the app calls them (no page, no per_page): every matching
+ * row, however many, streamed in chunks from the database. The app deletes from its local database every deposit a
  * list leaves out, so a truncated list loses deposits on the phone.
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { transactions } from '../../src/db/schema.js'
+import { count, isNull, sql } from 'drizzle-orm'
+import { transactions, users } from '../../src/db/schema.js'
 import { build, createUser, login } from '../helpers/app.js'
 import { makePeriode } from './transactions.fixtures.js'
 
@@ -112,4 +113,40 @@ test('the streamed whole ledger is the concatenation of its pages (same rows, sa
     all.map((r) => r.id),
     paged,
   )
+})
+
+test('GET /users without page/per_page: every user, past the first chunk, names in order; members get the directory', async () => {
+  // 2,100 more members (same placeholder hash: they never log in), some sharing a name.
+  const values = Array.from({ length: 2100 }, (_, i) => ({
+    fullname: `Jamaah ${String(i % 700).padStart(4, '0')}`,
+    username: `dir${i}_${process.pid}`,
+    email: `dir${i}_${process.pid}@example.test`,
+    userType: 'member' as const,
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$placeholder$placeholder',
+    isActive: i % 10 !== 0,
+  }))
+  for (let i = 0; i < values.length; i += 500) await db.insert(users).values(values.slice(i, i + 500))
+  const [everyone] = await db.select({ n: count() }).from(users).where(isNull(users.anonymisedAt))
+  const [activeMembers] = await db
+    .select({ n: count() })
+    .from(users)
+    .where(sql`${users.isActive} AND ${users.userType} = 'member' AND ${users.anonymisedAt} IS NULL`)
+  const res = await t.app.inject({ url: '/users', headers: await bearer(admin) })
+  assert.equal(res.statusCode, 200)
+  const body = res.json()
+  assert.equal(body.data.length, everyone?.n)
+  assert.equal(body.meta.total, everyone?.n)
+  assert.equal(new Set(body.data.map((u: { id: number }) => u.id)).size, everyone?.n)
+  for (let i = 1; i < body.data.length; i++) {
+    const a = body.data[i - 1]
+    const b = body.data[i]
+    const an = a.fullname.toLowerCase()
+    const bn = b.fullname.toLowerCase()
+    assert.ok(an < bn || (an === bn && a.id < b.id), `order at ${i}`)
+  }
+  assert.ok('email' in body.data[0] && 'is_active' in body.data[0], 'admins get full records')
+
+  const dir = await t.app.inject({ url: '/users', headers: await bearer(member) })
+  assert.equal(dir.json().data.length, activeMembers?.n)
+  assert.deepEqual(Object.keys(dir.json().data[0]).sort(), ['fullname', 'id', 'image_profile_url', 'username'])
 })
