@@ -21,7 +21,7 @@ import { createUrlSigner, type UrlSigner } from './modules/files/signing.js'
 import { modules } from './modules/index.js'
 import authGuard from './plugins/auth-guard.js'
 import docs from './plugins/docs.js'
-import errorEnvelope, { clientErrorHandler } from './plugins/error-envelope.js'
+import errorEnvelope, { clientErrorHandler, frameworkErrors } from './plugins/error-envelope.js'
 import fileSweeper from './plugins/file-sweeper.js'
 import rateLimits from './plugins/rate-limit.js'
 import { createLocalStorage, type Storage } from './plugins/storage.js'
@@ -70,6 +70,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     clientErrorHandler,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)

@@ -80,6 +80,16 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
   )
 }
 
+/**
+ * Errors of the router, before any route or hook runs (a path parameter over maxParamLength, a
+ * malformed percent-encoding): Fastify's default body echoes the path and has no `data`.
+ */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return send(reply, 414, 'The address is too long; shorten the path')
+  if (err.code === 'FST_ERR_BAD_URL') return send(reply, 400, 'The address is malformed; check its percent-encoding')
+  return send(reply, err.statusCode && err.statusCode >= 400 ? err.statusCode : 400, 'The request could not be routed; check the address')
+}
+
 async function errorEnvelope(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof AppError) {
