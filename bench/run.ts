@@ -418,6 +418,37 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
       }
     })
 
+    // (h): the app's own list call as an admin: no filter, no page, i.e. the whole ledger (every
+    // seeded deposit), streamed from the database in chunks. Latencies are to the last byte.
+    await scenario('h', 'GET /transactions (admin, no filter: every row, streamed)', undefined, async () => {
+      if (listMissing) return { status: 'skipped', reason: 'endpoint missing' }
+      const headers = bearer(admin!)
+      const started = performance.now()
+      const res = await fetch(`${url}/transactions`, { headers })
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+      const parts: Uint8Array[] = []
+      let firstByteMs: number | undefined
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        firstByteMs ??= performance.now() - started
+        parts.push(r.value)
+      }
+      const lastByteMs = performance.now() - started
+      const text = Buffer.concat(parts).toString('utf8')
+      const body = JSON.parse(text) as { data?: unknown[]; meta?: { total?: number } }
+      const rows = body.data?.length ?? 0
+      if (res.status !== 200 || rows !== body.meta?.total || rows < SIZES.transactions) {
+        return { status: 'failed', reason: `status ${res.status}, ${rows} rows for meta.total ${body.meta?.total}` }
+      }
+      return {
+        status: 'ok',
+        load: await measure({ url, cpuPid: server.pid, path: '/transactions', connections: SMOKE ? 1 : 4, duration: DURATION, headers }),
+        notes: [
+          `rows per response: ${rows}, ~${round(text.length / 1024 / 1024)} MB`,
+          `one request alone: first byte ${round(firstByteMs ?? lastByteMs)} ms, last byte ${round(lastByteMs)} ms`,
+        ],
+      }
+    })
+
     await scenario('d', 'POST /auth/refresh', { kind: 'ratio', of: baselineName, min: 0.5 }, async () => ({
       status: 'ok',
       load: await measure(refreshOpts),
