@@ -19,6 +19,7 @@ import { createMailer, type Mailer } from './lib/mailer.js'
 import { createTokenService, type TokenService } from './modules/auth/tokens.js'
 import { createUrlSigner, type UrlSigner } from './modules/files/signing.js'
 import { modules } from './modules/index.js'
+import { controlHandlers } from './ops/control.js'
 import authGuard from './plugins/auth-guard.js'
 import docs from './plugins/docs.js'
 import errorEnvelope from './plugins/error-envelope.js'
@@ -168,5 +169,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   })
 
   for (const module of modules) await app.register(module)
+  // The embedded database's owner answers the CLI (create-admin, backup, ...) through this process.
+  if (!options.database && database.owner) database.owner.serve(controlHandlers(app))
   return app
 }
