@@ -16,9 +16,9 @@ import path from 'node:path'
 import { sql } from 'drizzle-orm'
 import sharp from 'sharp'
 import { type Db, rows } from '../db/client.js'
-import { payments, periodes, transactionStatusHistory, transactions, users } from '../db/schema.js'
+import { files, payments, periodes, transactionStatusHistory, transactions, users } from '../db/schema.js'
 import { hashPassword } from '../modules/auth/passwords.js'
-import { discardFile, recordFile, type StoredFile, storeUpload } from '../modules/files/files.service.js'
+import { discardFile, type StoredFile, storeUpload } from '../modules/files/files.service.js'
 import type { Storage } from '../plugins/storage.js'
 
 export interface DemoResult {
@@ -114,6 +114,9 @@ function seeded(seed: number) {
   }
 }
 
+const CASH = 3
+const chunks = <T>(xs: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(xs.length / size) }, (_, i) => xs.slice(i * size, i * size + size))
 const isoDate = (d: Date) => d.toISOString().slice(0, 10)
 const addMonths = (d: Date, n: number) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1))
 const rupiah = (n: number) => `Rp ${n.toLocaleString('id-ID')}`
@@ -205,7 +208,7 @@ export async function seedDemo(db: Db, storage: Storage, opts: { now?: Date; onP
   }
 
   const plan: PlannedDeposit[] = []
-  const recent = now.getTime() - 21 * 86_400_000
+  const recent = now.getTime() - 30 * 86_400_000
   members.forEach((m, userIndex) => {
     const base = rnd.pick(AMOUNTS)
     for (let back = 11; back >= 0; back--) {
@@ -217,7 +220,7 @@ export async function seedDemo(db: Db, storage: Storage, opts: { now?: Date; onP
       const date = new Date(month.getTime() + (day - 1) * 86_400_000 + rnd.int(8, 20) * 3_600_000)
       if (date > now) continue
       const amount = rnd.next() < 0.8 ? base : rnd.pick(AMOUNTS)
-      const paymentIndex = rnd.next() < 0.1 ? 3 : rnd.int(0, 2)
+      const paymentIndex = rnd.next() < 0.1 ? CASH : rnd.int(0, 2)
       const r = rnd.next()
       let status: PlannedDeposit['status']
       if (date.getTime() >= recent) status = r < 0.45 ? 'sent' : r < 0.75 ? 'on_process' : r < 0.93 ? 'completed' : 'rejected'
@@ -234,136 +237,169 @@ export async function seedDemo(db: Db, storage: Storage, opts: { now?: Date; onP
     }
   }
 
-  const ids = await db.transaction(async (tx) => {
-    const [admin] = await tx
-      .insert(users)
-      .values({
-        fullname: 'Hj. Neneng Rohaeti',
-        username: 'bendahara',
-        email: 'bendahara@demo.talangraga.test',
-        userType: 'admin',
-        passwordHash: adminHash,
-        domisili: 'Bandung',
-        phoneNumber: '+6281120001446',
-      })
-      .returning({ id: users.id })
-    const memberIds = await tx
-      .insert(users)
-      .values(
-        members.map((m) => ({
-          fullname: m.fullname,
-          username: m.username,
-          email: m.email,
-          phoneNumber: m.phone,
-          domisili: m.city,
-          userType: 'member' as const,
-          passwordHash: memberHash,
-          savingsTarget: '35000000.00',
-        })),
-      )
-      .returning({ id: users.id })
-    const periodeIds = await tx.insert(periodes).values(periodeRows).returning({ id: periodes.id, name: periodes.periodeName })
-    const paymentIds = await tx.insert(payments).values(paymentRows).returning({ id: payments.id })
-    return { admin: admin?.id as number, members: memberIds.map((r) => r.id), periodes: periodeIds, payments: paymentIds.map((r) => r.id) }
-  })
-
-  const periodeOf = (d: Date) => {
-    const day = isoDate(d)
-    const i = periodeRows.findIndex((p) => p.startDate <= day && day <= p.endDate)
-    return i >= 0 ? ids.periodes[i]?.id : undefined
-  }
-
+  // Receipts first, four at a time (sharp works on libuv's threads), then every row in one
+  // transaction: a failure leaves no row, and the stored files are removed.
   const work = await mkdtemp(path.join(tmpdir(), 'talangraga-demo-'))
-  const byStatus: Record<string, number> = { sent: 0, on_process: 0, completed: 0, rejected: 0 }
-  let receipts = 0
+  const stored: (StoredFile | undefined)[] = new Array(plan.length)
+  let made = 0
   try {
-    for (const [n, d] of plan.entries()) {
-      const member = members[d.userIndex] as (typeof members)[number]
-      const userId = ids.members[d.userIndex] as number
-      const cash = d.paymentIndex === 3
-      let stored: StoredFile | undefined
-      if (!cash) {
-        const jpeg = await receiptJpeg(
-          paymentRows[d.paymentIndex]?.paymentName as string,
-          d.amount,
-          d.date,
-          member.fullname,
-          `TRG${String(n + 1).padStart(6, '0')}`,
-        )
-        const tmp = path.join(work, `${n}.jpg`)
-        await writeFile(tmp, jpeg)
-        stored = await storeUpload(
-          storage,
-          {
+    let next = 0
+    const worker = async () => {
+      for (let n = next++; n < plan.length; n = next++) {
+        const d = plan[n] as PlannedDeposit
+        if (d.paymentIndex !== CASH) {
+          const member = members[d.userIndex] as (typeof members)[number]
+          const bank = paymentRows[d.paymentIndex]?.paymentName as string
+          const jpeg = await receiptJpeg(bank, d.amount, d.date, member.fullname, `TRG${String(n + 1).padStart(6, '0')}`)
+          const tmp = path.join(work, `${n}.jpg`)
+          await writeFile(tmp, jpeg)
+          const upload = {
             path: tmp,
             size: jpeg.length,
             sha256: createHash('sha256').update(jpeg).digest('hex'),
             clientFilename: 'bukti.jpg',
-          } as Parameters<typeof storeUpload>[1],
-          'receipt',
-        )
-        await rm(tmp, { force: true })
+          }
+          stored[n] = await storeUpload(storage, upload as Parameters<typeof storeUpload>[1], 'receipt')
+          await rm(tmp, { force: true })
+        }
+        opts.onProgress?.(++made, plan.length)
       }
-      // Cash is recorded by the treasurer; transfers are reported by the member with a receipt.
-      const reporter = cash ? ids.admin : userId
-      const reported = new Date(d.date.getTime() + 2 * 3_600_000)
-      const decided = new Date(d.date.getTime() + 2 * 86_400_000)
-      try {
-        await db.transaction(async (tx) => {
-          if (stored) await recordFile(tx, stored, 'receipt', userId)
-          const [row] = await tx
-            .insert(transactions)
-            .values({
-              amount: `${d.amount}.00`,
-              transactionDate: d.date,
-              status: d.status,
-              userId,
-              reportedBy: reporter,
-              paymentId: ids.payments[d.paymentIndex],
-              periodeId: periodeOf(d.date),
-              fileKey: stored?.key ?? null,
-              fileSha256: stored?.sha256 ?? null,
-              reportedDate: reported,
-              ...(d.status === 'completed' || d.status === 'rejected' ? { confirmedBy: ids.admin, confirmedAt: decided } : {}),
-              createdAt: reported,
-              updatedAt: d.status === 'sent' ? reported : decided,
-            })
-            .returning({ id: transactions.id })
-          const id = row?.id as number
-          const history: (typeof transactionStatusHistory.$inferInsert)[] = [
-            { transactionId: id, fromStatus: null, toStatus: 'sent', changedBy: reporter, createdAt: reported },
-          ]
-          if (d.status !== 'sent')
+    }
+    await Promise.all([worker(), worker(), worker(), worker()])
+  } catch (err) {
+    await Promise.all(stored.map((f) => discardFile(storage, f)))
+    throw err
+  } finally {
+    await rm(work, { recursive: true, force: true })
+  }
+
+  const byStatus: Record<string, number> = { sent: 0, on_process: 0, completed: 0, rejected: 0 }
+  const result: { ids?: { admin: number; members: number[]; periodes: { id: number; name: string }[]; payments: number[] } } = {}
+  try {
+    await db.transaction(async (tx) => {
+      const ids = await (async () => {
+        const [admin] = await tx
+          .insert(users)
+          .values({
+            fullname: 'Hj. Neneng Rohaeti',
+            username: 'bendahara',
+            email: 'bendahara@demo.talangraga.test',
+            userType: 'admin',
+            passwordHash: adminHash,
+            domisili: 'Bandung',
+            phoneNumber: '+6281120001446',
+          })
+          .returning({ id: users.id })
+        const memberIds = await tx
+          .insert(users)
+          .values(
+            members.map((m) => ({
+              fullname: m.fullname,
+              username: m.username,
+              email: m.email,
+              phoneNumber: m.phone,
+              domisili: m.city,
+              userType: 'member' as const,
+              passwordHash: memberHash,
+              savingsTarget: '35000000.00',
+            })),
+          )
+          .returning({ id: users.id })
+        const periodeIds = await tx.insert(periodes).values(periodeRows).returning({ id: periodes.id, name: periodes.periodeName })
+        const paymentIds = await tx.insert(payments).values(paymentRows).returning({ id: payments.id })
+        return {
+          admin: admin?.id as number,
+          members: memberIds.map((r) => r.id),
+          periodes: periodeIds,
+          payments: paymentIds.map((r) => r.id),
+        }
+      })()
+      const periodeOf = (d: Date) => {
+        const day = isoDate(d)
+        const i = periodeRows.findIndex((p) => p.startDate <= day && day <= p.endDate)
+        return i >= 0 ? ids.periodes[i]?.id : undefined
+      }
+      result.ids = ids
+      const withFiles = plan.map((d, n) => ({ d, n, f: stored[n], userId: ids.members[d.userIndex] as number }))
+      for (const slice of chunks(
+        withFiles.filter((x) => x.f),
+        200,
+      )) {
+        await tx.insert(files).values(
+          slice.map(({ f, userId }) => {
+            const s = f as StoredFile
+            return {
+              key: s.key,
+              ownerId: userId,
+              kind: 'receipt',
+              contentType: s.contentType,
+              sizeBytes: s.sizeBytes,
+              sha256: s.sha256,
+              thumbnailKey: s.thumbnailKey,
+            }
+          }),
+        )
+      }
+      for (const slice of chunks(withFiles, 200)) {
+        const values = slice.map(({ d, f, userId }) => {
+          // Cash is recorded by the treasurer; transfers are reported by the member with a receipt.
+          const reporter = d.paymentIndex === CASH ? ids.admin : userId
+          const reported = new Date(d.date.getTime() + 2 * 3_600_000)
+          const decided = new Date(d.date.getTime() + 2 * 86_400_000)
+          const final = d.status === 'completed' || d.status === 'rejected'
+          return {
+            amount: `${d.amount}.00`,
+            transactionDate: d.date,
+            status: d.status,
+            userId,
+            reportedBy: reporter,
+            paymentId: ids.payments[d.paymentIndex],
+            periodeId: periodeOf(d.date),
+            fileKey: f?.key ?? null,
+            fileSha256: f?.sha256 ?? null,
+            reportedDate: reported,
+            confirmedBy: final ? ids.admin : null,
+            confirmedAt: final ? decided : null,
+            createdAt: reported,
+            updatedAt: d.status === 'sent' ? reported : decided,
+          }
+        })
+        const inserted = await tx.insert(transactions).values(values).returning({ id: transactions.id })
+        const history: (typeof transactionStatusHistory.$inferInsert)[] = []
+        inserted.forEach((row, i) => {
+          const v = values[i] as (typeof values)[number]
+          const d = (slice[i] as (typeof slice)[number]).d
+          history.push({ transactionId: row.id, fromStatus: null, toStatus: 'sent', changedBy: v.reportedBy, createdAt: v.reportedDate })
+          if (d.status !== 'sent') {
             history.push({
-              transactionId: id,
+              transactionId: row.id,
               fromStatus: 'sent',
               toStatus: 'on_process',
               changedBy: ids.admin,
-              createdAt: new Date(reported.getTime() + 3_600_000),
+              createdAt: new Date(v.reportedDate.getTime() + 3_600_000),
             })
+          }
           if (d.status === 'completed' || d.status === 'rejected') {
             history.push({
-              transactionId: id,
+              transactionId: row.id,
               fromStatus: 'on_process',
               toStatus: d.status,
               changedBy: ids.admin,
               note: d.note ?? null,
-              createdAt: decided,
+              createdAt: v.updatedAt,
             })
           }
-          await tx.insert(transactionStatusHistory).values(history)
+          byStatus[d.status] = (byStatus[d.status] ?? 0) + 1
         })
-      } catch (err) {
-        await discardFile(storage, stored)
-        throw err
+        await tx.insert(transactionStatusHistory).values(history)
       }
-      if (stored) receipts++
-      byStatus[d.status] = (byStatus[d.status] ?? 0) + 1
-      opts.onProgress?.(n + 1, plan.length)
-    }
-  } finally {
-    await rm(work, { recursive: true, force: true })
+    })
+  } catch (err) {
+    await Promise.all(stored.map((f) => discardFile(storage, f)))
+    throw err
   }
+  const receipts = stored.filter(Boolean).length
+  const ids = result.ids as NonNullable<typeof result.ids>
   const first = members[0] as (typeof members)[number]
   return {
     admin: { email: 'bendahara@demo.talangraga.test', username: 'bendahara', password: adminPassword },
