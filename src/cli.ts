@@ -327,10 +327,6 @@ main(process.argv.slice(2))
       console.error(err.message)
       process.exit(2)
     }
-    console.error(
-      err instanceof ConfigError || err instanceof DataDirBusyError
-        ? err.message
-        : `error: ${errorText(err)}`,
-    )
+    console.error(err instanceof ConfigError || err instanceof DataDirBusyError ? err.message : `error: ${errorText(err)}`)
     process.exit(1)
   })

@@ -56,6 +56,8 @@ export interface Database {
    * copy of the database), not for the archive, which is written from the copy afterwards.
    */
   snapshotTo?: (target: string) => Promise<void>
+  /** PostgreSQL only: the pool's connections (for /metrics). */
+  poolStats?: () => { total: number; idle: number; waiting: number }
 }
 
 export interface DatabaseOptions {
@@ -95,6 +97,7 @@ function openPg(url: string, opts: DatabaseOptions): Database {
   return {
     kind: 'pg',
     db,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async migrate() {
       const client = await pool.connect()
       try {
