@@ -14,17 +14,14 @@ import path from 'node:path'
 import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js'
 import { type Database, openDatabase } from './db/client.js'
-import { createAdminAccount, listAdmins, resetPassword } from './ops/admin-accounts.js'
 import { atomicFile, backupToFile, restoreEmbedded } from './ops/backup.js'
 import { controlRequest } from './ops/control-client.js'
 import { acquireDataDir, DataDirBusyError } from './ops/data-dir-owner.js'
-import { type DemoResult, seedDemo } from './ops/demo.js'
+import type { DemoResult } from './ops/demo.js'
 import { errorText } from './ops/error-text.js'
-import { formatReport, ImportError, importFastapi } from './ops/import-fastapi.js'
 import { createProgress, type ProgressMode, progressMode } from './ops/progress.js'
 import { readPassword } from './ops/read-password.js'
-import { createLocalStorage, type Storage } from './plugins/storage.js'
-import { createS3Storage } from './plugins/storage-s3.js'
+import type { Storage } from './plugins/storage.js'
 
 const USAGE = `usage: npm run cli -- <command>
   migrate
@@ -61,9 +58,13 @@ function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>)
   }
 }
 
-function storageFor(config: Config): Storage {
-  return config.s3 ? createS3Storage(config.s3) : createLocalStorage(path.join(config.dataDir, 'files'))
+async function storageFor(config: Config): Promise<Storage> {
+  if (config.s3) return (await import('./plugins/storage-s3.js')).createS3Storage(config.s3)
+  return (await import('./plugins/storage.js')).createLocalStorage(path.join(config.dataDir, 'files'))
 }
+
+/** Each command loads only what it uses (a backup needs neither sharp, argon2 nor PGlite). */
+const accounts = () => import('./ops/admin-accounts.js')
 
 /**
  * Run `direct` on the database, owning DATA_DIR for its duration; when the API server owns it,
@@ -136,7 +137,9 @@ async function main(argv: string[]): Promise<number> {
         ...(values.username ? { username: values.username as string } : {}),
         ...(values.fullname ? { fullname: values.fullname as string } : {}),
       }
-      const { result: admin, via } = await viaOwner(config, 'create-admin', 'create-admin', input, (d) => createAdminAccount(d.db, input))
+      const { result: admin, via } = await viaOwner(config, 'create-admin', 'create-admin', input, async (d) =>
+        (await accounts()).createAdminAccount(d.db, input),
+      )
       console.log(`admin created${viaNote(via)}: id=${admin.id} username=${admin.username} email=${admin.email}`)
       return 0
     }
@@ -145,7 +148,7 @@ async function main(argv: string[]): Promise<number> {
       if (sub === 'list') {
         const { positionals } = parse(subRest, {})
         if (positionals.length) throw new UsageError(USAGE)
-        const { result } = await viaOwner(config, 'admin list', 'admin-list', {}, (d) => listAdmins(d.db))
+        const { result } = await viaOwner(config, 'admin list', 'admin-list', {}, async (d) => (await accounts()).listAdmins(d.db))
         if (!result.length) console.log('no admin accounts yet: npm run cli -- create-admin --email <email>')
         for (const a of result) {
           console.log(
@@ -159,8 +162,8 @@ async function main(argv: string[]): Promise<number> {
         const email = positionals[0]
         if (!email || positionals.length > 1) throw new UsageError(USAGE)
         const password = await readPassword({ fromStdin: values['password-stdin'] === true, confirm: true })
-        const { result, via } = await viaOwner(config, 'admin reset-password', 'admin-reset-password', { email, password }, (d) =>
-          resetPassword(d.db, { email, password }),
+        const { result, via } = await viaOwner(config, 'admin reset-password', 'admin-reset-password', { email, password }, async (d) =>
+          (await accounts()).resetPassword(d.db, { email, password }),
         )
         console.log(
           `password reset${viaNote(via)} for ${result.role} ${result.username} (id=${result.id}); ${result.sessions_ended} session(s) ended`,
@@ -182,7 +185,8 @@ async function main(argv: string[]): Promise<number> {
         async (d) => {
           const progress = createProgress('demo', 'items', mode)
           try {
-            return await seedDemo(d.db, storageFor(config), { onProgress: (done, total) => progress.update(done, total) })
+            const { seedDemo } = await import('./ops/demo.js')
+            return await seedDemo(d.db, await storageFor(config), { onProgress: (done, total) => progress.update(done, total) })
           } finally {
             progress.stop()
           }
@@ -196,6 +200,7 @@ async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parse(rest, { merge: { type: 'boolean' }, 'source-timezone': { type: 'string' }, ...PROGRESS_FLAGS })
       const source = positionals[0]
       if (!source || positionals.length > 1 || !/^postgres(ql)?:\/\//.test(source)) throw new UsageError(USAGE)
+      const { formatReport, ImportError, importFastapi } = await import('./ops/import-fastapi.js')
       const { database } = await openOwned(config, 'import-fastapi')
       const progress = createProgress('import', 'items', progressMode(values))
       try {

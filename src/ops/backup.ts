@@ -21,7 +21,6 @@ import path from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip, createGzip } from 'node:zlib'
-import { PGlite } from '@electric-sql/pglite'
 import tar from 'tar-stream'
 
 export const BACKUP_FORMAT = 'talangraga-backup'
@@ -130,7 +129,8 @@ export async function writeBackup(
     directories: db.dirs.map((d) => `pgdata/${d}`),
   }
   const pack = tar.pack()
-  const sink = pipeline(pack as unknown as Readable, createGzip(), output)
+  // Level 1: several times faster than the default on database pages, for a somewhat larger file.
+  const sink = pipeline(pack as unknown as Readable, createGzip({ level: 1 }), output)
   try {
     const now = new Date()
     pack.entry({ name: 'pgdata', type: 'directory', mode: 0o700, mtime: now })
@@ -309,6 +309,8 @@ export async function restoreEmbedded(
     if (!hasDatabase) throw new Error('backup has no database')
 
     // Open the restored database once, so one PGlite cannot read fails here, not at the next start.
+    // Loaded here only: PGlite costs ~45 MB of memory, which a backup never needs.
+    const { PGlite } = await import('@electric-sql/pglite')
     const db = new PGlite(path.join(stage, 'pgdata'))
     await db.waitReady
     await db.query('SELECT 1')

@@ -21,7 +21,8 @@ test('/metrics needs the bearer token and shows the requests served, by route pa
 
   const none = await t.app.inject({ method: 'GET', url: '/metrics' })
   assert.equal(none.statusCode, 401)
-  assert.deepEqual({ ...none.json(), message: undefined }, { code: 401, message: undefined, data: null })
+  assert.equal(none.json().code, 401)
+  assert.equal(none.json().data, null)
   const wrong = await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}x` } })
   assert.equal(wrong.statusCode, 401)
   // A user's access token is not the metrics token.
