@@ -18,7 +18,8 @@ const HEAP_MB = 48
 
 function bytesUnder(dir: string): number {
   let total = 0
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) if (e.isFile()) total += statSync(path.join(e.parentPath, e.name)).size
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true }))
+    if (e.isFile()) total += statSync(path.join(e.parentPath, e.name)).size
   return total
 }
 
@@ -27,7 +28,17 @@ async function backupPeakMb(dataDir: string, archive: string): Promise<number> {
   const rssFile = path.join(path.dirname(archive), `${path.basename(archive)}.rss`)
   const { stdout } = await run(
     process.execPath,
-    [`--max-old-space-size=${HEAP_MB}`, '--import', path.join(ROOT, 'test/ops/fixtures/max-rss.mjs'), '--import', 'tsx', 'src/cli.ts', 'backup', archive, '--quiet'],
+    [
+      `--max-old-space-size=${HEAP_MB}`,
+      '--import',
+      path.join(ROOT, 'test/ops/fixtures/max-rss.mjs'),
+      '--import',
+      'tsx',
+      'src/cli.ts',
+      'backup',
+      archive,
+      '--quiet',
+    ],
     { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, MAX_RSS_FILE: rssFile }, timeout: 120_000 },
   )
   assert.match(stdout, /backup written/)
@@ -62,7 +73,9 @@ test(`backup of a database larger than a ${HEAP_MB} MB heap succeeds with flat m
 
   const smallPeak = await backupPeakMb(small, path.join(work, 'small.tar.gz'))
   const largePeak = await backupPeakMb(large, path.join(work, 'large.tar.gz'))
-  t.diagnostic(`peak RSS: ${smallPeak.toFixed(0)} MB for ${(smallBytes / 1048576).toFixed(0)} MB, ${largePeak.toFixed(0)} MB for ${(largeBytes / 1048576).toFixed(0)} MB`)
+  t.diagnostic(
+    `peak RSS: ${smallPeak.toFixed(0)} MB for ${(smallBytes / 1048576).toFixed(0)} MB, ${largePeak.toFixed(0)} MB for ${(largeBytes / 1048576).toFixed(0)} MB`,
+  )
   assert.ok(statSync(path.join(work, 'large.tar.gz')).size > 50 * 1024 * 1024, 'the archive holds the data')
   // Flat: 100+ MB more database costs at most a few garbage-collection cycles' worth of buffers
   // (measured: +17 MB for +135 MB), and the process never held the database whole.

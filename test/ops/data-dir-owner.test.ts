@@ -21,7 +21,11 @@ function cli(dataDir: string, args: string[], stdin = ''): Promise<{ code: numbe
     const child = execFile(
       process.execPath,
       ['--import', 'tsx', 'src/cli.ts', ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, SECRET_KEY: SECRET_A, REFRESH_SECRET_KEY: SECRET_R }, timeout: 120_000 },
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, SECRET_KEY: SECRET_A, REFRESH_SECRET_KEY: SECRET_R },
+        timeout: 120_000,
+      },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     )
     child.stdin?.end(stdin)
@@ -34,7 +38,14 @@ function refusedServer(dataDir: string, port: number): Promise<{ code: number | 
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SECRET_KEY: SECRET_A, REFRESH_SECRET_KEY: SECRET_R },
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        SECRET_KEY: SECRET_A,
+        REFRESH_SECRET_KEY: SECRET_R,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
@@ -53,9 +64,12 @@ function refusedServer(dataDir: string, port: number): Promise<{ code: number | 
 }
 
 const member = { fullname: 'Siti Rahmawati', username: 'siti.rahma', email: 'siti.rahma@example.test', password: PASSWORD }
-const login = (base: string, identifier: string, password = PASSWORD) => http(base, 'POST', '/auth/login', { body: { identifier, password } })
+const login = (base: string, identifier: string, password = PASSWORD) =>
+  http(base, 'POST', '/auth/login', { body: { identifier, password } })
 
-test('a second process on one DATA_DIR is refused; the CLI works through the running server and nothing is lost', { timeout: 300_000 }, async (t) => {
+test('a second process on one DATA_DIR is refused; the CLI works through the running server and nothing is lost', {
+  timeout: 300_000,
+}, async (t) => {
   const work = mkdtempSync(path.join(tmpdir(), 'talangraga-owner-'))
   t.after(() => rmSync(work, { recursive: true, force: true }))
   const dataDir = path.join(work, 'data')
@@ -80,7 +94,11 @@ test('a second process on one DATA_DIR is refused; the CLI works through the run
   assert.match(migrate.stderr, new RegExp(`in use by the API server \\(pid ${pid},.*stop the server first`))
 
   // create-admin as the README says, while the server runs: executed by the server itself.
-  const admin = await cli(dataDir, ['create-admin', '--email', 'bendahara@example.test', '--username', 'bendahara', '--password-stdin'], `${PASSWORD}\n`)
+  const admin = await cli(
+    dataDir,
+    ['create-admin', '--email', 'bendahara@example.test', '--username', 'bendahara', '--password-stdin'],
+    `${PASSWORD}\n`,
+  )
   assert.equal(admin.code, 0, admin.stderr)
   assert.match(admin.stdout, /admin created \(through the running server\): id=\d+ username=bendahara/)
   const adminLogin = await login(first.url, 'bendahara')

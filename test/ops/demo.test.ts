@@ -19,7 +19,11 @@ test('demo, then the periode report shows paid and unpaid members; a second demo
   for (const status of ['sent', 'on_process', 'completed', 'rejected']) assert.ok((demo.by_status[status] ?? 0) > 0, `some ${status}`)
   assert.ok(demo.receipts > 300, `receipts: ${demo.receipts}`)
 
-  const login = await t.app.inject({ method: 'POST', url: '/auth/login', payload: { identifier: demo.admin.username, password: demo.admin.password } })
+  const login = await t.app.inject({
+    method: 'POST',
+    url: '/auth/login',
+    payload: { identifier: demo.admin.username, password: demo.admin.password },
+  })
   assert.equal(login.statusCode, 200, login.body)
   const auth = { authorization: `Bearer ${login.json().data.access_token}` }
   const current = demo.periodes[1] as { id: number }
@@ -28,17 +32,34 @@ test('demo, then the periode report shows paid and unpaid members; a second demo
   const data = report.json().data
   assert.ok(data.totals.members_paid > 0 && data.totals.members_unpaid > 0, JSON.stringify(data.totals))
   const members = data.members as { has_paid: boolean }[]
-  assert.ok(members.some((m) => m.has_paid), 'paid members')
-  assert.ok(members.some((m) => !m.has_paid), 'unpaid members')
+  assert.ok(
+    members.some((m) => m.has_paid),
+    'paid members',
+  )
+  assert.ok(
+    members.some((m) => !m.has_paid),
+    'unpaid members',
+  )
 
   // A member logs in with the printed password and sees their own deposits with receipt URLs.
-  const memberLogin = await t.app.inject({ method: 'POST', url: '/auth/login', payload: { identifier: demo.member.username, password: demo.member.password } })
+  const memberLogin = await t.app.inject({
+    method: 'POST',
+    url: '/auth/login',
+    payload: { identifier: demo.member.username, password: demo.member.password },
+  })
   assert.equal(memberLogin.statusCode, 200)
-  const mine = await t.app.inject({ method: 'GET', url: '/transactions', headers: { authorization: `Bearer ${memberLogin.json().data.access_token}` } })
+  const mine = await t.app.inject({
+    method: 'GET',
+    url: '/transactions',
+    headers: { authorization: `Bearer ${memberLogin.json().data.access_token}` },
+  })
   assert.equal(mine.statusCode, 200)
   const withReceipt = (mine.json().data as { bukti_transfer_url: string | null }[]).find((x) => x.bukti_transfer_url)
   assert.ok(withReceipt, 'a deposit with a receipt')
-  const image = await t.app.inject({ method: 'GET', url: new URL(withReceipt.bukti_transfer_url as string).pathname + new URL(withReceipt.bukti_transfer_url as string).search })
+  const image = await t.app.inject({
+    method: 'GET',
+    url: new URL(withReceipt.bukti_transfer_url as string).pathname + new URL(withReceipt.bukti_transfer_url as string).search,
+  })
   assert.equal(image.statusCode, 200)
   assert.equal(image.headers['content-type'], 'image/jpeg')
 
