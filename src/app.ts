@@ -4,6 +4,7 @@
  * Order: core options, cross-cutting plugins, then one plugin per module.
  */
 import { randomUUID } from 'node:crypto'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { getHeapStatistics } from 'node:v8'
 import cors from '@fastify/cors'
@@ -19,10 +20,12 @@ import { createMailer, type Mailer } from './lib/mailer.js'
 import { createTokenService, type TokenService } from './modules/auth/tokens.js'
 import { createUrlSigner, type UrlSigner } from './modules/files/signing.js'
 import { modules } from './modules/index.js'
+import { controlHandlers } from './ops/control.js'
 import authGuard from './plugins/auth-guard.js'
 import docs from './plugins/docs.js'
 import errorEnvelope, { clientErrorHandler, frameworkErrors } from './plugins/error-envelope.js'
 import fileSweeper from './plugins/file-sweeper.js'
+import metrics from './plugins/metrics.js'
 import rateLimits from './plugins/rate-limit.js'
 import { createLocalStorage, type Storage } from './plugins/storage.js'
 import { createS3Storage } from './plugins/storage-s3.js'
@@ -55,9 +58,25 @@ export interface BuildOptions {
 /** Paths and headers that must never reach the logs. */
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.refresh_token', 'req.body.reset_token']
 
+/**
+ * JSON lines in production (and whenever stdout is not a terminal: files, collectors, tests). In
+ * development on a terminal, readable lines through pino-pretty when it is installed (a dev
+ * dependency; absent from the production image, where this falls back to JSON).
+ */
+export function loggerOptions(config: Config, stdoutIsTTY = process.stdout.isTTY === true): object {
+  const base = { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } }
+  if (config.env !== 'development' || !stdoutIsTTY) return base
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty')
+  } catch {
+    return base
+  }
+  return { ...base, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
+}
+
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    logger: options.logger ?? loggerOptions(config),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // A hop count: only that many proxies' X-Forwarded-For entries are believed (R7).
     trustProxy: (config.trustProxy > 0 ? config.trustProxy : false) as boolean,
@@ -136,6 +155,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   )
 
   await app.register(errorEnvelope)
+  await app.register(metrics)
   await app.register(helmet, { global: true, contentSecurityPolicy: false })
   await app.register(cors, {
     origin: config.corsOrigins.length ? config.corsOrigins : false,
@@ -163,6 +183,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(rateLimits, { redis })
   await app.register(docs)
   await app.register(authGuard)
+  // After the guard: every later log line of an authenticated request, "request completed"
+  // included, names the user beside the request id (reqId).
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.auth) return
+    const log = request.log.child({ userId: request.auth.userId })
+    request.log = log
+    reply.log = log
+  })
 
   // Financial data and tokens: nothing is cached by browsers or proxies.
   app.addHook('onSend', async (request, reply) => {
@@ -170,5 +198,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   })
 
   for (const module of modules) await app.register(module)
+  // The embedded database's owner answers the CLI (create-admin, backup, ...) through this process.
+  if (!options.database && database.owner) database.owner.serve(controlHandlers(app))
   return app
 }

@@ -51,6 +51,8 @@ const EnvSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
+  /** Bearer token for GET /metrics; unset = no /metrics route. */
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   AUTH_RATE_LIMIT: Type.Integer({ minimum: 1, maximum: 100_000, default: 10 }),
   TRUST_PROXY: Type.Integer({ minimum: 0, maximum: 10, default: 0 }),
   S3_BUCKET: Type.Optional(Type.String({ minLength: 1 })),
@@ -92,6 +94,7 @@ export interface Config {
   listCacheBytes: number
   logLevel: string
   authRateLimit: number
+  metricsToken: string | undefined
   trustProxy: number
   /** Object storage in an S3-compatible bucket when S3_BUCKET is set; local disk otherwise. */
   s3: { endpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string } | undefined
@@ -202,6 +205,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     listCacheBytes: Math.round(env.LIST_CACHE_MB * 1024 * 1024),
     logLevel: env.LOG_LEVEL,
     authRateLimit: env.AUTH_RATE_LIMIT,
+    metricsToken: env.METRICS_TOKEN,
     trustProxy: env.TRUST_PROXY,
     s3: env.S3_BUCKET
       ? {

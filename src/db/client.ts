@@ -3,7 +3,8 @@
  * PGlite in the data directory. Both are wrapped by Drizzle with the same schema, so services
  * and queries never know which one they talk to.
  */
-import { mkdirSync } from 'node:fs'
+import { constants, mkdirSync } from 'node:fs'
+import { cp } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { PGlite } from '@electric-sql/pglite'
@@ -12,6 +13,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import pg from 'pg'
+import { acquireDataDir, type DataDirOwner } from '../ops/data-dir-owner.js'
 import * as schema from './schema.js'
 
 export type Schema = typeof schema
@@ -42,6 +44,20 @@ export interface Database {
    * re-reading a session on every request. Undefined on PostgreSQL, where other instances write.
    */
   writeEpoch?: () => number
+  /**
+   * PGlite on disk only: this process's ownership of DATA_DIR (src/ops/data-dir-owner.ts), held
+   * until close(); the server serves the CLI's control requests through it.
+   */
+  owner?: DataDirOwner
+  /**
+   * PGlite on disk only: copy the data directory to `target` while no statement runs (the server's
+   * backup). The copy is what a crash at that instant would leave, which PostgreSQL recovers from
+   * on open; a CHECKPOINT first keeps that recovery short. Requests wait for the copy (a fast file
+   * copy of the database), not for the archive, which is written from the copy afterwards.
+   */
+  snapshotTo?: (target: string) => Promise<void>
+  /** PostgreSQL only: the pool's connections (for /metrics). */
+  poolStats?: () => { total: number; idle: number; waiting: number }
 }
 
 export interface DatabaseOptions {
@@ -50,10 +66,12 @@ export interface DatabaseOptions {
   pgliteDir?: string | undefined
   poolMax?: number
   timeoutMs?: number
+  /** Who opens an on-disk PGlite (named to a second process that is refused); default the server. */
+  owner?: { role: 'server' | 'cli'; command: string }
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
-  return opts.databaseUrl ? openPg(opts.databaseUrl, opts) : openPglite(opts.pgliteDir)
+  return opts.databaseUrl ? openPg(opts.databaseUrl, opts) : openPglite(opts.pgliteDir, opts.owner)
 }
 
 function openPg(url: string, opts: DatabaseOptions): Database {
@@ -79,6 +97,7 @@ function openPg(url: string, opts: DatabaseOptions): Database {
   return {
     kind: 'pg',
     db,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async migrate() {
       const client = await pool.connect()
       try {
@@ -101,7 +120,23 @@ function openPg(url: string, opts: DatabaseOptions): Database {
   }
 }
 
-async function openPglite(dir: string | undefined): Promise<Database> {
+const defaultOwner = (): { role: 'server' | 'cli'; command: string } => ({
+  role: 'server',
+  command: `node ${path.relative(process.cwd(), process.argv[1] ?? '') || 'server'}`,
+})
+
+async function openPglite(dir: string | undefined, who = defaultOwner()): Promise<Database> {
+  // Before anything touches the files: a second process on the same DATA_DIR is refused here.
+  const owner = dir ? await acquireDataDir(path.dirname(dir), who.role, who.command) : undefined
+  try {
+    return await openPgliteOwned(dir, owner)
+  } catch (err) {
+    await owner?.release()
+    throw err
+  }
+}
+
+async function openPgliteOwned(dir: string | undefined, owner: DataDirOwner | undefined): Promise<Database> {
   // Loaded only when used: importing PGlite costs ~45 MB of RSS, wasted on a PostgreSQL deployment.
   const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
     import('@electric-sql/pglite'),
@@ -121,6 +156,15 @@ async function openPglite(dir: string | undefined): Promise<Database> {
     kind: 'pglite',
     db: database as unknown as Db,
     writeEpoch: epoch,
+    ...(owner ? { owner } : {}),
+    ...(dir
+      ? {
+          async snapshotTo(target: string) {
+            await raw.query('CHECKPOINT')
+            await raw.runExclusive(() => cp(dir, target, { recursive: true, mode: constants.COPYFILE_FICLONE }))
+          },
+        }
+      : {}),
     async migrate() {
       await migratePglite(database, { migrationsFolder })
     },
@@ -128,7 +172,11 @@ async function openPglite(dir: string | undefined): Promise<Database> {
       await raw.query('SELECT 1')
     },
     async close() {
-      if (!raw.closed) await raw.close()
+      try {
+        if (!raw.closed) await raw.close()
+      } finally {
+        await owner?.release()
+      }
     },
   }
 }

@@ -105,6 +105,8 @@ export interface ImportOptions {
   merge?: boolean
   /** Zone of the old `timestamp without time zone` columns (SQLAlchemy's default DateTime). */
   sourceTimezone?: string
+  /** Rows written of rows to write (users, periodes, payments, transactions), after each slice. */
+  onProgress?: (done: number, total: number) => void
 }
 
 type Row = Record<string, unknown>
@@ -186,9 +188,17 @@ async function counts(db: Executor) {
 }
 
 /** Insert in slices (large imports stay under the bind-parameter limit); returns the ids inserted. */
-async function insertSlices<T>(values: T[], insert: (slice: T[]) => Promise<{ id: number }[]>): Promise<number[]> {
+async function insertSlices<T>(
+  values: T[],
+  insert: (slice: T[]) => Promise<{ id: number }[]>,
+  onSlice?: (rows: number) => void,
+): Promise<number[]> {
   const ids: number[] = []
-  for (let i = 0; i < values.length; i += 500) ids.push(...(await insert(values.slice(i, i + 500))).map((r) => r.id))
+  for (let i = 0; i < values.length; i += 500) {
+    const slice = values.slice(i, i + 500)
+    ids.push(...(await insert(slice)).map((r) => r.id))
+    onSlice?.(slice.length)
+  }
   return ids
 }
 
@@ -367,6 +377,12 @@ export async function importFastapi(sourceUrl: string, target: Database, options
     )
   }
 
+  const totalRows = userValues.length + periodeValues.length + paymentValues.length + txValues.length
+  let doneRows = 0
+  const onSlice = (n: number) => {
+    doneRows += n
+    options.onProgress?.(doneRows, totalRows)
+  }
   const inserted = await db.transaction(async (tx) => {
     if (options.merge) {
       // A new old-row must not collide with an existing different row on a unique identity.
@@ -385,17 +401,25 @@ export async function importFastapi(sourceUrl: string, target: Database, options
         )
       }
     }
-    const u = await insertSlices(userValues, (s) =>
-      tx.insert(users).values(s).onConflictDoNothing({ target: users.id }).returning({ id: users.id }),
+    const u = await insertSlices(
+      userValues,
+      (s) => tx.insert(users).values(s).onConflictDoNothing({ target: users.id }).returning({ id: users.id }),
+      onSlice,
     )
-    const pe = await insertSlices(periodeValues, (s) =>
-      tx.insert(periodes).values(s).onConflictDoNothing({ target: periodes.id }).returning({ id: periodes.id }),
+    const pe = await insertSlices(
+      periodeValues,
+      (s) => tx.insert(periodes).values(s).onConflictDoNothing({ target: periodes.id }).returning({ id: periodes.id }),
+      onSlice,
     )
-    const pa = await insertSlices(paymentValues, (s) =>
-      tx.insert(payments).values(s).onConflictDoNothing({ target: payments.id }).returning({ id: payments.id }),
+    const pa = await insertSlices(
+      paymentValues,
+      (s) => tx.insert(payments).values(s).onConflictDoNothing({ target: payments.id }).returning({ id: payments.id }),
+      onSlice,
     )
-    const tr = await insertSlices(txValues, (s) =>
-      tx.insert(transactions).values(s).onConflictDoNothing({ target: transactions.id }).returning({ id: transactions.id }),
+    const tr = await insertSlices(
+      txValues,
+      (s) => tx.insert(transactions).values(s).onConflictDoNothing({ target: transactions.id }).returning({ id: transactions.id }),
+      onSlice,
     )
     // One history entry per imported transaction, so its current status has a recorded origin.
     const newTx = new Set(tr)

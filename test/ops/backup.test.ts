@@ -149,3 +149,52 @@ test('backup is refused for PostgreSQL deployments with a pointer to pg_dump', a
     rmSync(dataDir, { recursive: true, force: true })
   }
 })
+
+test('restore still reads format 1 archives (the database as one nested pgdata.tar from dumpDataDir)', { timeout: 120_000 }, async (t) => {
+  const { PGlite } = await import('@electric-sql/pglite')
+  const tar = (await import('tar-stream')).default
+  const { createHash } = await import('node:crypto')
+  const { restoreEmbedded } = await import('../../src/ops/backup.js')
+  const work = mkdtempSync(path.join(tmpdir(), 'talangraga-backup-v1-'))
+  t.after(() => rmSync(work, { recursive: true, force: true }))
+
+  const source = new PGlite()
+  await source.exec("CREATE TABLE kept (note text); INSERT INTO kept VALUES ('from a format 1 backup')")
+  const dump = Buffer.from(await (await source.dumpDataDir('none')).arrayBuffer())
+  await source.close()
+  const secrets = Buffer.from(JSON.stringify({ access: 'a'.repeat(43), refresh: 'r'.repeat(43), files: 'f'.repeat(43) }))
+  const receipt = Buffer.from('not really a jpeg')
+  const entries: [string, Buffer][] = [
+    ['pgdata.tar', dump],
+    ['secrets.json', secrets],
+    ['files/receipts/2026/01/x.jpg', receipt],
+  ]
+  const manifest = {
+    format: 'talangraga-backup',
+    version: 1,
+    created_at: '2026-01-01T00:00:00.000Z',
+    database: 'pglite',
+    entries: entries.map(([name, data]) => ({ name, size: data.length, sha256: createHash('sha256').update(data).digest('hex') })),
+  }
+  const pack = tar.pack()
+  for (const [name, data] of [...entries, ['manifest.json', Buffer.from(JSON.stringify(manifest))] as [string, Buffer]])
+    pack.entry({ name }, data)
+  pack.finalize()
+  const chunks: Buffer[] = []
+  for await (const c of pack) chunks.push(c as Buffer)
+  const archive = path.join(work, 'v1.tar.gz')
+  writeFileSync(archive, gzipSync(Buffer.concat(chunks)))
+
+  const dataDir = path.join(work, 'data')
+  const restored = await restoreEmbedded(dataDir, archive)
+  assert.equal(restored.version, 1)
+  assert.equal(readFileSync(path.join(dataDir, 'files/receipts/2026/01/x.jpg'), 'utf8'), 'not really a jpeg')
+  assert.deepEqual(JSON.parse(readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')), JSON.parse(secrets.toString()))
+  const db = new PGlite(path.join(dataDir, 'pgdata'))
+  try {
+    const { rows } = await db.query<{ note: string }>('SELECT note FROM kept')
+    assert.deepEqual(rows, [{ note: 'from a format 1 backup' }])
+  } finally {
+    await db.close()
+  }
+})
