@@ -30,7 +30,8 @@ const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull(
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 const money = (name: string) => numeric(name, { precision: 15, scale: 2 })
 
-export const userType = pgEnum('user_type', ['admin', 'member'])
+/** `auditor`: reads everything an admin reads, changes nothing (plugins/auth-guard.ts). */
+export const userType = pgEnum('user_type', ['admin', 'member', 'auditor'])
 export const transactionStatus = pgEnum('transaction_status', ['sent', 'on_process', 'completed', 'rejected'])
 
 export const users = pgTable(
@@ -178,6 +179,8 @@ export const transactions = pgTable(
     duplicateOfId: integer('duplicate_of_id'),
     /** Receipt URL imported from the old backend, kept verbatim. */
     legacyProofUrl: text('legacy_proof_url'),
+    /** Kuitansi number `<NNNN>/KWT/<roman month>/<year>`, given in the transaction that completes it. */
+    receiptNumber: text('receipt_number'),
     reportedDate: timestamp('reported_date', { withTimezone: true }).notNull().defaultNow(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
     deletedBy: integer('deleted_by').references(() => users.id),
@@ -200,6 +203,7 @@ export const transactions = pgTable(
     index('transactions_status_idx').on(t.status).where(sql`${t.deletedAt} IS NULL`),
     index('transactions_payment_idx').on(t.paymentId),
     index('transactions_user_sha_idx').on(t.userId, t.fileSha256),
+    uniqueIndex('transactions_receipt_number_key').on(t.receiptNumber),
   ],
 )
 
@@ -264,3 +268,29 @@ export const dataVersions = pgTable('data_versions', {
   name: text('name').primaryKey(),
   version: uuid('version').notNull().defaultRandom(),
 })
+
+/**
+ * The last kuitansi number given per calendar year (APP_TIMEZONE). Incremented with
+ * INSERT ... ON CONFLICT DO UPDATE ... RETURNING inside the completing transaction: the row lock
+ * orders concurrent completions, and a rolled-back completion rolls its number back too (gapless).
+ */
+export const receiptCounters = pgTable('receipt_counters', {
+  year: integer('year').primaryKey(),
+  lastNumber: integer('last_number').notNull(),
+})
+
+/** Organisation settings for documents and mail: one row (id = 1). */
+export const organisationSettings = pgTable(
+  'organisation_settings',
+  {
+    id: integer('id').primaryKey().default(1),
+    organisationName: text('organisation_name').notNull(),
+    address: text('address'),
+    contact: text('contact'),
+    /** Storage key of the re-encoded logo image (files.key). */
+    logoKey: text('logo_key').references(() => files.key),
+    updatedBy: integer('updated_by').references(() => users.id, { onDelete: 'set null' }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check('organisation_settings_single_row', sql`${t.id} = 1`)],
+)

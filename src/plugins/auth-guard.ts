@@ -3,6 +3,10 @@
  * (default: 'user'); one onRequest hook enforces it. For 'user' and 'admin' the access token is
  * verified and then user + session are checked in one indexed query, so logout, password change,
  * deactivation, deletion and demotion take effect at once on every instance.
+ *
+ * Auditors (user_type `auditor`, SPEC §8) are one rule here: a GET or HEAD acts as an admin (so
+ * every admin read, list and report is theirs, and services need no third role), any other method
+ * is 403, except on routes marked `ownAccount` (the caller's own password and sessions).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -15,6 +19,11 @@ export type AccessLevel = 'public' | 'user' | 'admin'
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: AccessLevel
+    /**
+     * A write that touches only the caller's own credentials or sessions (change password, revoke
+     * a session): allowed to read-only accounts too, who must be able to secure their own login.
+     */
+    ownAccount?: boolean
   }
   interface FastifyRequest {
     auth: AuthContext
@@ -29,6 +38,8 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   if (!match) throw invalidToken('Malformed Authorization header')
   return match[1]
 }
+
+const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD'])
 
 type ActiveSession = NonNullable<Awaited<ReturnType<typeof findActiveSession>>>
 
@@ -81,6 +92,9 @@ async function authGuard(app: FastifyInstance) {
     const found = await activeSession(claims.sessionId, claims.userId)
     if (!found) throw invalidToken('Session revoked or user inactive, please log in again')
     const { user, ledgerVersion } = found
+    // An auditor starts as the least privileged role; the onRequest hook lifts reads to admin.
+    if (user.userType === 'auditor')
+      return { userId: user.id, role: 'member', readOnly: true, sessionId: claims.sessionId, user, ledgerVersion }
     return { userId: user.id, role: user.userType, sessionId: claims.sessionId, user, ledgerVersion }
   })
 
@@ -92,6 +106,16 @@ async function authGuard(app: FastifyInstance) {
     const token = bearerToken(request)
     if (!token) throw missingToken()
     request.auth = await app.authenticate(token)
+    if (request.auth.readOnly) {
+      if (READ_METHODS.has(request.method)) request.auth = { ...request.auth, role: 'admin' }
+      else if (!request.routeOptions.config.ownAccount) {
+        request.log.warn(
+          { userId: request.auth.userId, route: request.routeOptions.url },
+          'authorization failure: read-only account writing',
+        )
+        throw forbidden('Auditors can read everything but change nothing')
+      }
+    }
     if (level === 'admin' && request.auth.role !== 'admin') {
       request.log.warn({ userId: request.auth.userId, route: request.routeOptions.url }, 'authorization failure: admin route')
       throw forbidden()

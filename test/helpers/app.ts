@@ -67,15 +67,15 @@ export interface TestUser {
   username: string
   email: string
   password: string
-  role: 'admin' | 'member'
+  role: 'admin' | 'member' | 'auditor'
 }
 
 /** Insert a user directly (fast path for fixtures; registration itself is tested over HTTP). */
 export async function createUser(
   t: TestApp,
-  values: { role?: 'admin' | 'member'; fullname?: string; phone?: string; active?: boolean; passwordHash?: string } = {},
+  values: { role?: 'admin' | 'member' | 'auditor'; fullname?: string; phone?: string; active?: boolean; passwordHash?: string } = {},
 ): Promise<TestUser> {
-  const username = unique(values.role === 'admin' ? 'admin' : 'member')
+  const username = unique(values.role ?? 'member')
   const email = `${username}@example.test`
   const row = await insertUser(t.db.database.db, {
     fullname: values.fullname ?? `Test ${username}`,
@@ -101,7 +101,7 @@ export async function login(t: TestApp, user: { username: string; password: stri
 }
 
 /** A user plus its tokens and a ready Authorization header. */
-export async function userWithToken(t: TestApp, role: 'admin' | 'member' = 'member') {
+export async function userWithToken(t: TestApp, role: 'admin' | 'member' | 'auditor' = 'member') {
   const user = await createUser(t, { role })
   const tokens = await login(t, user)
   return { user, tokens, auth: { authorization: `Bearer ${tokens.access_token}` } }

@@ -194,6 +194,7 @@ export default async function authRoutes(fastify: FastifyInstance) {
   app.delete(
     '/auth/sessions/:id',
     {
+      config: { ownAccount: true },
       schema: {
         tags,
         summary: "Revoke one of the caller's sessions",
@@ -253,6 +254,7 @@ export default async function authRoutes(fastify: FastifyInstance) {
     app.post(
       url,
       {
+        config: { ownAccount: true },
         schema: {
           tags,
           summary: "Change the caller's password; other sessions are revoked",

@@ -16,7 +16,7 @@ import type { UploadedFile } from '../../plugins/uploads.js'
 import { createAccount, type RegisterInput } from '../users/users.accounts.js'
 import { findUserByEmail, findUserById, findUserByIdentifier, updateUser } from '../users/users.queries.js'
 import { roleOf } from '../users/users.schemas.js'
-import type { AuthContext, ClientInfo, Role } from './auth.types.js'
+import type { AuthContext, ClientInfo, UserType } from './auth.types.js'
 import { passwordProblem } from './password-policy.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 import {
@@ -109,10 +109,12 @@ export function createAuthService(deps: AuthDeps) {
   return {
     /**
      * Create an account. Public callers always get a member whatever `user_type` says; only an
-     * admin caller may create an admin.
+     * admin caller may create an admin or an auditor.
      */
     async register(input: RegisterInput, actor: AuthContext | undefined, image: UploadedFile | undefined) {
-      const userType: Role = actor?.role === 'admin' && roleOf(input.user_type) === 'admin' ? 'admin' : 'member'
+      const wanted = roleOf(input.user_type)
+      const elevated = actor?.role === 'admin' && !actor.readOnly && (wanted === 'admin' || wanted === 'auditor')
+      const userType: UserType = elevated && wanted ? wanted : 'member'
       const user = await createAccount({ db, storage: deps.storage }, input, { userType }, image)
       log.info({ event: 'auth.register', userId: user.id, userType, by: actor?.userId }, 'user registered')
       return user

@@ -36,6 +36,7 @@ type TxCol =
   | 'fileKey'
   | 'duplicateOfId'
   | 'legacyProofUrl'
+  | 'receiptNumber'
   | 'reportedDate'
   | 'createdAt'
   | 'updatedAt'
@@ -53,6 +54,7 @@ const txColumns = <S extends Record<TxCol, unknown>>(t: S): Pick<S, TxCol> => ({
   fileKey: t.fileKey,
   duplicateOfId: t.duplicateOfId,
   legacyProofUrl: t.legacyProofUrl,
+  receiptNumber: t.receiptNumber,
   reportedDate: t.reportedDate,
   createdAt: t.createdAt,
   updatedAt: t.updatedAt,
@@ -201,6 +203,7 @@ export interface ListRow {
   file_key: string | null
   duplicate_of_id: number | null
   legacy_proof_url: string | null
+  receipt_number: string | null
   reported_date: string
   created_at: string
   updated_at: string
@@ -262,6 +265,7 @@ function listQuery(db: Executor, f: ListFilter, bind: Bind, limit: number, offse
       file_key: sql`${page.fileKey}`.as('file_key'),
       duplicate_of_id: sql`${page.duplicateOfId}`.as('duplicate_of_id'),
       legacy_proof_url: sql`${page.legacyProofUrl}`.as('legacy_proof_url'),
+      receipt_number: sql`${page.receiptNumber}`.as('receipt_number'),
       reported_date: iso(page.reportedDate).as('reported_date'),
       created_at: iso(page.createdAt).as('created_at'),
       updated_at: iso(page.updatedAt).as('updated_at'),
@@ -349,6 +353,7 @@ const LIST_COLUMNS: readonly (keyof ListRow)[] = [
   'file_key',
   'duplicate_of_id',
   'legacy_proof_url',
+  'receipt_number',
   'reported_date',
   'created_at',
   'updated_at',

@@ -114,6 +114,9 @@ export const TransactionOut = Type.Object({
   periode: Nullable(PeriodeOut),
   is_duplicate_receipt: Type.Boolean(),
   duplicate_of_id: Nullable(Id),
+  receipt_number: Nullable(
+    Type.String({ description: 'Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed' }),
+  ),
   created_at: Instant,
   updated_at: Instant,
 })
@@ -192,6 +195,7 @@ export interface TransactionView {
     fileKey: string | null
     duplicateOfId: number | null
     legacyProofUrl: string | null
+    receiptNumber: string | null
     reportedDate: Date
     createdAt: Date
     updatedAt: Date
@@ -235,6 +239,7 @@ export function toTransactionJson(v: TransactionView, signer: UrlSigner, viewer:
     periode: v.periode ? toPeriodeJson(v.periode) : null,
     is_duplicate_receipt: t.duplicateOfId !== null,
     duplicate_of_id: t.duplicateOfId,
+    receipt_number: t.receiptNumber,
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
   }
@@ -327,6 +332,7 @@ export function listRowMapper(signer: UrlSigner, viewer: Viewer) {
       periode,
       is_duplicate_receipt: r.duplicate_of_id !== null,
       duplicate_of_id: r.duplicate_of_id,
+      receipt_number: r.receipt_number,
       created_at: r.created_at,
       updated_at: r.updated_at,
     }

@@ -16,6 +16,7 @@ import type { UploadedFile } from '../../plugins/uploads.js'
 import type { AuthContext } from '../auth/auth.types.js'
 import { assertUploadQuota, discardFile, recordFile, type StoredFile, storeUpload } from '../files/files.service.js'
 import type { UrlSigner } from '../files/signing.js'
+import { issueReceiptNumber } from '../receipts/receipt-number.js'
 import { localDate, parseInstant, startOfNextDay } from './instants.js'
 import * as q from './transactions.queries.js'
 import {
@@ -486,6 +487,8 @@ export function createTransactionsService(deps: TransactionsDeps) {
         const updated = await q.updateStatus(tx, id, current.status, input.status, FINAL.has(input.status) ? auth.userId : undefined)
         if (!updated) throw conflict('The transaction was changed by someone else; reload it')
         await q.insertHistory(tx, [{ transactionId: id, fromStatus: current.status, toStatus: input.status, changedBy: auth.userId, note }])
+        // The kuitansi number commits (or rolls back) with the completion itself: gapless per year.
+        if (input.status === 'completed') await issueReceiptNumber(tx, id, timezone)
       })
       log.info({ event: 'transaction.status', id, to: input.status, by: auth.userId }, 'transaction status changed')
       return this.get(auth, id)

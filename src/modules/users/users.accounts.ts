@@ -10,7 +10,7 @@ import { taken, validation } from '../../lib/errors.js'
 import { normaliseEmail, normalisePhone, usernameProblem } from '../../lib/identity.js'
 import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
-import type { Role } from '../auth/auth.types.js'
+import type { UserType } from '../auth/auth.types.js'
 import { passwordProblem } from '../auth/password-policy.js'
 import { hashPassword } from '../auth/passwords.js'
 import { discardFile, recordFile, storeUpload } from '../files/files.service.js'
@@ -55,7 +55,7 @@ export async function assertIdentityFree(
 }
 
 export interface NewAccountOptions {
-  userType: Role
+  userType: UserType
   /** Exact decimal text, or null. */
   savingsTarget?: string | null
   /** Who created it (admin creation): written to the audit log. */

@@ -101,7 +101,7 @@ export interface UserListFilter {
   q?: string | undefined
   /** Which columns `q` may search: admins search contact details too, members only names. */
   searchContacts: boolean
-  userType?: 'admin' | 'member' | undefined
+  userType?: 'admin' | 'member' | 'auditor' | undefined
   isActive?: boolean | undefined
   page: number
   perPage: number

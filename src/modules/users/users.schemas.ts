@@ -6,21 +6,24 @@ import { Envelope, Id, Instant, ListEnvelope, MoneyIn, MoneyOut, Nullable, Type 
 import { PASSWORD_MAX } from '../auth/passwords.js'
 import type { UrlSigner } from '../files/signing.js'
 
-export const UserType = Type.Union([Type.Literal('admin'), Type.Literal('member')])
+/** `auditor` reads everything an admin reads and changes nothing (SPEC §8). */
+export const UserType = Type.Union([Type.Literal('admin'), Type.Literal('member'), Type.Literal('auditor')])
 /**
  * `user_type` on input: any letter case, because the app's admin screen sends the dropdown's label
  * ("Admin", "Member"). Services read it through roleOf().
  */
 export const UserTypeIn = Type.String({
   maxLength: 20,
-  pattern: '^\\s*([Aa][Dd][Mm][Ii][Nn]|[Mm][Ee][Mm][Bb][Ee][Rr])\\s*$',
-  description: "'admin' or 'member', in any letter case",
+  pattern: '^\\s*([Aa][Dd][Mm][Ii][Nn]|[Mm][Ee][Mm][Bb][Ee][Rr]|[Aa][Uu][Dd][Ii][Tt][Oo][Rr])\\s*$',
+  description: "'admin', 'member' or 'auditor', in any letter case",
 })
-/** The role named by a UserTypeIn value. */
-export function roleOf(value: string): 'admin' | 'member'
-export function roleOf(value: string | undefined): 'admin' | 'member' | undefined
+/** The account type named by a UserTypeIn value. */
+export function roleOf(value: string): 'admin' | 'member' | 'auditor'
+export function roleOf(value: string | undefined): 'admin' | 'member' | 'auditor' | undefined
 export function roleOf(value: string | undefined) {
-  return value === undefined ? undefined : value.trim().toLowerCase() === 'admin' ? 'admin' : 'member'
+  if (value === undefined) return undefined
+  const v = value.trim().toLowerCase()
+  return v === 'admin' || v === 'auditor' ? v : 'member'
 }
 
 export const UserOut = Type.Object({

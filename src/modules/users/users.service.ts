@@ -14,7 +14,7 @@ import type { Mailer } from '../../lib/mailer.js'
 import { parseAmount } from '../../lib/money.js'
 import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
-import type { AuthContext, Role } from '../auth/auth.types.js'
+import type { AuthContext, UserType } from '../auth/auth.types.js'
 import { passwordProblem } from '../auth/password-policy.js'
 import { hashPassword } from '../auth/passwords.js'
 import { revokeUserSessions } from '../auth/sessions.queries.js'
@@ -233,7 +233,7 @@ export function createUserManagementService(deps: UserManagementDeps) {
     async create(auth: AuthContext, input: UserCreateInput, image: UploadedFile | undefined) {
       const given = withoutBlanks(input)
       const savingsTarget = given.savings_target === undefined ? null : savingsTargetOf(given.savings_target)
-      const userType: Role = roleOf(input.user_type) === 'admin' ? 'admin' : 'member'
+      const userType: UserType = roleOf(input.user_type) ?? 'member'
       const user = await createAccount({ db, storage }, input, { userType, savingsTarget, actorId: auth.userId }, image)
       log.info({ event: 'user.create', userId: user.id, userType, by: auth.userId }, 'user created by an admin')
       return user
@@ -296,7 +296,7 @@ export function createUserManagementService(deps: UserManagementDeps) {
       if (image) await assertUploadQuota(db, id, image.size)
       const stored = image ? await storeUpload(storage, image, 'profile') : undefined
       let replacedFile: { key: string; thumbnailKey: string | null } | undefined
-      let roleChange: { from: Role; to: Role } | undefined
+      let roleChange: { from: UserType; to: UserType } | undefined
       let activeChange: { from: boolean; to: boolean } | undefined
       let user: UserRow
       try {
