@@ -5,8 +5,10 @@ import filesRoutes from './files/files.routes.js'
 import healthRoutes from './health/health.routes.js'
 import paymentsRoutes from './payments/payments.routes.js'
 import periodesRoutes from './periodes/periodes.routes.js'
+import receiptsRoutes from './receipts/receipts.routes.js'
 import reportsRoutes from './reports/reports.routes.js'
 import rootRoutes from './root/root.routes.js'
+import settingsRoutes from './settings/settings.routes.js'
 import transactionsRoutes from './transactions/transactions.routes.js'
 import usersRoutes from './users/users.routes.js'
 
@@ -20,4 +22,6 @@ export const modules: FastifyPluginAsync[] = [
   usersRoutes,
   periodesRoutes,
   paymentsRoutes,
+  receiptsRoutes,
+  settingsRoutes,
 ]

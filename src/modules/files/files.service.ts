@@ -17,7 +17,9 @@ import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
 import { scanPdf } from './pdf-scan.js'
 
-export type FileKind = 'receipt' | 'profile'
+/** receipt: proof of a deposit (images or PDF); profile and logo: images only. */
+export type FileKind = 'receipt' | 'profile' | 'logo'
+const FOLDER: Record<FileKind, string> = { receipt: 'receipts', profile: 'profiles', logo: 'logos' }
 
 /**
  * sharp (libvips) is loaded on the first image, not at start-up: its native library and caches
@@ -53,7 +55,7 @@ export interface StoredFile {
 function newKey(kind: FileKind, ext: string, thumb = false, id = randomUUID()) {
   const now = new Date()
   const month = `${now.getUTCFullYear()}/${String(now.getUTCMonth() + 1).padStart(2, '0')}`
-  return `${kind === 'receipt' ? 'receipts' : 'profiles'}/${month}/${id}${thumb ? '.thumb' : ''}.${ext}`
+  return `${FOLDER[kind]}/${month}/${id}${thumb ? '.thumb' : ''}.${ext}`
 }
 
 /**

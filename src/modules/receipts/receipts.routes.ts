@@ -1,0 +1,69 @@
+/**
+ * Kuitansi: GET /transactions/{id}/receipt.pdf (owner, reporter, admin) and the public, rate-limited
+ * GET /verify/receipts/{number}?sig= that the QR code on the PDF opens.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
+import { errorResponses, ok } from '../../lib/schemas.js'
+import { createSettingsService } from '../settings/settings.service.js'
+import { createReceiptLinks } from './receipt-links.js'
+import { IdParam, PdfBody, VerifyParams, VerifyQuery, VerifyResponse } from './receipts.schemas.js'
+import { createReceiptsService } from './receipts.service.js'
+
+const tags = ['receipts']
+/** Checks per client address per minute: plenty for people scanning receipts, too few to enumerate. */
+const VERIFY_PER_MINUTE = 30
+
+export default async function receiptsRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const service = createReceiptsService({
+    db: app.database.db,
+    settings: createSettingsService({ db: app.database.db, storage: app.storage, log: app.log }),
+    links: createReceiptLinks({ secret: app.config.secrets.files, appUrl: app.config.appUrl }),
+    timezone: app.config.timezone,
+  })
+
+  app.get(
+    '/transactions/:id/receipt.pdf',
+    {
+      schema: {
+        tags,
+        summary: 'The kuitansi (A5 PDF) of a completed deposit: owner, reporter or admin; 409 while not completed',
+        params: IdParam,
+        response: {
+          200: { content: { 'application/pdf': { schema: PdfBody } } },
+          ...errorResponses(401, 404, 409, 422, 429, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { number, pdf } = await service.pdf(request.auth, request.params.id)
+      return (
+        reply
+          .type('application/pdf')
+          .header('Content-Disposition', `attachment; filename="kuitansi-${number.replaceAll('/', '-')}.pdf"`)
+          .header('X-Content-Type-Options', 'nosniff')
+          // The typed reply only knows serialised bodies; a Buffer is sent as-is by Fastify.
+          .send(pdf as unknown as string)
+      )
+    },
+  )
+
+  app.get(
+    '/verify/receipts/:number',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        summary: 'Check a kuitansi from its signed link (public): amount, date and the member initials; 404 for a forged link',
+        params: VerifyParams,
+        querystring: VerifyQuery,
+        response: { 200: VerifyResponse, ...errorResponses(404, 422, 429, 503) },
+      },
+    },
+    async (request) => {
+      await app.limits.check(request, [{ name: 'verify-receipt:ip', key: request.ip, max: VERIFY_PER_MINUTE }])
+      return ok(await service.verify(request.params.number, request.query.sig), 'This kuitansi is genuine')
+    },
+  )
+}
