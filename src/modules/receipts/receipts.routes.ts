@@ -5,10 +5,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { errorResponses, ok } from '../../lib/schemas.js'
+import { MemberIdParam } from '../reports/reports.schemas.js'
+import { createReportsService } from '../reports/reports.service.js'
 import { createSettingsService } from '../settings/settings.service.js'
 import { createReceiptLinks } from './receipt-links.js'
-import { IdParam, PdfBody, VerifyParams, VerifyQuery, VerifyResponse } from './receipts.schemas.js'
+import { IdParam, PdfBody, StatementQuery, VerifyParams, VerifyQuery, VerifyResponse } from './receipts.schemas.js'
 import { createReceiptsService } from './receipts.service.js'
+import { createStatementService } from './statement.service.js'
 
 const tags = ['receipts']
 /** Checks per client address per minute: plenty for people scanning receipts, too few to enumerate. */
@@ -16,12 +19,16 @@ const VERIFY_PER_MINUTE = 30
 
 export default async function receiptsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const db = app.database.db
+  const timezone = app.config.timezone
+  const settings = createSettingsService({ db, storage: app.storage, log: app.log })
   const service = createReceiptsService({
-    db: app.database.db,
-    settings: createSettingsService({ db: app.database.db, storage: app.storage, log: app.log }),
+    db,
+    settings,
     links: createReceiptLinks({ secret: app.config.secrets.files, appUrl: app.config.appUrl }),
-    timezone: app.config.timezone,
+    timezone,
   })
+  const statements = createStatementService({ db, settings, timezone, reports: createReportsService({ database: app.database, timezone }) })
 
   app.get(
     '/transactions/:id/receipt.pdf',
@@ -64,6 +71,31 @@ export default async function receiptsRoutes(fastify: FastifyInstance) {
     async (request) => {
       await app.limits.check(request, [{ name: 'verify-receipt:ip', key: request.ip, max: VERIFY_PER_MINUTE }])
       return ok(await service.verify(request.params.number, request.query.sig), 'This kuitansi is genuine')
+    },
+  )
+
+  app.get(
+    '/reports/members/:id/statement.pdf',
+    {
+      schema: {
+        tags: ['reports'],
+        summary:
+          "A member's statement (A4 PDF): target, paid, pending, remaining, arrears, one row per periode and per deposit (admin: anyone; member: `me` or their own id)",
+        params: MemberIdParam,
+        querystring: StatementQuery,
+        response: {
+          200: { content: { 'application/pdf': { schema: PdfBody } } },
+          ...errorResponses(401, 403, 404, 422, 429, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { username, pdf } = await statements.pdf(request.auth, request.params.id, request.query)
+      return reply
+        .type('application/pdf')
+        .header('Content-Disposition', `attachment; filename="rekening-${username.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf"`)
+        .header('X-Content-Type-Options', 'nosniff')
+        .send(pdf as unknown as string)
     },
   )
 }

@@ -24,3 +24,8 @@ export const VerifyOut = Type.Object({
   member_initials: Type.String({ description: "The member's initials only (S. N. A.)" }),
 })
 export const VerifyResponse = Envelope(VerifyOut)
+
+export const StatementQuery = Type.Object({
+  from: Type.Optional(DateOnly),
+  to: Type.Optional(DateOnly),
+})
