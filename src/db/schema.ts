@@ -242,7 +242,11 @@ export const idempotencyKeys = pgTable(
   (t) => [primaryKey({ columns: [t.userId, t.key] }), index('idempotency_keys_expires_idx').on(t.expiresAt)],
 )
 
-/** Who did what to money and accounts: soft deletes, role changes, anonymisation. */
+/**
+ * Who did what to money and accounts: soft deletes, role changes, anonymisation, settings. Status
+ * changes of deposits arrive here from transaction_status_history through a trigger (migration
+ * 0005), so every path that records a status change is audited the same way.
+ */
 export const auditLog = pgTable(
   'audit_log',
   {
@@ -254,7 +258,7 @@ export const auditLog = pgTable(
     details: jsonb('details'),
     createdAt: createdAt(),
   },
-  (t) => [index('audit_log_entity_idx').on(t.entity, t.entityId)],
+  (t) => [index('audit_log_entity_idx').on(t.entity, t.entityId), index('audit_log_actor_idx').on(t.actorId, t.id)],
 )
 
 /**

@@ -1,5 +1,6 @@
 /** Every module of the API, registered in this order by buildApp. One line per module. */
 import type { FastifyPluginAsync } from 'fastify'
+import auditRoutes from './audit/audit.routes.js'
 import authRoutes from './auth/auth.routes.js'
 import filesRoutes from './files/files.routes.js'
 import healthRoutes from './health/health.routes.js'
@@ -24,4 +25,5 @@ export const modules: FastifyPluginAsync[] = [
   paymentsRoutes,
   receiptsRoutes,
   settingsRoutes,
+  auditRoutes,
 ]
