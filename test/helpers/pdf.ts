@@ -110,3 +110,13 @@ export async function pdfQrCodes(data: Buffer): Promise<string[]> {
   await doc.destroy()
   return found
 }
+
+/** How many images the first page paints. */
+export async function pdfImageCount(data: Buffer): Promise<number> {
+  const lib = await load()
+  const doc = await open(data)
+  const ops = await (await doc.getPage(1)).getOperatorList()
+  const count = ops.fnArray.filter((fn) => fn === lib.OPS.paintImageXObject).length
+  await doc.destroy()
+  return count
+}
