@@ -553,6 +553,27 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
       return { status: 'ok', load: await measure(uploadOpts), notes: [`file ${round(jpeg.length / 1024)} KB`] }
     })
 
+    // (k) One deposit's kuitansi, again and again (SPEC §8): the server CPU ms/req column is the
+    // figure that matters (budget: under 50 ms of server CPU per document).
+    await scenario('k', 'GET /transactions/{id}/receipt.pdf (admin)', undefined, async () => {
+      const adminHeaders = bearer(admin!)
+      const sent = await json(`${url}/transactions?status=sent&per_page=1`, { headers: adminHeaders })
+      const id = (sent.body.data as { id: number }[] | undefined)?.[0]?.id
+      if (!id) return { status: 'skipped', reason: 'no sent deposit to complete' }
+      const done = await json(`${url}/transactions/${id}/status`, {
+        method: 'PUT',
+        headers: { ...adminHeaders, 'content-type': 'application/json' },
+        body: JSON.stringify({ status: 'completed' }),
+      })
+      if (done.status !== 200) throw new Error(`completing ${id}: ${done.status} ${JSON.stringify(done.body).slice(0, 300)}`)
+      const path = `/transactions/${id}/receipt.pdf`
+      const probe = await fetch(url + path, { headers: adminHeaders })
+      const bytes = (await probe.arrayBuffer()).byteLength
+      if (probe.status === 404) return { status: 'skipped', reason: 'endpoint missing' }
+      if (probe.status !== 200) throw new Error(`receipt probe: ${probe.status}`)
+      return { status: 'ok', load: await measure({ ...adminListOpts, path }), notes: [`PDF ${round(bytes / 1024)} KB`] }
+    })
+
     const stopped = await server.stop()
     children.pop()
     report.server = { peakRssMb: round(stopped.peakMb), maxRssByScenarioMb: rssMax }
