@@ -309,9 +309,9 @@ export function createAuthService(deps: AuthDeps) {
       log.info({ event: 'auth.reset_requested', userId: user.id }, 'password reset requested')
     },
 
-    /** Set a new password with a reset token; the token dies, and so does every session. */
+    /** Set a new password with a reset token; the token dies, and so does every session. Returns the account. */
     async resetPassword(token: string, newPassword: string) {
-      const userId = await db.transaction(async (tx) => {
+      const user = await db.transaction(async (tx) => {
         const [row] = await tx
           .select()
           .from(passwordResetTokens)
@@ -331,10 +331,11 @@ export function createAuthService(deps: AuthDeps) {
           .set({ usedAt: sql`now()` })
           .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
         await revokeUserSessions(tx, user.id, 'password_reset')
-        return user.id
+        return user
       })
-      await this.notifyPasswordChanged(userId)
-      log.info({ event: 'auth.password_reset', userId }, 'password reset; all sessions revoked')
+      await this.notifyPasswordChanged(user.id)
+      log.info({ event: 'auth.password_reset', userId: user.id }, 'password reset; all sessions revoked')
+      return user
     },
 
     /** Change password with the current one; other sessions are revoked, the caller's survives. */
