@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises'
 import type { MultipartFile } from '@fastify/multipart'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { AppError } from '../lib/errors.js'
 
 export interface UploadedFile {
   /** Temporary path on local disk (server-generated name). */
@@ -25,6 +26,27 @@ export interface UploadedFile {
   clientFilename: string
   clientMimetype: string
 }
+
+/** RFC 2046 §5.1.1: 1-70 characters from this set, not ending in a space. */
+const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/
+
+/** The multipart boundary of a Content-Type header, undefined when it has none or an invalid one. */
+export function multipartBoundary(contentType: string): string | undefined {
+  const m = /;\s*boundary=(?:"([^"]*)"|([^;\s]*))/i.exec(contentType)
+  const boundary = m?.[1] ?? m?.[2]
+  return boundary !== undefined && BOUNDARY.test(boundary) ? boundary : undefined
+}
+
+/**
+ * The multipart parser (busboy) reports a body that is not well-formed (unterminated, broken part
+ * headers) with plain Errors; these are the client's fault, so a 400, never a 500.
+ */
+export function isMalformedMultipart(err: { message?: string; code?: string }): boolean {
+  if (err.code === 'FST_MP_PREMATURE_CLOSE' || err.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return true
+  return /unexpected end of (multipart data|form)|malformed part header|boundary not found|terminated early/i.test(err.message ?? '')
+}
+
+export const MALFORMED_MULTIPART = 'Malformed multipart/form-data body: check the boundary in Content-Type and that the body ends with it'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -102,6 +124,14 @@ async function uploads(app: FastifyInstance) {
     entry.sha256 = hash.digest('hex')
     // The body keeps a marker string so schemas can document the field as binary.
     ;(part as unknown as { value: string }).value = `upload:${part.fieldname}`
+  })
+
+  // A missing, empty or over-long boundary is refused before the parser sees the body.
+  app.addHook('preParsing', async (request) => {
+    const type = request.headers['content-type']
+    if (typeof type === 'string' && /^\s*multipart\//i.test(type) && multipartBoundary(type) === undefined) {
+      throw new AppError(400, MALFORMED_MULTIPART)
+    }
   })
 
   app.addHook('preValidation', async (request) => {

@@ -4,6 +4,8 @@
  *  - JSON bodies: no type coercion ("1" is not 1), unknown keys stripped;
  *  - text on the wire (query string, path params, multipart form fields): coerced to the schema
  *    type, but never from an array (a repeated query parameter is a 422, not "the first one").
+ * Every string input, whatever its schema, refuses the NUL character (PostgreSQL text cannot hold
+ * it): a 422 naming the field instead of a 500 from the database.
  */
 import Ajv, { type ErrorObject, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
@@ -26,7 +28,38 @@ function makeAjv(coerceTypes: boolean) {
   // Binary file fields exist in multipart schemas for documentation; the file itself is validated
   // by its bytes in the upload pipeline.
   ajv.addFormat('binary', true)
+  ajv.addKeyword({
+    keyword: NO_NUL,
+    type: 'string',
+    errors: true,
+    validate: function noNul(_schema: unknown, data: string) {
+      if (!data.includes('\0')) return true
+      ;(noNul as { errors?: Partial<ErrorObject>[] }).errors = [
+        { keyword: NO_NUL, message: 'must not contain the NUL character (\\u0000)', params: {} },
+      ]
+      return false
+    },
+  })
   return ajv
+}
+
+const NO_NUL = 'x-no-nul'
+
+/** A copy of `schema` in which every node that may be a string also refuses NUL characters. */
+export function withNoNul(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withNoNul)
+  if (!schema || typeof schema !== 'object') return schema
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(schema)) {
+    // `properties` maps names to schemas, `enum`/`const`/`default` hold values, never schemas.
+    if (k === 'properties' || k === 'patternProperties' || k === '$defs' || k === 'definitions') {
+      out[k] = Object.fromEntries(Object.entries(v as object).map(([name, sub]) => [name, withNoNul(sub)]))
+    } else if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') out[k] = v
+    else out[k] = typeof v === 'object' ? withNoNul(v) : v
+  }
+  const type = out.type
+  if (type === 'string' || (Array.isArray(type) && type.includes('string'))) out[NO_NUL] = true
+  return out
 }
 
 const jsonAjv = makeAjv(false)
@@ -34,7 +67,7 @@ const textAjv = makeAjv(true)
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart, contentType }) => {
   const useText = httpPart !== 'body' || (contentType !== undefined && contentType !== 'application/json')
-  return (useText ? textAjv : jsonAjv).compile(schema as object)
+  return (useText ? textAjv : jsonAjv).compile(withNoNul(schema) as object)
 }
 
 const TYPE_NAMES: Record<string, string> = {
