@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { InjectOptions } from 'fastify'
 import { build, userWithToken } from '../helpers/app.js'
 
 const t = await build()
@@ -49,7 +50,7 @@ test('malformed multipart is a 400 in the envelope on every route that accepts a
 const nul = (s: string) => `${s}\u0000x`
 
 test('a NUL character in any text input is a 422 naming the field', async () => {
-  const cases: Array<{ name: string; req: Parameters<typeof t.app.inject>[0]; field: string }> = [
+  const cases: Array<{ name: string; req: InjectOptions; field: string }> = [
     {
       name: 'login identifier',
       req: { method: 'POST', url: '/auth/login', payload: { identifier: nul('siti'), password: 'x' } },
