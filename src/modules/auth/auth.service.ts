@@ -7,7 +7,7 @@ import { and, eq, gt, isNull, sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../config.js'
 import type { Db } from '../../db/client.js'
-import { passwordResetTokens, sessions } from '../../db/schema.js'
+import { passwordResetTokens, sessions, users } from '../../db/schema.js'
 import { AppError, invalidToken, notFound, validation } from '../../lib/errors.js'
 import { classifyIdentifier, normaliseEmail } from '../../lib/identity.js'
 import type { Mailer } from '../../lib/mailer.js'
@@ -278,20 +278,27 @@ export function createAuthService(deps: AuthDeps) {
       const email = normaliseEmail(emailInput)
       const user = await findUserByEmail(db, email)
       if (!user?.isActive || !user.email) return
-      const [recent] = await db
-        .select({ n: sql<number>`count(*)::int` })
-        .from(passwordResetTokens)
-        .where(and(eq(passwordResetTokens.userId, user.id), gt(passwordResetTokens.createdAt, sql`now() - interval '1 hour'`)))
-      if ((recent?.n ?? 0) >= RESET_MAILS_PER_HOUR) {
+      const token = randomBytes(32).toString('base64url')
+      // Count and insert under a lock on the user's row: parallel requests for one account queue
+      // here, so the third token of the hour is the last one whatever the concurrency.
+      const issued = await db.transaction(async (tx) => {
+        await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update')
+        const [recent] = await tx
+          .select({ n: sql<number>`count(*)::int` })
+          .from(passwordResetTokens)
+          .where(and(eq(passwordResetTokens.userId, user.id), gt(passwordResetTokens.createdAt, sql`now() - interval '1 hour'`)))
+        if ((recent?.n ?? 0) >= RESET_MAILS_PER_HOUR) return false
+        await tx.insert(passwordResetTokens).values({
+          userId: user.id,
+          tokenHash: sha256(token),
+          expiresAt: sql`now() + make_interval(secs => ${RESET_TTL_SECONDS})`,
+        })
+        return true
+      })
+      if (!issued) {
         log.warn({ event: 'auth.reset_throttled', userId: user.id }, 'password reset request dropped (per-account throttle)')
         return
       }
-      const token = randomBytes(32).toString('base64url')
-      await db.insert(passwordResetTokens).values({
-        userId: user.id,
-        tokenHash: sha256(token),
-        expiresAt: sql`now() + make_interval(secs => ${RESET_TTL_SECONDS})`,
-      })
       const link = `${config.appUrl}/reset-password?token=${token}`
       deps.mailer.send({
         to: user.email,
