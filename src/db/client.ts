@@ -12,6 +12,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import pg from 'pg'
+import { advisoryLockLiveness, type Liveness, singleProcessLiveness } from './liveness.js'
 import * as schema from './schema.js'
 
 export type Schema = typeof schema
@@ -42,6 +43,8 @@ export interface Database {
    * re-reading a session on every request. Undefined on PostgreSQL, where other instances write.
    */
   writeEpoch?: () => number
+  /** Which processes are running (owners of in-flight work): see liveness.ts. */
+  liveness: Liveness
 }
 
 export interface DatabaseOptions {
@@ -56,7 +59,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   return opts.databaseUrl ? openPg(opts.databaseUrl, opts) : openPglite(opts.pgliteDir)
 }
 
-function openPg(url: string, opts: DatabaseOptions): Database {
+async function openPg(url: string, opts: DatabaseOptions): Promise<Database> {
   const timeout = opts.timeoutMs ?? 5000
   const pool = new pg.Pool({
     connectionString: url,
@@ -76,9 +79,19 @@ function openPg(url: string, opts: DatabaseOptions): Database {
     client.on('error', () => {})
   })
   const db = drizzlePg({ client: pool, schema, casing: 'snake_case' }) as unknown as Db
+  // Its own connection, outside the pool: it lives as long as the process (liveness.ts).
+  const liveness = await advisoryLockLiveness(
+    async () => {
+      const client = new pg.Client({ connectionString: url, application_name: 'talangraga-api-liveness', connectionTimeoutMillis: 3000 })
+      await client.connect()
+      return client
+    },
+    () => {},
+  )
   return {
     kind: 'pg',
     db,
+    liveness,
     async migrate() {
       const client = await pool.connect()
       try {
@@ -96,6 +109,7 @@ function openPg(url: string, opts: DatabaseOptions): Database {
       await pool.query('SELECT 1')
     },
     async close() {
+      await liveness.close()
       await pool.end()
     },
   }
@@ -121,6 +135,7 @@ async function openPglite(dir: string | undefined): Promise<Database> {
     kind: 'pglite',
     db: database as unknown as Db,
     writeEpoch: epoch,
+    liveness: singleProcessLiveness(),
     async migrate() {
       await migratePglite(database, { migrationsFolder })
     },
