@@ -16,7 +16,9 @@ import { multipart } from '../helpers/multipart.js'
 import { http, PASSWORD, type ServerProcess, scratchDatabase, servicesAvailable, startServer } from './support.js'
 
 /** A photo-sized JPEG of noise: re-encoding it takes long enough to be killed in the middle. */
-const photo = await sharp({ create: { width: 2400, height: 2400, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+const photo = await sharp({
+  create: { width: 2400, height: 2400, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+})
   .jpeg({ quality: 92 })
   .toBuffer()
 
@@ -29,7 +31,6 @@ async function crashAndRetry(t: TestContext, env: Record<string, string>) {
   })
   const start = () => startServer({ ...env, DATA_DIR: dataDir, LOG_LEVEL: 'debug' })
   server = await start()
-
   const username = `crash${Date.now().toString(36)}`
   const reg = await http(server.url, 'POST', '/auth/register', {
     body: { fullname: 'Siti Crash', username, email: `${username}@example.test`, password: PASSWORD },
@@ -59,7 +60,6 @@ async function crashAndRetry(t: TestContext, env: Record<string, string>) {
   const outcome = await first
   assert.ok(outcome instanceof Error, 'the killed request got no answer')
   await server.stop()
-
   server = await start()
   const started = Date.now()
   const retry = await send(server.url)
