@@ -55,9 +55,31 @@ export interface BuildOptions {
 /** Paths and headers that must never reach the logs. */
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.refresh_token', 'req.body.reset_token']
 
+/** A request URL fit for a log: a signed file link's signature is a bearer credential until it expires. */
+export const loggableUrl = (url: string) => url.replace(/([?&](?:sig|signature|token|reset_token)=)[^&#]*/gi, '$1[redacted]')
+
+/** Fastify's request line, with the URL made loggable. */
+const serializers = {
+  req: (req: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+    method: req.method,
+    url: loggableUrl(req.url),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  }),
+}
+
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    logger:
+      options.logger === false
+        ? false
+        : {
+            level: config.logLevel,
+            redact: { paths: REDACT, censor: '[redacted]' },
+            serializers,
+            ...(typeof options.logger === 'object' ? options.logger : {}),
+          },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // A hop count: only that many proxies' X-Forwarded-For entries are believed (R7).
     trustProxy: (config.trustProxy > 0 ? config.trustProxy : false) as boolean,
