@@ -10,6 +10,7 @@
 import Ajv, { type ErrorObject, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { FastifySchemaCompiler } from 'fastify'
+import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
 import type { FieldError } from '../lib/errors.js'
 
 const common: Options = {
@@ -65,9 +66,46 @@ export function withNoNul(schema: unknown): unknown {
 const jsonAjv = makeAjv(false)
 const textAjv = makeAjv(true)
 
+/** Top-level properties that are integers (alone or as a branch of a union). */
+function integerProperties(schema: unknown): string[] {
+  const props = (schema as { properties?: Record<string, { type?: unknown; anyOf?: { type?: unknown }[] }> }).properties ?? {}
+  return Object.entries(props)
+    .filter(([, p]) => p.type === 'integer' || p.anyOf?.some((b) => b.type === 'integer'))
+    .map(([k]) => k)
+}
+
+const PLAIN_INTEGER = /^-?\d{1,16}$/
+
+type Validate = ((data: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null }
+
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart, contentType }) => {
   const useText = httpPart !== 'body' || (contentType !== undefined && contentType !== 'application/json')
-  return (useText ? textAjv : jsonAjv).compile(withNoNul(schema) as object)
+  const validate = (useText ? textAjv : jsonAjv).compile(withNoNul(schema) as object) as Validate
+  const integers = useText ? integerProperties(schema) : []
+  if (!integers.length) return validate
+  // Ajv coerces text with Number(): " 1", "+1", "1e0" and "0x1" would all be 1. An id in a path,
+  // query or form is plain decimal digits or it is refused (a fuzzed "%201" once meant id 1).
+  const strict: Validate = (data) => {
+    const record = data as Record<string, unknown> | null
+    const bad =
+      record && typeof record === 'object'
+        ? integers.filter((k) => typeof record[k] === 'string' && !PLAIN_INTEGER.test(record[k] as string))
+        : []
+    if (bad.length) {
+      strict.errors = bad.map((k) => ({
+        instancePath: `/${k}`,
+        schemaPath: `#/properties/${k}/type`,
+        keyword: 'type',
+        message: 'must be a whole number in plain decimal digits',
+        params: {},
+      }))
+      return false
+    }
+    const ok = validate(data)
+    strict.errors = validate.errors
+    return ok
+  }
+  return strict
 }
 
 const TYPE_NAMES: Record<string, string> = {

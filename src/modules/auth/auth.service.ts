@@ -229,7 +229,13 @@ export function createAuthService(deps: AuthDeps) {
     async logout(refreshToken: string, scope: 'local' | 'global' | 'others') {
       const claims = tokens.verifyRefresh(refreshToken)
       await db.transaction(async (tx) => {
+        // The user's row first, then sessions: two global logouts of one account queue here instead
+        // of each holding its own session and waiting for the other's (a deadlock, 1 s, then 409).
+        await tx.select({ id: users.id }).from(users).where(eq(users.id, claims.userId)).for('update')
         const session = await lockSession(tx, claims.sessionId)
+        // A global logout that another global logout has just done is done: same answer.
+        const justNow = session?.revokedAt && Date.now() - session.revokedAt.getTime() < 60_000
+        if (scope === 'global' && session?.userId === claims.userId && session.revokedReason === 'logout_global' && justNow) return
         if (!session || session.userId !== claims.userId || session.revokedAt) {
           throw invalidToken('Session expired or revoked, please log in again')
         }
