@@ -19,9 +19,7 @@ function codeOf(err: unknown): string | undefined {
 }
 
 function messageOf(err: unknown): string {
-  if (err instanceof AppError && Array.isArray(err.data) && err.data.length) {
-    return (err.data as { field: string; message: string }[]).map((f) => `${f.field} ${f.message}`).join('; ')
-  }
+  if (err instanceof AppError && err.errors?.length) return err.errors.map((f) => `${f.field} ${f.message}`).join('; ')
   if (err instanceof Error) return err.message
   if (typeof err === 'string') return err
   return inspect(err, { depth: 2, breakLength: Number.POSITIVE_INFINITY })

@@ -126,7 +126,8 @@ async function errorEnvelope(app: FastifyInstance) {
     if (code === '23503') return send(reply, 409, 'The record is referenced by or refers to another record')
     if (code === '23514' || code === '22003') return sendAppError(reply, validation('has a value out of the allowed range', 'body'))
     // Text the database cannot store (a NUL that reached SQL around the validator): the input's fault.
-    if (code === '22021' || code === '22P05') return sendAppError(reply, validation('contains a character that cannot be stored (NUL)', 'body'))
+    if (code === '22021' || code === '22P05')
+      return sendAppError(reply, validation('contains a character that cannot be stored (NUL)', 'body'))
     if (code === '40001' || code === '40P01') return send(reply, 409, 'Concurrent update, please retry')
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       // Fastify's own client errors (malformed JSON, bad headers): keep the status, keep it generic.

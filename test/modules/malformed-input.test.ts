@@ -111,7 +111,7 @@ test('a NUL character in any text input is a 422 naming the field', async () => 
   for (const c of cases) {
     const res = await t.app.inject(c.req)
     assert.equal(res.statusCode, 422, `${c.name}: ${res.body}`)
-    const fields = (res.json().data as Array<{ field: string; message: string }>).filter((e) => /NUL/.test(e.message)).map((e) => e.field)
+    const fields = (res.json().errors as Array<{ field: string; message: string }>).filter((e) => /NUL/.test(e.message)).map((e) => e.field)
     assert.ok(fields.includes(c.field), `${c.name}: ${res.body}`)
   }
 })
