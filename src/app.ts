@@ -58,13 +58,27 @@ export interface BuildOptions {
 /** Paths and headers that must never reach the logs. */
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.refresh_token', 'req.body.reset_token']
 
+/** A request URL fit for a log: a signed file link's signature is a bearer credential until it expires. */
+export const loggableUrl = (url: string) => url.replace(/([?&](?:sig|signature|token|reset_token)=)[^&#]*/gi, '$1[redacted]')
+
+/** Fastify's request line, with the URL made loggable. */
+const serializers = {
+  req: (req: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+    method: req.method,
+    url: loggableUrl(req.url),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  }),
+}
+
 /**
  * JSON lines in production (and whenever stdout is not a terminal: files, collectors, tests). In
  * development on a terminal, readable lines through pino-pretty when it is installed (a dev
  * dependency; absent from the production image, where this falls back to JSON).
  */
 export function loggerOptions(config: Config, stdoutIsTTY = process.stdout.isTTY === true): object {
-  const base = { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } }
+  const base = { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, serializers }
   if (config.env !== 'development' || !stdoutIsTTY) return base
   try {
     createRequire(import.meta.url).resolve('pino-pretty')
@@ -76,7 +90,7 @@ export function loggerOptions(config: Config, stdoutIsTTY = process.stdout.isTTY
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config),
+    logger: options.logger === false ? false : { ...loggerOptions(config), ...(typeof options.logger === 'object' ? options.logger : {}) },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // A hop count: only that many proxies' X-Forwarded-For entries are believed (R7).
     trustProxy: (config.trustProxy > 0 ? config.trustProxy : false) as boolean,

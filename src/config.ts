@@ -12,7 +12,7 @@ import Value from 'typebox/value'
 const Num = (opts: { minimum?: number; exclusiveMinimum?: number; maximum?: number; default: number }) => Type.Number(opts)
 
 const EnvSchema = Type.Object({
-  NODE_ENV: Type.String({ default: 'development' }),
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
@@ -104,10 +104,42 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
+/** Variables whose values never appear in a message or a log. */
+const SECRET_VARS = new Set([
+  'SECRET_KEY',
+  'REFRESH_SECRET_KEY',
+  'FILE_SECRET_KEY',
+  'ADMIN_PASSWORD',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+])
+/** Connection URLs: shown without the password they may carry. */
+const URL_VARS = new Set(['DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'S3_ENDPOINT', 'APP_URL'])
+
+/** A URL with its password (user:password@) replaced, even when the URL does not parse. */
+export function withoutPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^@/]*@/i, '$1:***@')
+}
+
+/** How a variable's value may be quoted in an error message. */
+function shown(key: string, value: unknown): string {
+  if (value === undefined) return 'not set'
+  if (SECRET_VARS.has(key)) return `got ${String(value).length} characters; the value is not shown`
+  if (URL_VARS.has(key)) return `got ${JSON.stringify(withoutPassword(String(value)))}`
+  return `got ${JSON.stringify(value)}`
+}
+
+/** What to do about an invalid variable, beyond what is wrong with it. */
+function advice(key: string): string {
+  if (SECRET_VARS.has(key) && key !== 'ADMIN_PASSWORD') return 'set it to a random string, e.g. the output of `openssl rand -base64 48`'
+  if (key === 'NODE_ENV') return 'use development, production or test'
+  return 'fix it in the environment or in .env (see .env.example)'
+}
+
 function firstError(env: Record<string, unknown>): string | undefined {
   for (const e of Value.Errors(EnvSchema, env)) {
-    const key = e.instancePath.replace(/^\//, '')
-    return `${key || 'environment'} ${e.message} (got ${JSON.stringify(env[key])})`
+    const key = e.instancePath.replace(/^\//, '').split('/')[0] ?? ''
+    return `${key || 'environment'} ${e.message} (${shown(key, env[key])}); ${advice(key)}`
   }
   return undefined
 }
@@ -116,10 +148,28 @@ function firstError(env: Record<string, unknown>): string | undefined {
 function persistentSecrets(dataDir: string): { access: string; refresh: string; files: string } {
   const file = path.join(dataDir, 'secrets.json')
   if (existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>
-    if (saved.access && saved.refresh && saved.files) {
-      return { access: saved.access, refresh: saved.refresh, files: saved.files }
+    let saved: Record<string, unknown>
+    try {
+      saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code ?? 'not valid JSON'
+      throw new ConfigError(
+        `Invalid configuration: ${file} cannot be read (${why}). Restore it from a backup, or delete it to generate new ` +
+          'secrets (everyone then has to log in again and file links already sent stop working); or set SECRET_KEY and REFRESH_SECRET_KEY',
+      )
     }
+    const ok = (v: unknown): v is string => typeof v === 'string' && v.length >= 32
+    if (ok(saved.access) && ok(saved.refresh)) {
+      if (ok(saved.files)) return { access: saved.access, refresh: saved.refresh, files: saved.files }
+      // Written before file links had their own key: add one, keep the token secrets.
+      const upgraded = { access: saved.access, refresh: saved.refresh, files: randomBytes(32).toString('base64url') }
+      writeFileSync(file, JSON.stringify(upgraded), { mode: 0o600 })
+      return upgraded
+    }
+    throw new ConfigError(
+      `Invalid configuration: ${file} lacks the access and refresh secrets. Restore it from a backup, or delete it ` +
+        'to generate new ones (everyone then has to log in again); or set SECRET_KEY and REFRESH_SECRET_KEY',
+    )
   }
   const fresh = {
     access: randomBytes(32).toString('base64url'),

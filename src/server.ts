@@ -4,11 +4,19 @@
  * `--cluster N` (or WEB_CONCURRENCY=N) runs N workers with node:cluster (src/ops/cluster.ts);
  * SKIP_MIGRATIONS=1 skips migrations already applied (container entrypoint).
  */
+import { inspect } from 'node:util'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig, loadDotEnv } from './config.js'
+import { loadConfig, loadDotEnv } from './config.js'
 import { warmPasswordHasher } from './modules/auth/passwords.js'
 import { ensureBootstrapAdmin } from './modules/users/bootstrap-admin.js'
 import { assertClusterable, clusterSize, isClusterWorker, runPrimary } from './ops/cluster.js'
+import { describeStartupError, type StartupStage } from './startup-errors.js'
+
+/** Stop with one line naming what to fix (startup-errors.ts). */
+function fail(err: unknown, stage: StartupStage, config?: ReturnType<typeof loadConfig>): never {
+  console.error(describeStartupError(err, stage, config))
+  process.exit(1)
+}
 
 async function main() {
   loadDotEnv()
@@ -21,19 +29,15 @@ async function main() {
       assertClusterable(config, workers)
     }
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message)
-      process.exit(1)
-    }
-    throw err
+    fail(err, 'config')
   }
 
   const skipMigrations = process.env.SKIP_MIGRATIONS === '1'
   if (workers > 1) return runPrimary(config, workers, { skipMigrations })
 
   // A cluster worker's primary has already migrated and created the bootstrap admin.
-  const app = await buildApp(config, { skipMigrations: skipMigrations || isClusterWorker() })
-  if (!isClusterWorker()) await ensureBootstrapAdmin(app)
+  const app = await buildApp(config, { skipMigrations: skipMigrations || isClusterWorker() }).catch((err) => fail(err, 'database', config))
+  if (!isClusterWorker()) await ensureBootstrapAdmin(app).catch((err) => fail(err, 'admin', config))
   await warmPasswordHasher()
 
   let closing = false
@@ -58,7 +62,7 @@ async function main() {
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
 
-  await app.listen({ host: config.host, port: config.port })
+  await app.listen({ host: config.host, port: config.port }).catch((err) => fail(err, 'listen', config))
   app.log.info(
     { database: app.database.kind, redis: config.redisUrl ? 'configured' : 'none', docs: `${config.appUrl}/docs` },
     'Talangraga Umroh API ready',
@@ -66,6 +70,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(`Failed to start: ${err instanceof Error ? err.message : String(err)}`)
+  console.error(`Failed to start: ${err instanceof Error ? err.message : inspect(err, { depth: 2 })}`)
   process.exit(1)
 })

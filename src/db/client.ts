@@ -14,6 +14,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import pg from 'pg'
 import { acquireDataDir, type DataDirOwner } from '../ops/data-dir-owner.js'
+import { advisoryLockLiveness, type Liveness, singleProcessLiveness } from './liveness.js'
 import * as schema from './schema.js'
 
 export type Schema = typeof schema
@@ -58,6 +59,8 @@ export interface Database {
   snapshotTo?: (target: string) => Promise<void>
   /** PostgreSQL only: the pool's connections (for /metrics). */
   poolStats?: () => { total: number; idle: number; waiting: number }
+  /** Which processes are running (owners of in-flight work): see liveness.ts. */
+  liveness: Liveness
 }
 
 export interface DatabaseOptions {
@@ -74,7 +77,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   return opts.databaseUrl ? openPg(opts.databaseUrl, opts) : openPglite(opts.pgliteDir, opts.owner)
 }
 
-function openPg(url: string, opts: DatabaseOptions): Database {
+async function openPg(url: string, opts: DatabaseOptions): Promise<Database> {
   const timeout = opts.timeoutMs ?? 5000
   const pool = new pg.Pool({
     connectionString: url,
@@ -94,10 +97,20 @@ function openPg(url: string, opts: DatabaseOptions): Database {
     client.on('error', () => {})
   })
   const db = drizzlePg({ client: pool, schema, casing: 'snake_case' }) as unknown as Db
+  // Its own connection, outside the pool: it lives as long as the process (liveness.ts).
+  const liveness = await advisoryLockLiveness(
+    async () => {
+      const client = new pg.Client({ connectionString: url, application_name: 'talangraga-api-liveness', connectionTimeoutMillis: 3000 })
+      await client.connect()
+      return client
+    },
+    () => {},
+  )
   return {
     kind: 'pg',
     db,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    liveness,
     async migrate() {
       const client = await pool.connect()
       try {
@@ -115,6 +128,7 @@ function openPg(url: string, opts: DatabaseOptions): Database {
       await pool.query('SELECT 1')
     },
     async close() {
+      await liveness.close()
       await pool.end()
     },
   }
@@ -165,6 +179,7 @@ async function openPgliteOwned(dir: string | undefined, owner: DataDirOwner | un
           },
         }
       : {}),
+    liveness: singleProcessLiveness(),
     async migrate() {
       await migratePglite(database, { migrationsFolder })
     },

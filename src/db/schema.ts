@@ -236,6 +236,8 @@ export const idempotencyKeys = pgTable(
     requestHash: text('request_hash').notNull(),
     statusCode: integer('status_code'),
     responseBody: jsonb('response_body'),
+    /** The process working on it while status_code is null (db/liveness.ts): a dead owner's claim is taken over. */
+    owner: text('owner'),
     createdAt: createdAt(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },

@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { ErrorEnvelope } from '../lib/schemas.js'
 import { shapeDocument } from './openapi-shape.js'
 
 async function docs(app: FastifyInstance) {
@@ -21,6 +22,14 @@ async function docs(app: FastifyInstance) {
     if (route.method === 'HEAD') schema.hide = true
     if (level !== 'public' && schema.security === undefined) schema.security = [{ bearerAuth: [] }]
     if (level === 'admin') schema.description = `${schema.description ? `${schema.description}\n\n` : ''}Admin only.`
+    // Any method that may carry a body can meet a malformed one (400: bad JSON or multipart) or an
+    // unsupported media type (415) before its handler runs; document both, and let the serializer
+    // know them, on every such route.
+    const withBody = [route.method].flat().some((m) => m === 'POST' || m === 'PUT' || m === 'PATCH' || m === 'DELETE')
+    const response = (route.schema as { response?: Record<string, unknown> }).response
+    if (withBody && response) {
+      ;(route.schema as { response?: Record<string, unknown> }).response = { 400: ErrorEnvelope, 415: ErrorEnvelope, ...response }
+    }
   })
 
   await app.register(swagger, {

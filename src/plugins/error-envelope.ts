@@ -11,6 +11,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import findMyWay, { type HTTPMethod } from 'find-my-way'
 import { AppError, type FieldError, validation } from '../lib/errors.js'
+import { isMalformedMultipart, MALFORMED_MULTIPART } from './uploads.js'
 import { toFieldErrors } from './validation.js'
 
 const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03'])
@@ -115,6 +116,7 @@ async function errorEnvelope(app: FastifyInstance) {
     if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
       return send(reply, 400, 'The request body is empty; send a JSON object')
     }
+    if (request.isMultipart() && isMalformedMultipart(fe)) return send(reply, 400, MALFORMED_MULTIPART)
     if (isDatabaseUnavailable(err)) {
       request.log.error({ err: { message: err.message, code: fe.code } }, 'database unavailable')
       return send(reply, 503, 'Service temporarily unavailable, please retry', null, { 'Retry-After': '5' })
@@ -123,6 +125,9 @@ async function errorEnvelope(app: FastifyInstance) {
     if (code === '23505') return send(reply, 409, 'This conflicts with an existing record; reload and try again')
     if (code === '23503') return send(reply, 409, 'The record is referenced by or refers to another record')
     if (code === '23514' || code === '22003') return sendAppError(reply, validation('has a value out of the allowed range', 'body'))
+    // Text the database cannot store (a NUL that reached SQL around the validator): the input's fault.
+    if (code === '22021' || code === '22P05')
+      return sendAppError(reply, validation('contains a character that cannot be stored (NUL)', 'body'))
     if (code === '40001' || code === '40P01') return send(reply, 409, 'Concurrent update, please retry')
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       // Fastify's own client errors (malformed JSON, bad headers): keep the status, keep it generic.

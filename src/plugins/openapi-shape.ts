@@ -99,6 +99,15 @@ export function shapeDocument<T extends OpenApiDocument>(doc: T): T {
       // Public operations say so, rather than inheriting nothing by omission.
       op.security ??= []
       op.responses = describeResponses(op.responses)
+      // A parameter with a default may be left out: the default applies (required belongs to the
+      // validation schema, where the default is filled in before the check).
+      if (op.parameters) {
+        op.parameters = op.parameters.map((p) =>
+          p.in !== 'path' && p.required && (p.schema as { default?: unknown } | undefined)?.default !== undefined
+            ? { ...p, required: false }
+            : p,
+        )
+      }
       if (url !== rawUrl && op.parameters) {
         op.parameters = op.parameters.map((p) =>
           p.in === 'path' && p.name === '*'

@@ -240,3 +240,20 @@ test('bcrypt never matches on a 72-byte prefix', async () => {
   const user = await createUser(t, { passwordHash: await bcrypt.hash(long, 10) })
   assert.equal((await loginRes(user.username, `${'k'.repeat(72)}-something-else`)).statusCode, 401)
 })
+
+test('20 parallel forgot-password requests for one account send at most 3 mails an hour', async () => {
+  const user = await createUser(t)
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      t.app.inject({ method: 'POST', url: '/auth/forgot-password', payload: { email: user.email }, remoteAddress: `10.20.0.${i + 1}` }),
+    ),
+  )
+  for (const r of answers) assert.equal(r.statusCode, 200, r.body)
+  // The work happens after the answers; closing waits for it, so wait for the rows instead.
+  await smtp.waitFor(user.email, /reset/i)
+  await new Promise((r) => setTimeout(r, 1500))
+  const rows = await t.db.database.db.select().from(passwordResetTokens).where(eq(passwordResetTokens.userId, user.id))
+  assert.equal(rows.length, 3, `${rows.length} reset tokens issued`)
+  const mails = smtp.messages.filter((m) => m.to.some((to) => to.toLowerCase() === user.email.toLowerCase()))
+  assert.equal(mails.length, 3, `${mails.length} reset mails sent`)
+})

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { test } from 'node:test'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
 import { createUrlSigner } from '../../src/modules/files/signing.js'
+import { createTestDatabase } from '../helpers/database.js'
 
 const signer = createUrlSigner({ secret: 's'.repeat(40), baseUrl: 'http://api.test', ttlSeconds: 900 })
 const key = 'receipts/2026/11/0f8fad5b-d9cb-469f-a165-70867728950e.jpg'
@@ -48,4 +54,26 @@ test('with the default week-long lifetime a file has one URL all day, valid at l
   assert.equal(week.url(key), first, 'the same URL 23 hours later: image caches keep working')
   t.mock.method(Date, 'now', () => morning + 7 * 86_400_000 - 1000)
   assert.ok(week.verify(p.key, p.exp, p.sig), 'still valid a week later')
+})
+
+test('signed file URLs reach the request log without their signature', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'talangraga-log-'))
+  const db = await createTestDatabase()
+  const logs: string[] = []
+  const config = loadConfig({ DATA_DIR: dataDir, SECRET_KEY: 'a'.repeat(40), REFRESH_SECRET_KEY: 'r'.repeat(40), LOG_LEVEL: 'info' })
+  const app = await buildApp(config, { database: db.database, logger: { level: 'info', stream: { write: (l: string) => logs.push(l) } } })
+  try {
+    const url = new URL(app.signer.url(key)!)
+    const sig = url.searchParams.get('sig') as string
+    await app.inject({ method: 'GET', url: `${url.pathname}${url.search}` })
+    assert.ok(
+      logs.some((l) => l.includes('/files/') && l.includes('sig=[redacted]')),
+      logs.join(''),
+    )
+    assert.ok(!logs.some((l) => l.includes(sig)), 'the signature is not in the log')
+  } finally {
+    await app.close()
+    await db.drop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
 })

@@ -280,7 +280,14 @@ test('concurrent status changes over two separate connection pools (PostgreSQL)'
   const pools = [await openDatabase({ databaseUrl: t.db.url, poolMax: 2 }), await openDatabase({ databaseUrl: t.db.url, poolMax: 2 })]
   try {
     const services = pools.map((p) =>
-      createTransactionsService({ db: p.db, storage: t.app.storage, signer: t.app.signer, timezone: 'Asia/Jakarta', log: t.app.log }),
+      createTransactionsService({
+        db: p.db,
+        storage: t.app.storage,
+        signer: t.app.signer,
+        timezone: 'Asia/Jakarta',
+        log: t.app.log,
+        liveness: p.liveness,
+      }),
     )
     const auths: AuthContext[] = [
       { userId: admin.user.id, role: 'admin', sessionId: 'x' },

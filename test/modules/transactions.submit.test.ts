@@ -3,10 +3,11 @@
  * validation rules, receipts (413/415, duplicates), Idempotency-Key, and batch all-or-nothing.
  */
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { test } from 'node:test'
-import { eq, sql } from 'drizzle-orm'
-import { rows } from '../../src/db/client.js'
+import { and, eq, sql } from 'drizzle-orm'
+import { openDatabase, rows } from '../../src/db/client.js'
 import { files, idempotencyKeys, transactionStatusHistory, transactions } from '../../src/db/schema.js'
 import { build, createUser, login, userWithToken } from '../helpers/app.js'
 import { filesUnder, form, jpeg, makePayment, makePeriode, receipt } from './transactions.fixtures.js'
@@ -351,6 +352,49 @@ test('Idempotency-Key: same request replays the first result, a different one is
 
   const tooLong = await submit(member.auth, fields, image, { 'idempotency-key': 'k'.repeat(256) })
   assert.equal(tooLong.statusCode, 422)
+})
+
+test('Idempotency-Key: a claim whose process is gone is taken over at once; a live one is 409', async () => {
+  const image = await jpeg()
+  const fields = { amount: '70000', transaction_date: '2025-11-21 09:00' }
+  // The request hash of exactly this request, from a completed first use under another key.
+  const firstKey = `hash-of-${Date.now()}`
+  const done = await submit(member.auth, fields, image, { 'idempotency-key': firstKey })
+  assert.equal(done.statusCode, 201, done.body)
+  const [{ requestHash } = { requestHash: '' }] = await db
+    .select({ requestHash: idempotencyKeys.requestHash })
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.userId, member.user.id), eq(idempotencyKeys.key, firstKey)))
+  assert.ok(requestHash)
+  const inFlight = async (key: string, owner: string) =>
+    db.insert(idempotencyKeys).values({ userId: member.user.id, key, requestHash, owner, expiresAt: new Date(Date.now() + 3_600_000) })
+
+  // Owned by a process that is running (on PostgreSQL another instance; on PGlite this one): 409.
+  const other = t.db.url ? await openDatabase({ databaseUrl: t.db.url, poolMax: 1 }) : undefined
+  const liveOwner = other ? other.liveness.owner : t.app.database.liveness.owner
+  await inFlight('live-owner', liveOwner)
+  assert.equal((await submit(member.auth, fields, image, { 'idempotency-key': 'live-owner' })).statusCode, 409)
+  if (other) {
+    // That instance dies (its connection, and with it its lock, is gone): the retry completes.
+    await other.close()
+    const retried = await submit(member.auth, fields, image, { 'idempotency-key': 'live-owner' })
+    assert.equal(retried.statusCode, 201, retried.body)
+  }
+
+  // Owned by a process that no longer exists (a crash): the same request completes at once,
+  const before = await countRows()
+  await inFlight('crashed-owner', randomUUID())
+  const retried = await submit(member.auth, fields, image, { 'idempotency-key': 'crashed-owner' })
+  assert.equal(retried.statusCode, 201, retried.body)
+  assert.equal(retried.headers['idempotent-replayed'], undefined)
+  assert.equal(await countRows(), before + 1)
+  const again = await submit(member.auth, fields, image, { 'idempotency-key': 'crashed-owner' })
+  assert.equal(again.headers['idempotent-replayed'], 'true')
+  assert.deepEqual(again.json(), retried.json())
+  // ...and another request under that key is still refused.
+  await inFlight('crashed-other', randomUUID())
+  const different = await submit(member.auth, { ...fields, amount: '71000' }, image, { 'idempotency-key': 'crashed-other' })
+  assert.equal(different.statusCode, 422, different.body)
 })
 
 test('Idempotency-Key: a failed request releases its key; an expired key is reusable', async () => {

@@ -18,7 +18,7 @@ import { files, users } from '../../src/db/schema.js'
 import { AppError } from '../../src/lib/errors.js'
 import { assertUploadQuota, recordFile, storeUpload } from '../../src/modules/files/files.service.js'
 import { scanPdf } from '../../src/modules/files/pdf-scan.js'
-import { sweepOrphanFiles } from '../../src/plugins/file-sweeper.js'
+import { sweepOrphanFiles, sweepTempFiles, TEMP_MAX_AGE_MS } from '../../src/plugins/file-sweeper.js'
 import { createLocalStorage } from '../../src/plugins/storage.js'
 import type { UploadedFile } from '../../src/plugins/uploads.js'
 import { build, createUser, DEFAULT_PASSWORD, unique } from '../helpers/app.js'
@@ -342,4 +342,20 @@ test('the sweeper runs at start-up: an orphan left by a crash is gone once the a
   for (let i = 0; i < 100 && existsSync(orphan); i++) await new Promise((r) => setTimeout(r, 20))
   assert.equal(existsSync(orphan), false)
   await started.app.close() // clears the hourly timer; a second close from after() is harmless
+})
+
+test('temp files are swept once older than the longest request (10 minutes), not after an hour', async () => {
+  const tmpDir = path.join(t.dataDir, 'tmp')
+  const leftover = path.join(tmpDir, randomUUID())
+  const inFlight = path.join(tmpDir, randomUUID())
+  writeFileSync(leftover, 'left by a crash')
+  writeFileSync(inFlight, 'being received')
+  const aged = (ms: number) => new Date(Date.now() - ms)
+  utimesSync(leftover, aged(TEMP_MAX_AGE_MS + 60_000), aged(TEMP_MAX_AGE_MS + 60_000))
+  utimesSync(inFlight, aged(60_000), aged(60_000))
+  assert.ok(TEMP_MAX_AGE_MS >= 2 * 120_000, 'longer than the 2-minute request timeout with room to spare')
+  assert.ok((await sweepTempFiles(t.app)) >= 1)
+  assert.equal(existsSync(leftover), false)
+  assert.ok(existsSync(inFlight))
+  rmSync(inFlight)
 })

@@ -9,7 +9,7 @@ import { AppError, validation } from '../../lib/errors.js'
 import { classifyIdentifier } from '../../lib/identity.js'
 import { Envelope, ErrorEnvelope, errorResponses, IdParam, MessageOnly, ok, Type } from '../../lib/schemas.js'
 import { bearerToken } from '../../plugins/auth-guard.js'
-import { identifierKey } from '../../plugins/rate-limit.js'
+import { identifierKey, type LimitRule } from '../../plugins/rate-limit.js'
 import { toUserJson } from '../users/users.schemas.js'
 import { createUsersService } from '../users/users.service.js'
 import {
@@ -50,6 +50,31 @@ export default async function authRoutes(fastify: FastifyInstance) {
   app.addHook('onClose', async () => {
     await Promise.all([...pendingResets])
   })
+  /**
+   * Budgets (docs/decisions.md, "Rate limits"). Per address they are sized for a congregation
+   * behind one shared address, and where an attempt can succeed only with a secret (login, reset,
+   * refresh) they count failures: successes are refunded.
+   */
+  const budget = {
+    loginIp: (ip: string): LimitRule => ({ name: 'login:ip', key: ip, max: perMinute * 10 }),
+    loginId: (identifier: string): LimitRule => ({
+      name: 'login:id',
+      key: identifierKey(classifyIdentifier(identifier).value),
+      max: perMinute,
+    }),
+    loginAccount: (userId: number): LimitRule => ({ name: 'login:account', key: String(userId), max: perMinute }),
+    register: (ip: string): LimitRule => ({ name: 'register:ip', key: ip, max: perMinute * 6 }),
+    refresh: (ip: string): LimitRule => ({ name: 'refresh:ip', key: ip, max: perMinute * 6 }),
+    forgot: (ip: string): LimitRule => ({ name: 'forgot:ip', key: ip, max: perMinute * 3 }),
+    reset: (ip: string): LimitRule => ({ name: 'reset:ip', key: ip, max: perMinute }),
+    changePassword: (userId: number): LimitRule => ({ name: 'change-password:user', key: String(userId), max: perMinute }),
+  }
+  /** Every failure budget that names this account: its id and each identifier it can log in with. */
+  const accountBudgets = (user: { id: number; email: string | null; username: string; phoneNumber: string | null }) => [
+    budget.loginAccount(user.id),
+    budget.changePassword(user.id),
+    ...[user.email, user.username, user.phoneNumber].filter((v): v is string => !!v).map(budget.loginId),
+  ]
   const client = (r: FastifyRequest): ClientInfo => ({ ip: r.ip, userAgent: r.headers['user-agent'] })
 
   /** The caller of an optionally-authenticated route: none without a header, 401 for a bad token. */
@@ -85,6 +110,8 @@ export default async function authRoutes(fastify: FastifyInstance) {
     '/auth/register',
     {
       config: { auth: 'public' },
+      // Counted before the body is read, so an upload aborted half-way still spends the budget.
+      onRequest: async (request) => app.limits.check(request, [budget.register(request.ip)]),
       schema: {
         tags,
         summary: 'Create an account (always a member, unless an admin token asks for an admin)',
@@ -98,7 +125,6 @@ export default async function authRoutes(fastify: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await app.limits.check(request, [{ name: 'register:ip', key: request.ip, max: perMinute * 3 }])
       const actor = await optionalAuth(request)
       const body = request.body as Static<typeof RegisterBody>
       const user = await service.register(body, actor, request.uploads?.image_profile)
@@ -119,14 +145,15 @@ export default async function authRoutes(fastify: FastifyInstance) {
     },
     async (request) => {
       const { identifier, password } = request.body
-      await app.limits.check(request, [
-        { name: 'login:ip', key: request.ip, max: perMinute },
-        // Keyed by the normalised identifier: 0812…, +62812… and 62812… are one account, one budget.
-        { name: 'login:id', key: identifierKey(classifyIdentifier(identifier).value), max: perMinute },
-      ])
+      // Keyed by the normalised identifier: 0812…, +62812… and 62812… are one account, one budget.
+      const before = [budget.loginIp(request.ip), budget.loginId(identifier)]
+      await app.limits.check(request, before)
       const result = await service.login(identifier, password, client(request), (userId) =>
-        app.limits.check(request, [{ name: 'login:account', key: String(userId), max: perMinute }]),
+        app.limits.check(request, [budget.loginAccount(userId)]),
       )
+      // A correct login costs nothing: the address gets its attempt back, the account starts afresh.
+      await app.limits.refund([before[0] as LimitRule])
+      await app.limits.clear([...before.slice(1), ...accountBudgets(result.user)])
       return ok({ ...result, user: toUserJson(result.user, app.signer) }, 'Login successful')
     },
   )
@@ -151,9 +178,11 @@ export default async function authRoutes(fastify: FastifyInstance) {
       },
     },
     async (request) => {
-      await app.limits.check(request, [{ name: 'refresh:ip', key: request.ip, max: perMinute * 6 }])
+      const rules = [budget.refresh(request.ip)]
+      await app.limits.check(request, rules)
       const token = refreshTokenOf(request, request.body)
       const tokens = await service.refresh(token)
+      await app.limits.refund(rules)
       return { ...ok(tokens, 'Token refreshed'), ...tokens }
     },
   )
@@ -220,7 +249,7 @@ export default async function authRoutes(fastify: FastifyInstance) {
       },
     },
     async (request) => {
-      await app.limits.check(request, [{ name: 'forgot:ip', key: request.ip, max: perMinute }])
+      await app.limits.check(request, [budget.forgot(request.ip)])
       // The lookup, token and mail happen after the answer, so neither the response nor its timing
       // depends on whether the account exists (R10); per-account throttling inside is silent too.
       const job = service.forgotPassword(request.body.email).catch((err) => request.log.error({ err }, 'password reset request failed'))
@@ -242,10 +271,14 @@ export default async function authRoutes(fastify: FastifyInstance) {
       },
     },
     async (request) => {
-      await app.limits.check(request, [{ name: 'reset:ip', key: request.ip, max: perMinute }])
+      const rules = [budget.reset(request.ip)]
+      await app.limits.check(request, rules)
       const { reset_token, new_password, confirm_new_password } = request.body
       if (new_password !== confirm_new_password) throw validation('does not match the new password', 'confirm_new_password')
-      await service.resetPassword(reset_token, new_password)
+      const user = await service.resetPassword(reset_token, new_password)
+      // Whoever locked the account with wrong passwords, its owner can log in at once now.
+      await app.limits.refund(rules)
+      await app.limits.clear(accountBudgets(user))
       return ok(null, 'Password has been reset; please log in')
     },
   )
@@ -263,7 +296,7 @@ export default async function authRoutes(fastify: FastifyInstance) {
         },
       },
       async (request) => {
-        await app.limits.check(request, [{ name: 'change-password:user', key: String(request.auth.userId), max: perMinute }])
+        await app.limits.check(request, [budget.changePassword(request.auth.userId)])
         const { current_password, new_password, confirm_new_password } = request.body
         if (new_password !== confirm_new_password) throw validation('does not match the new password', 'confirm_new_password')
         await service.changePassword(request.auth, current_password, new_password)

@@ -7,7 +7,7 @@ import { and, eq, gt, isNull, sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../config.js'
 import type { Db } from '../../db/client.js'
-import { passwordResetTokens, sessions } from '../../db/schema.js'
+import { passwordResetTokens, sessions, users } from '../../db/schema.js'
 import { AppError, invalidToken, notFound, validation } from '../../lib/errors.js'
 import { classifyIdentifier, normaliseEmail } from '../../lib/identity.js'
 import type { Mailer } from '../../lib/mailer.js'
@@ -231,7 +231,13 @@ export function createAuthService(deps: AuthDeps) {
     async logout(refreshToken: string, scope: 'local' | 'global' | 'others') {
       const claims = tokens.verifyRefresh(refreshToken)
       await db.transaction(async (tx) => {
+        // The user's row first, then sessions: two global logouts of one account queue here instead
+        // of each holding its own session and waiting for the other's (a deadlock, 1 s, then 409).
+        await tx.select({ id: users.id }).from(users).where(eq(users.id, claims.userId)).for('update')
         const session = await lockSession(tx, claims.sessionId)
+        // A global logout that another global logout has just done is done: same answer.
+        const justNow = session?.revokedAt && Date.now() - session.revokedAt.getTime() < 60_000
+        if (scope === 'global' && session?.userId === claims.userId && session.revokedReason === 'logout_global' && justNow) return
         if (!session || session.userId !== claims.userId || session.revokedAt) {
           throw invalidToken('Session expired or revoked, please log in again')
         }
@@ -280,20 +286,27 @@ export function createAuthService(deps: AuthDeps) {
       const email = normaliseEmail(emailInput)
       const user = await findUserByEmail(db, email)
       if (!user?.isActive || !user.email) return
-      const [recent] = await db
-        .select({ n: sql<number>`count(*)::int` })
-        .from(passwordResetTokens)
-        .where(and(eq(passwordResetTokens.userId, user.id), gt(passwordResetTokens.createdAt, sql`now() - interval '1 hour'`)))
-      if ((recent?.n ?? 0) >= RESET_MAILS_PER_HOUR) {
+      const token = randomBytes(32).toString('base64url')
+      // Count and insert under a lock on the user's row: parallel requests for one account queue
+      // here, so the third token of the hour is the last one whatever the concurrency.
+      const issued = await db.transaction(async (tx) => {
+        await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update')
+        const [recent] = await tx
+          .select({ n: sql<number>`count(*)::int` })
+          .from(passwordResetTokens)
+          .where(and(eq(passwordResetTokens.userId, user.id), gt(passwordResetTokens.createdAt, sql`now() - interval '1 hour'`)))
+        if ((recent?.n ?? 0) >= RESET_MAILS_PER_HOUR) return false
+        await tx.insert(passwordResetTokens).values({
+          userId: user.id,
+          tokenHash: sha256(token),
+          expiresAt: sql`now() + make_interval(secs => ${RESET_TTL_SECONDS})`,
+        })
+        return true
+      })
+      if (!issued) {
         log.warn({ event: 'auth.reset_throttled', userId: user.id }, 'password reset request dropped (per-account throttle)')
         return
       }
-      const token = randomBytes(32).toString('base64url')
-      await db.insert(passwordResetTokens).values({
-        userId: user.id,
-        tokenHash: sha256(token),
-        expiresAt: sql`now() + make_interval(secs => ${RESET_TTL_SECONDS})`,
-      })
       const link = `${config.appUrl}/reset-password?token=${token}`
       deps.mailer.send({
         to: user.email,
@@ -311,9 +324,9 @@ export function createAuthService(deps: AuthDeps) {
       log.info({ event: 'auth.reset_requested', userId: user.id }, 'password reset requested')
     },
 
-    /** Set a new password with a reset token; the token dies, and so does every session. */
+    /** Set a new password with a reset token; the token dies, and so does every session. Returns the account. */
     async resetPassword(token: string, newPassword: string) {
-      const userId = await db.transaction(async (tx) => {
+      const user = await db.transaction(async (tx) => {
         const [row] = await tx
           .select()
           .from(passwordResetTokens)
@@ -333,10 +346,11 @@ export function createAuthService(deps: AuthDeps) {
           .set({ usedAt: sql`now()` })
           .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
         await revokeUserSessions(tx, user.id, 'password_reset')
-        return user.id
+        return user
       })
-      await this.notifyPasswordChanged(userId)
-      log.info({ event: 'auth.password_reset', userId }, 'password reset; all sessions revoked')
+      await this.notifyPasswordChanged(user.id)
+      log.info({ event: 'auth.password_reset', userId: user.id }, 'password reset; all sessions revoked')
+      return user
     },
 
     /** Change password with the current one; other sessions are revoked, the caller's survives. */

@@ -114,12 +114,17 @@ type Payload = Record<string, unknown>
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 function verify(verifier: (t: string) => Payload, token: string, expiredMessage: string): Payload {
+  let p: Payload
   try {
-    return verifier(token)
+    p = verifier(token)
   } catch (err) {
     if (err instanceof TokenError && err.code === TokenError.codes.expired) throw invalidToken(expiredMessage)
     throw invalidToken('Invalid or malformed token')
   }
+  // fast-jwt checks iat only against a maxAge; a token issued in the future (beyond the clock
+  // tolerance) was not minted by this server's clock and is refused.
+  if (typeof p.iat !== 'number' || p.iat * 1000 > Date.now() + MAX_CLOCK_TOLERANCE_MS) throw invalidToken('Invalid or malformed token')
+  return p
 }
 
 function claims(p: Payload): AccessClaims {

@@ -569,21 +569,32 @@ export async function softDelete(db: Executor, id: number, by: number) {
 
 // --- Idempotency keys --------------------------------------------------------------------------
 
-/** Keys older than this that never got a response belong to a request that died mid-way. */
+/**
+ * Last resort for a claim whose owner cannot be checked (rows from before owners were recorded):
+ * older than this without a response, it belonged to a request that died mid-way.
+ */
 const ABANDONED_AFTER = sql`interval '5 minutes'`
 
 /**
  * Claim (user, key) for a new request. Inserts the claim, or takes over a row that has expired or
  * was abandoned in flight; returns false when a live row exists (replay, mismatch or in flight).
  */
-export async function claimIdempotencyKey(db: Executor, userId: number, key: string, requestHash: string, ttlSeconds: number) {
+export async function claimIdempotencyKey(
+  db: Executor,
+  userId: number,
+  key: string,
+  requestHash: string,
+  ttlSeconds: number,
+  owner: string,
+) {
   const rows = await db
     .insert(idempotencyKeys)
-    .values({ userId, key, requestHash, expiresAt: sql`now() + make_interval(secs => ${ttlSeconds})` })
+    .values({ userId, key, requestHash, owner, expiresAt: sql`now() + make_interval(secs => ${ttlSeconds})` })
     .onConflictDoUpdate({
       target: [idempotencyKeys.userId, idempotencyKeys.key],
       set: {
         requestHash,
+        owner,
         statusCode: null,
         responseBody: null,
         createdAt: sql`now()`,
@@ -595,9 +606,30 @@ export async function claimIdempotencyKey(db: Executor, userId: number, key: str
   return rows.length === 1
 }
 
+/**
+ * Take over an in-flight claim from `deadOwner` (a process that is gone). Conditional on the row
+ * still being that owner's unanswered claim, so two retries racing for it cannot both win.
+ */
+export async function takeOverIdempotencyKey(db: Executor, userId: number, key: string, deadOwner: string, owner: string) {
+  const rows = await db
+    .update(idempotencyKeys)
+    .set({ owner, createdAt: sql`now()` })
+    .where(
+      and(
+        eq(idempotencyKeys.userId, userId),
+        eq(idempotencyKeys.key, key),
+        isNull(idempotencyKeys.statusCode),
+        eq(idempotencyKeys.owner, deadOwner),
+      ),
+    )
+    .returning({ key: idempotencyKeys.key })
+  return rows.length === 1
+}
+
 export async function findIdempotencyKey(db: Executor, userId: number, key: string) {
   const [row] = await db
     .select({
+      owner: idempotencyKeys.owner,
       requestHash: idempotencyKeys.requestHash,
       statusCode: idempotencyKeys.statusCode,
       responseBody: idempotencyKeys.responseBody,

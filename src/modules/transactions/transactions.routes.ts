@@ -68,6 +68,7 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
     signer: app.signer,
     timezone: app.config.timezone,
     log: app.log,
+    liveness: app.database.liveness,
   })
   const listCache = createListCache(app.config.listCacheBytes)
 

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { recordAudit } from '../../db/audit.js'
 import type { Db, Tx } from '../../db/client.js'
+import type { Liveness } from '../../db/liveness.js'
 import { conflict, type FieldError, notFound, validation } from '../../lib/errors.js'
 import { parseAmount } from '../../lib/money.js'
 import { ok } from '../../lib/schemas.js'
@@ -108,13 +109,15 @@ export interface TransactionsDeps {
   signer: UrlSigner
   timezone: string
   log: FastifyBaseLogger
+  /** Who owns in-flight Idempotency-Key claims, to take over those of a crashed process. */
+  liveness: Liveness
 }
 
 const viewerOf = (auth: AuthContext): Viewer => ({ userId: auth.userId, role: auth.role })
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 export function createTransactionsService(deps: TransactionsDeps) {
-  const { db, storage, signer, timezone, log } = deps
+  const { db, storage, signer, timezone, log, liveness } = deps
 
   /** The list's filters (members: only what they own or reported). */
   function listFilterOf(auth: AuthContext, query: ListInput): q.ListFilter {
@@ -199,7 +202,9 @@ export function createTransactionsService(deps: TransactionsDeps) {
   /**
    * Idempotency-Key (SECURITY R32): claim (user, key) before any work; replay a finished result;
    * 422 for the same key with another request, 409 while the first is still running. The result
-   * is stored by `remember` inside the work's own transaction, so it commits with the rows.
+   * is stored by `remember` inside the work's own transaction, so it commits with the rows; a claim
+   * without a result therefore means nothing was written, and when the process that made it is gone
+   * (crash, kill -9: db/liveness.ts) a retry of the same request takes it over at once.
    */
   async function idempotent<T>(
     auth: AuthContext,
@@ -209,16 +214,25 @@ export function createTransactionsService(deps: TransactionsDeps) {
   ): Promise<Submission<T>> {
     if (key === undefined) return { ...(await work(async () => {})), replayed: false }
     await q.purgeExpiredKeys(db, auth.userId)
-    if (!(await q.claimIdempotencyKey(db, auth.userId, key, requestHash, IDEMPOTENCY_TTL_SECONDS))) {
+    const me = liveness.owner
+    if (!(await q.claimIdempotencyKey(db, auth.userId, key, requestHash, IDEMPOTENCY_TTL_SECONDS, me))) {
       const existing = await q.findIdempotencyKey(db, auth.userId, key)
       if (!existing) throw conflict('A request with this Idempotency-Key just finished failing; retry it')
-      if (existing.statusCode === null) throw conflict('A request with this Idempotency-Key is still being processed')
-      if (existing.requestHash !== requestHash) {
-        throw validation('was already used for a different request', 'Idempotency-Key')
+      if (existing.statusCode === null) {
+        const orphaned = existing.owner !== null && !(await liveness.alive(db, existing.owner))
+        if (!orphaned) throw conflict('A request with this Idempotency-Key is still being processed; retry in a few seconds')
+        if (existing.requestHash !== requestHash) throw validation('was already used for a different request', 'Idempotency-Key')
+        if (!(await q.takeOverIdempotencyKey(db, auth.userId, key, existing.owner as string, me))) {
+          throw conflict('A request with this Idempotency-Key is still being processed; retry in a few seconds')
+        }
+        log.info({ event: 'idempotency.takeover', userId: auth.userId }, 'took over an Idempotency-Key whose request died with its process')
+      } else {
+        if (existing.requestHash !== requestHash) throw validation('was already used for a different request', 'Idempotency-Key')
+        const body = signer.refreshUrls(existing.responseBody as Submission<T>['body'])
+        return { status: existing.statusCode, body, replayed: true }
       }
-      const body = signer.refreshUrls(existing.responseBody as Submission<T>['body'])
-      return { status: existing.statusCode, body, replayed: true }
     }
+    log.debug({ event: 'idempotency.claimed', userId: auth.userId }, 'Idempotency-Key claimed')
     try {
       return {
         ...(await work((tx, status, body) => q.storeIdempotentResponse(tx, auth.userId, key, status, body))),
