@@ -176,7 +176,8 @@ function requestFor(url: string, method: string, op: Operation): InjectOptions {
       headers['content-type'] = type
       payload = body
     } else if (roll < 0.5 && content['multipart/form-data']) {
-      const m = multipartOf(generate(content['multipart/form-data'].schema) as Record<string, unknown>, chance(0.5))
+      const fields = generate(content['multipart/form-data'].schema)
+      const m = multipartOf((fields ?? {}) as Record<string, unknown>, chance(0.5))
       headers['content-type'] = m.type
       payload = m.body
     } else {
