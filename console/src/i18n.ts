@@ -186,6 +186,7 @@ const M = {
   recordedBatch: ['Tercatat: {n} setoran', 'Recorded: {n} deposits'],
   memberReport: ['Laporan anggota', 'Member report'],
   sortBy: ['Urutkan', 'Sort by'],
+  depositsCount: ['{n} setoran', '{n} deposits'],
   comingSoon: ['Menunggu fitur di API', 'Waiting for the API'],
 } satisfies Record<string, [string, string]>
 

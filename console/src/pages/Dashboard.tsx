@@ -29,16 +29,12 @@ export default function Dashboard() {
         <div class="card">
           <span class="card-label">{t('completedTotal')}</span>
           <strong class="card-value">{money(s.totals.completed_amount)}</strong>
-          <span>
-            {s.totals.completed_count} {t('count').toLowerCase()}
-          </span>
+          <span>{t('depositsCount', { n: s.totals.completed_count })}</span>
         </div>
         <div class="card">
           <span class="card-label">{t('rejectedTotal')}</span>
           <strong class="card-value">{money(s.totals.rejected_amount)}</strong>
-          <span>
-            {s.totals.rejected_count} {t('count').toLowerCase()}
-          </span>
+          <span>{t('depositsCount', { n: s.totals.rejected_count })}</span>
         </div>
         <div class="card">
           <span class="card-label">{t('members')}</span>
