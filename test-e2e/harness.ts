@@ -124,7 +124,16 @@ export interface Seed {
   pendingIds: number[]
 }
 
-const NAMES = ['Ahmad Fauzi', 'Siti Aminah', 'Budi Santoso', 'Dewi Lestari', 'Rahmat Hidayat', 'Nur Aisyah', 'Hendra Gunawan', 'Fitri Handayani']
+const NAMES = [
+  'Ahmad Fauzi',
+  'Siti Aminah',
+  'Budi Santoso',
+  'Dewi Lestari',
+  'Rahmat Hidayat',
+  'Nur Aisyah',
+  'Hendra Gunawan',
+  'Fitri Handayani',
+]
 
 /**
  * A periode with a target, two payment methods, `memberCount` members and `pending` waiting deposits
@@ -134,7 +143,12 @@ const NAMES = ['Ahmad Fauzi', 'Siti Aminah', 'Budi Santoso', 'Dewi Lestari', 'Ra
 export async function seed(w: World, memberCount: number, pending: number): Promise<Seed> {
   const today = new Date().toISOString().slice(0, 10)
   const year = today.slice(0, 4)
-  await api(w, 'POST', '/periodes', { periode_name: `Periode Jan–Jun ${year}`, start_date: `${year}-01-01`, end_date: `${year}-06-30`, target_amount: '3000000' })
+  await api(w, 'POST', '/periodes', {
+    periode_name: `Periode Jan–Jun ${year}`,
+    start_date: `${year}-01-01`,
+    end_date: `${year}-06-30`,
+    target_amount: '3000000',
+  })
   const periode = await api<{ id: number }>(w, 'POST', '/periodes', {
     periode_name: `Periode Jul–Des ${year}`,
     start_date: `${year}-07-01`,
@@ -155,7 +169,15 @@ export async function seed(w: World, memberCount: number, pending: number): Prom
     const fullname = `${NAMES[i % NAMES.length]}${i >= NAMES.length ? ` ${Math.floor(i / NAMES.length) + 1}` : ''}`
     const username = `anggota${i + 1}`
     const email = `${username}@example.test`
-    const row = await insertUser(w.app.database.db, { fullname, username, email, phoneNumber: null, userType: 'member', isActive: true, passwordHash })
+    const row = await insertUser(w.app.database.db, {
+      fullname,
+      username,
+      email,
+      phoneNumber: null,
+      userType: 'member',
+      isActive: true,
+      passwordHash,
+    })
     members.push({ id: row.id, username, fullname, email })
   }
   const pendingIds: number[] = []
@@ -170,15 +192,33 @@ export async function seed(w: World, memberCount: number, pending: number): Prom
     }))
     const form = multipart(
       { allocations: JSON.stringify(allocations), transaction_date: date, periode_id: String(periode.id), payment_id: String(payment.id) },
-      [{ field: 'file', filename: `bukti-${batch}.png`, type: 'image/png', data: await receiptImage(`Rp ${(batch + 1) * 125}.000`, batch * 50) }],
+      [
+        {
+          field: 'file',
+          filename: `bukti-${batch}.png`,
+          type: 'image/png',
+          data: await receiptImage(`Rp ${(batch + 1) * 125}.000`, batch * 50),
+        },
+      ],
     )
-    const res = await w.app.inject({ method: 'POST', url: '/transactions/batch', headers: { ...form.headers, authorization: `Bearer ${w.adminToken}` }, payload: form.payload })
+    const res = await w.app.inject({
+      method: 'POST',
+      url: '/transactions/batch',
+      headers: { ...form.headers, authorization: `Bearer ${w.adminToken}` },
+      payload: form.payload,
+    })
     if (res.statusCode !== 201) throw new Error(`batch: ${res.statusCode} ${res.body}`)
     for (const t of res.json().data as { id: number }[]) pendingIds.push(t.id)
   }
   // A few completed deposits (cash) so the board shows who paid.
   for (const m of members.slice(0, Math.min(3, members.length))) {
-    const t = await api<{ id: number }>(w, 'POST', '/transactions', { user_id: m.id, amount: '3000000', transaction_date: date, periode_id: periode.id, payment_id: payment.id })
+    const t = await api<{ id: number }>(w, 'POST', '/transactions', {
+      user_id: m.id,
+      amount: '3000000',
+      transaction_date: date,
+      periode_id: periode.id,
+      payment_id: payment.id,
+    })
     await api(w, 'PUT', `/transactions/${t.id}/status`, { status: 'completed' })
   }
   return { periodeId: periode.id, paymentId: payment.id, members, pendingIds }

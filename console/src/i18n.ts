@@ -187,6 +187,7 @@ const M = {
   memberReport: ['Laporan anggota', 'Member report'],
   sortBy: ['Urutkan', 'Sort by'],
   depositsCount: ['{n} setoran', '{n} deposits'],
+  markForBulk: ['Tandai untuk diselesaikan bersama (X)', 'Mark for bulk completion (X)'],
   comingSoon: ['Menunggu fitur di API', 'Waiting for the API'],
 } satisfies Record<string, [string, string]>
 

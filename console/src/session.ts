@@ -18,9 +18,29 @@ whenSessionLost(() => {
   if (session.get().state === 'signed-in') session.set({ state: 'anonymous', notice: 'sessionLost' })
 })
 
+/**
+ * Whether this browser signed in before and did not sign out: only a hint (the cookie itself is
+ * HttpOnly and invisible here), so a first visit shows the sign-in form at once instead of waiting
+ * for a refresh that cannot succeed.
+ */
+const HINT = 'tg-signed-in'
+function hint(value: boolean | undefined): boolean {
+  try {
+    if (value === true) localStorage.setItem(HINT, '1')
+    else if (value === false) localStorage.removeItem(HINT)
+    return localStorage.getItem(HINT) === '1'
+  } catch {
+    return true
+  }
+}
+
 /** At start: a refresh cookie from an earlier visit signs the treasurer in without a password. */
 export async function restore(): Promise<void> {
-  if (!(await refreshAccess())) return session.set({ state: 'anonymous' })
+  if (!hint(undefined)) return session.set({ state: 'anonymous' })
+  if (!(await refreshAccess())) {
+    hint(false)
+    return session.set({ state: 'anonymous' })
+  }
   try {
     const user = unwrap(await api.GET('/auth/profile')) as Profile
     session.set({ state: 'signed-in', user })
@@ -38,6 +58,7 @@ export async function signIn(identifier: string, password: string): Promise<'ok'
     await signOut()
     return 'not-admin'
   }
+  hint(true)
   session.set({ state: 'signed-in', user })
   return 'ok'
 }
@@ -47,6 +68,7 @@ export async function signOut(): Promise<void> {
     await fetch('/auth/logout', { method: 'POST', headers: CONSOLE_HEADERS, credentials: 'same-origin' })
   } finally {
     setAccessToken(undefined)
+    hint(false)
     session.set({ state: 'anonymous' })
   }
 }

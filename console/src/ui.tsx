@@ -17,13 +17,13 @@ export function Field(props: {
     <div class={`field${props.error ? ' field-error' : ''}`}>
       <label for={id}>{props.label}</label>
       {props.children(id, hintId)}
-      {props.error ? (
-        <small id={hintId} class="error-text">
-          {props.error}
+      {(props.hint || props.error) && (
+        <small id={hintId}>
+          {props.hint && <span class="hint">{props.hint}</span>}
+          {props.hint && props.error && ' · '}
+          {props.error && <span class="error-text">{props.error}</span>}
         </small>
-      ) : props.hint ? (
-        <small id={hintId}>{props.hint}</small>
-      ) : null}
+      )}
     </div>
   )
 }

@@ -52,19 +52,22 @@ const Row = memo(function Row(props: {
       id={`q-${tx.id}`}
       role="option"
       aria-selected={props.selected}
+      // Marked for bulk completion (X): a checkbox drawn inside the option, not a control nested in it.
+      aria-checked={props.checked}
       class={`queue-row${props.selected ? ' selected' : ''}`}
       onClick={() => props.onSelect(tx.id)}
     >
-      <input
-        type="checkbox"
-        tabIndex={-1}
-        aria-label={`${props.labels.check} #${tx.id}`}
-        checked={props.checked}
+      <span
+        class={`mark${props.checked ? ' marked' : ''}`}
+        aria-hidden="true"
+        title={props.labels.check}
         onClick={(e) => {
           e.stopPropagation()
           props.onCheck(tx.id)
         }}
-      />
+      >
+        {props.checked ? '✓' : ''}
+      </span>
       <span class="thumb">
         {thumb ? (
           <img src={thumb} alt="" loading="lazy" decoding="async" width={48} height={48} />
@@ -100,7 +103,7 @@ export default function Queue() {
   const [bulk, setBulk] = useState<ItemResult[]>()
   const listRef = useRef<HTMLDivElement>(null)
   // Stable between renders so that the memoised rows re-render only when their own deposit changes.
-  const labels = useMemo(() => ({ check: t('select'), duplicate: t('duplicateShort') }), [t.lang])
+  const labels = useMemo(() => ({ check: t('markForBulk'), duplicate: t('duplicateShort') }), [t.lang])
   const noteRef = useRef<HTMLInputElement>(null)
 
   useEffect(() => {
