@@ -78,7 +78,12 @@ describe('serving the console', () => {
 describe('the console refresh cookie', () => {
   test('console login: the refresh token comes only as an HttpOnly, Secure, SameSite=Strict cookie on /auth', async () => {
     const user = await createUser(t, { role: 'admin' })
-    const res = await t.app.inject({ method: 'POST', url: '/auth/login', headers: CONSOLE, payload: { identifier: user.username, password: user.password } })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      headers: CONSOLE,
+      payload: { identifier: user.username, password: user.password },
+    })
     assert.equal(res.statusCode, 200)
     assert.equal(res.json().data.refresh_token, '')
     assert.ok(res.json().data.access_token)
@@ -102,7 +107,12 @@ describe('the console refresh cookie', () => {
 
   test('refresh with the cookie needs the console header (CSRF defence); logout clears it and revokes the session', async () => {
     const user = await createUser(t, { role: 'admin' })
-    const signIn = await t.app.inject({ method: 'POST', url: '/auth/login', headers: CONSOLE, payload: { identifier: user.username, password: user.password } })
+    const signIn = await t.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      headers: CONSOLE,
+      payload: { identifier: user.username, password: user.password },
+    })
     const value = /^tg_refresh=([^;]+)/.exec(refreshCookie(signIn.headers['set-cookie']) ?? '')?.[1]
     assert.ok(value)
     const cookies = { tg_refresh: value }
@@ -114,7 +124,11 @@ describe('the console refresh cookie', () => {
     const refreshed = await t.app.inject({ method: 'POST', url: '/auth/refresh', headers: CONSOLE, cookies })
     assert.equal(refreshed.statusCode, 200)
     assert.equal(refreshed.json().data.refresh_token, '')
-    const profile = await t.app.inject({ method: 'GET', url: '/auth/profile', headers: { authorization: `Bearer ${refreshed.json().data.access_token}` } })
+    const profile = await t.app.inject({
+      method: 'GET',
+      url: '/auth/profile',
+      headers: { authorization: `Bearer ${refreshed.json().data.access_token}` },
+    })
     assert.equal(profile.json().data.id, user.id)
     assert.ok(refreshCookie(refreshed.headers['set-cookie']), 'the cookie is set again (rotation-ready)')
 
