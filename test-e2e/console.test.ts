@@ -402,7 +402,7 @@ describe('the treasurer console', () => {
     assert.ok(link, 'the mail carries the link')
     await page.goto(link)
     assert.match(page.url(), /\/console\/reset-password\?token=/)
-    await page.getByLabel('Kata sandi baru').fill('Hajar-Aswad-2026!')
+    await page.getByLabel('Kata sandi baru', { exact: true }).fill('Hajar-Aswad-2026!')
     await page.getByLabel('Ulangi kata sandi baru').fill('Hajar-Aswad-2026!')
     await shot('reset-password')
     await page.getByRole('button', { name: 'Simpan kata sandi' }).click()
