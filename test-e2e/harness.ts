@@ -32,6 +32,8 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // Indonesian browser UI: date inputs read 30/11/2026 as a treasurer's laptop shows them.
+  '--lang=id-ID',
 ]
 
 export interface World {
@@ -197,7 +199,7 @@ export async function seed(w: World, memberCount: number, pending: number): Prom
           field: 'file',
           filename: `bukti-${batch}.png`,
           type: 'image/png',
-          data: await receiptImage(`Rp ${(batch + 1) * 125}.000`, batch * 50),
+          data: await receiptImage(`Ref. TRX-${String(batch + 1).padStart(4, '0')}`, batch * 50),
         },
       ],
     )
