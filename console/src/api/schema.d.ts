@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What this server is and where its documentation is */
+        get: operations["getRoot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -374,7 +391,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Deposits, newest first (members: the ones they own or reported); meta carries exact totals */
+        /** Deposits, newest first (members: the ones they own or reported); meta carries exact totals. Without page/per_page every matching row (streamed), with them one page */
         get: operations["getTransactions"];
         put?: never;
         /** Report a deposit (members must attach the receipt; admins may record cash without one) */
@@ -472,7 +489,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Update a user (admin: anyone; member: themself). Multipart or JSON; every field optional, blank fields ignored. For members, user_type, is_active, username, email and savings_target are ignored silently (the app sends every field on every update); a non-blank password is 403 for members (use /users/me/change-password). */
+        /** Update a user (admin: anyone; member: themself). Multipart or JSON; every field optional, blank fields ignored. Members may change their own fullname, username, email (both addresses are told), phone_number, domisili and image; user_type, is_active and savings_target only when equal to the stored value (the app sends every field), otherwise 403; a non-blank password is 403 for members (use /users/me/change-password). */
         put: operations["putUsersMeUpdate"];
         post?: never;
         delete?: never;
@@ -490,7 +507,7 @@ export interface paths {
         };
         /** One user (admin: anyone; member: only themself) */
         get: operations["getUsersById"];
-        /** Update a user (admin: anyone; member: themself). Multipart or JSON; every field optional, blank fields ignored. For members, user_type, is_active, username, email and savings_target are ignored silently (the app sends every field on every update); a non-blank password is 403 for members (use /users/me/change-password). */
+        /** Update a user (admin: anyone; member: themself). Multipart or JSON; every field optional, blank fields ignored. Members may change their own fullname, username, email (both addresses are told), phone_number, domisili and image; user_type, is_active and savings_target only when equal to the stored value (the app sends every field), otherwise 403; a non-blank password is 403 for members (use /users/me/change-password). */
         put: operations["putUsersById"];
         post?: never;
         /**
@@ -500,7 +517,7 @@ export interface paths {
         delete: operations["deleteUsersById"];
         options?: never;
         head?: never;
-        /** Update a user (admin: anyone; member: themself). Multipart or JSON; every field optional, blank fields ignored. For members, user_type, is_active, username, email and savings_target are ignored silently (the app sends every field on every update); a non-blank password is 403 for members (use /users/me/change-password). */
+        /** Update a user (admin: anyone; member: themself). Multipart or JSON; every field optional, blank fields ignored. Members may change their own fullname, username, email (both addresses are told), phone_number, domisili and image; user_type, is_active and savings_target only when equal to the stored value (the app sends every field), otherwise 403; a non-blank password is 403 for members (use /users/me/change-password). */
         patch: operations["patchUsersById"];
         trace?: never;
     };
@@ -608,6 +625,38 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getRoot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            name: string;
+                            version: string;
+                            /** @description Swagger UI */
+                            docs: string;
+                            /** @description the OpenAPI 3 document */
+                            openapi: string;
+                            health: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     getHealthLive: {
         parameters: {
             query?: never;
@@ -770,7 +819,8 @@ export interface operations {
                     password: string;
                     phone_number?: string;
                     domisili?: string;
-                    user_type?: "admin" | "member";
+                    /** @description 'admin' or 'member', in any letter case */
+                    user_type?: string;
                 };
                 "multipart/form-data": {
                     fullname: string;
@@ -779,7 +829,8 @@ export interface operations {
                     password: string;
                     phone_number?: string;
                     domisili?: string;
-                    user_type?: "admin" | "member";
+                    /** @description 'admin' or 'member', in any letter case */
+                    user_type?: string;
                     /**
                      * Format: binary
                      * @description JPEG, PNG or WebP profile image
@@ -823,96 +874,126 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Body or upload too large */
+            /** @description Error envelope */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Unsupported content type or upload type */
+            /** @description Error envelope */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -981,48 +1062,63 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -1074,16 +1170,21 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -1125,83 +1226,115 @@ export interface operations {
                             /** @description access token lifetime in seconds */
                             expires_in: number;
                         };
+                        access_token: string;
+                        /** @description empty for the console (X-Talangraga-Client: console), which receives it as an HttpOnly cookie */
+                        refresh_token: string;
+                        /** @enum {string} */
+                        token_type: "bearer";
+                        /** @description access token lifetime in seconds */
+                        expires_in: number;
                     };
                 };
             };
-            /** @description Malformed request (body, multipart or header); `data` is null and `message` says what to fix */
+            /** @description Error envelope */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Database unavailable or server overloaded: retry later */
+            /** @description Error envelope */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -1240,48 +1373,63 @@ export interface operations {
                     };
                 };
             };
-            /** @description Malformed request (body, multipart or header); `data` is null and `message` says what to fix */
+            /** @description Error envelope */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -1321,16 +1469,21 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -1363,48 +1516,63 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -1441,32 +1609,42 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -1505,48 +1683,63 @@ export interface operations {
                     };
                 };
             };
-            /** @description Malformed request (body, multipart or header); `data` is null and `message` says what to fix */
+            /** @description Error envelope */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -1585,48 +1778,63 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -1665,48 +1873,63 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -1739,80 +1962,105 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -1848,64 +2096,84 @@ export interface operations {
                     "application/octet-stream": string;
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Database unavailable or server overloaded: retry later */
+            /** @description Error envelope */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -2000,96 +2268,126 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Database unavailable or server overloaded: retry later */
+            /** @description Error envelope */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -2174,96 +2472,126 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Database unavailable or server overloaded: retry later */
+            /** @description Error envelope */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -2351,80 +2679,105 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Database unavailable or server overloaded: retry later */
+            /** @description Error envelope */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -2461,80 +2814,105 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Database unavailable or server overloaded: retry later */
+            /** @description Error envelope */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -2545,7 +2923,7 @@ export interface operations {
     };
     getTransactions: {
         parameters: {
-            query: {
+            query?: {
                 periode_id?: number;
                 status?: "sent" | "on_process" | "completed" | "rejected";
                 payment_id?: number;
@@ -2554,8 +2932,10 @@ export interface operations {
                 from?: string;
                 /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
                 to?: string;
-                page: number;
-                per_page: number;
+                /** @description omit both page and per_page for every row */
+                page?: number;
+                /** @description default 500 when page is given */
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -2685,64 +3065,84 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Database unavailable or server overloaded: retry later */
+            /** @description Error envelope */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -2904,112 +3304,147 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Body or upload too large */
+            /** @description Error envelope */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Unsupported content type or upload type */
+            /** @description Error envelope */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Database unavailable or server overloaded: retry later */
+            /** @description Error envelope */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -3168,112 +3603,147 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Body or upload too large */
+            /** @description Error envelope */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Unsupported content type or upload type */
+            /** @description Error envelope */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Database unavailable or server overloaded: retry later */
+            /** @description Error envelope */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -3425,80 +3895,105 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Database unavailable or server overloaded: retry later */
+            /** @description Error envelope */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -3531,112 +4026,147 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Database unavailable or server overloaded: retry later */
+            /** @description Error envelope */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -3795,112 +4325,147 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Too many requests: retry after `Retry-After` seconds */
+            /** @description Error envelope */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Database unavailable or server overloaded: retry later */
+            /** @description Error envelope */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -3911,13 +4476,16 @@ export interface operations {
     };
     getUsers: {
         parameters: {
-            query: {
+            query?: {
                 /** @description search; admins: name, username, email, phone; members: name, username */
                 q?: string;
-                user_type?: "admin" | "member";
+                /** @description 'admin' or 'member', in any letter case */
+                user_type?: string;
                 is_active?: boolean;
-                page: number;
-                per_page: number;
+                /** @description omit both page and per_page for every user */
+                page?: number;
+                /** @description default 500 when page is given */
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -3969,32 +4537,42 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -4019,7 +4597,8 @@ export interface operations {
                     password: string;
                     phone_number?: string;
                     domisili?: string;
-                    user_type?: "admin" | "member";
+                    /** @description 'admin' or 'member', in any letter case */
+                    user_type?: string;
                     /** @description Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000 */
                     savings_target?: number | string;
                 };
@@ -4030,7 +4609,8 @@ export interface operations {
                     password: string;
                     phone_number?: string;
                     domisili?: string;
-                    user_type?: "admin" | "member";
+                    /** @description 'admin' or 'member', in any letter case */
+                    user_type?: string;
                     /** @description Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000 */
                     savings_target?: number | string;
                     /**
@@ -4076,96 +4656,126 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Body or upload too large */
+            /** @description Error envelope */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Unsupported content type or upload type */
+            /** @description Error envelope */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -4190,7 +4800,8 @@ export interface operations {
                     password?: string;
                     phone_number?: string;
                     domisili?: string;
-                    user_type?: "admin" | "member";
+                    /** @description 'admin' or 'member', in any letter case */
+                    user_type?: string;
                     is_active?: boolean;
                     savings_target?: (number | string) | null;
                 };
@@ -4201,7 +4812,8 @@ export interface operations {
                     password?: string;
                     phone_number?: string;
                     domisili?: string;
-                    user_type?: "admin" | "member";
+                    /** @description 'admin' or 'member', in any letter case */
+                    user_type?: string;
                     is_active?: boolean;
                     /** @description Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000 */
                     savings_target?: number | string;
@@ -4248,112 +4860,147 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Body or upload too large */
+            /** @description Error envelope */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Unsupported content type or upload type */
+            /** @description Error envelope */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -4407,48 +5054,63 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -4475,7 +5137,8 @@ export interface operations {
                     password?: string;
                     phone_number?: string;
                     domisili?: string;
-                    user_type?: "admin" | "member";
+                    /** @description 'admin' or 'member', in any letter case */
+                    user_type?: string;
                     is_active?: boolean;
                     savings_target?: (number | string) | null;
                 };
@@ -4486,7 +5149,8 @@ export interface operations {
                     password?: string;
                     phone_number?: string;
                     domisili?: string;
-                    user_type?: "admin" | "member";
+                    /** @description 'admin' or 'member', in any letter case */
+                    user_type?: string;
                     is_active?: boolean;
                     /** @description Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000 */
                     savings_target?: number | string;
@@ -4533,112 +5197,147 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Body or upload too large */
+            /** @description Error envelope */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Unsupported content type or upload type */
+            /** @description Error envelope */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -4671,80 +5370,105 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -4771,7 +5495,8 @@ export interface operations {
                     password?: string;
                     phone_number?: string;
                     domisili?: string;
-                    user_type?: "admin" | "member";
+                    /** @description 'admin' or 'member', in any letter case */
+                    user_type?: string;
                     is_active?: boolean;
                     savings_target?: (number | string) | null;
                 };
@@ -4782,7 +5507,8 @@ export interface operations {
                     password?: string;
                     phone_number?: string;
                     domisili?: string;
-                    user_type?: "admin" | "member";
+                    /** @description 'admin' or 'member', in any letter case */
+                    user_type?: string;
                     is_active?: boolean;
                     /** @description Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000 */
                     savings_target?: number | string;
@@ -4829,112 +5555,147 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Body or upload too large */
+            /** @description Error envelope */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Unsupported content type or upload type */
+            /** @description Error envelope */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -4992,32 +5753,42 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -5084,64 +5855,84 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -5193,48 +5984,63 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -5303,80 +6109,105 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -5409,80 +6240,105 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -5533,32 +6389,42 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -5612,64 +6478,84 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -5714,48 +6600,63 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -5811,80 +6712,105 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Conflict with the current state (duplicate, illegal transition, in use) */
+            /** @description Error envelope */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
@@ -5929,64 +6855,84 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not signed in, or the token is invalid, expired or revoked (see `WWW-Authenticate`) */
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Signed in, but this account may not do this */
+            /** @description Error envelope */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Not found, or not visible to the caller */
+            /** @description Error envelope */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
                     };
                 };
             };
-            /** @description Validation failed: `message` names the first problem, `errors` lists each field */
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description the HTTP status */
                         code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
                         message: string;
-                        data: null | {
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
                             field: string;
                             message: string;
                         }[];
