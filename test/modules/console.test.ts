@@ -32,7 +32,8 @@ describe('serving the console', () => {
     assert.equal(browser.statusCode, 302)
     assert.equal(browser.headers.location, '/console/')
     const client = await t.app.inject({ method: 'GET', url: '/', headers: { accept: 'application/json' } })
-    assert.notEqual(client.statusCode, 302)
+    assert.equal(client.statusCode, 200)
+    assert.equal(client.json().code, 200, 'API clients keep the JSON answer of /')
   })
 
   test('/console/ and every app path answer the page with a strict CSP and the server time zone', async () => {
@@ -124,6 +125,7 @@ describe('the console refresh cookie', () => {
     const refreshed = await t.app.inject({ method: 'POST', url: '/auth/refresh', headers: CONSOLE, cookies })
     assert.equal(refreshed.statusCode, 200)
     assert.equal(refreshed.json().data.refresh_token, '')
+    assert.equal(refreshed.json().refresh_token, '', 'nor in the top-level copy the mobile app reads')
     const profile = await t.app.inject({
       method: 'GET',
       url: '/auth/profile',
