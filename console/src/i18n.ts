@@ -74,6 +74,7 @@ const M = {
   role: ['Peran', 'Role'],
   member: ['Anggota', 'Member'],
   admin: ['Admin', 'Admin'],
+  auditor: ['Auditor (hanya baca)', 'Auditor (read only)'],
   active: ['Aktif', 'Active'],
   inactive: ['Nonaktif', 'Inactive'],
   status: ['Status', 'Status'],

@@ -613,6 +613,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/transactions/{id}/receipt.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The kuitansi (A5 PDF) of a completed deposit: owner, reporter or admin; 409 while not completed */
+        get: operations["getTransactionsByIdReceiptPdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/verify/receipts/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Check a kuitansi from its signed link (public): amount, date and the member initials; 404 for a forged link */
+        get: operations["getVerifyReceiptsByNumber"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/members/{id}/statement.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A member's statement (A4 PDF): target, paid, pending, remaining, arrears, one row per periode and per deposit (admin: anyone; member: `me` or their own id) */
+        get: operations["getReportsMembersByIdStatementPdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Organisation settings used on documents and mail (anyone signed in) */
+        get: operations["getSettings"];
+        /**
+         * Change organisation settings (admin): JSON, or multipart with a `logo` image
+         * @description Admin only.
+         */
+        put: operations["putSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who changed what (money, users, periodes, payment methods, settings, webhooks), newest first; admins and auditors
+         * @description Admin only.
+         */
+        get: operations["getAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log as CSV (streamed; same filters as /audit); admins and auditors
+         * @description Admin only.
+         */
+        get: operations["getAuditCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -819,7 +931,7 @@ export interface operations {
                     password: string;
                     phone_number?: string;
                     domisili?: string;
-                    /** @description 'admin' or 'member', in any letter case */
+                    /** @description 'admin', 'member' or 'auditor', in any letter case */
                     user_type?: string;
                 };
                 "multipart/form-data": {
@@ -829,7 +941,7 @@ export interface operations {
                     password: string;
                     phone_number?: string;
                     domisili?: string;
-                    /** @description 'admin' or 'member', in any letter case */
+                    /** @description 'admin', 'member' or 'auditor', in any letter case */
                     user_type?: string;
                     /**
                      * Format: binary
@@ -856,7 +968,7 @@ export interface operations {
                             email: string | null;
                             phone_number: string | null;
                             domisili: string | null;
-                            user_type: "admin" | "member";
+                            user_type: "admin" | "member" | "auditor";
                             image_profile_url: string | null;
                             is_active: boolean;
                             savings_target: number | null;
@@ -1043,7 +1155,7 @@ export interface operations {
                                 email: string | null;
                                 phone_number: string | null;
                                 domisili: string | null;
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                                 is_active: boolean;
                                 savings_target: number | null;
@@ -1152,7 +1264,7 @@ export interface operations {
                             email: string | null;
                             phone_number: string | null;
                             domisili: string | null;
-                            user_type: "admin" | "member";
+                            user_type: "admin" | "member" | "auditor";
                             image_profile_url: string | null;
                             is_active: boolean;
                             savings_target: number | null;
@@ -2971,7 +3083,7 @@ export interface operations {
                                 username: string;
                                 email: string | null;
                                 /** @enum {string} */
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                             };
                             /**
@@ -2985,7 +3097,7 @@ export interface operations {
                                 username: string;
                                 email: string | null;
                                 /** @enum {string} */
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                             };
                             confirmed_by: {
@@ -2994,7 +3106,7 @@ export interface operations {
                                 username: string;
                                 email: string | null;
                                 /** @enum {string} */
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                             } | null;
                             /**
@@ -3040,6 +3152,8 @@ export interface operations {
                             } | null;
                             is_duplicate_receipt: boolean;
                             duplicate_of_id: number | null;
+                            /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
+                            receipt_number: string | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -3221,7 +3335,7 @@ export interface operations {
                                 username: string;
                                 email: string | null;
                                 /** @enum {string} */
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                             };
                             /**
@@ -3235,7 +3349,7 @@ export interface operations {
                                 username: string;
                                 email: string | null;
                                 /** @enum {string} */
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                             };
                             confirmed_by: {
@@ -3244,7 +3358,7 @@ export interface operations {
                                 username: string;
                                 email: string | null;
                                 /** @enum {string} */
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                             } | null;
                             /**
@@ -3290,6 +3404,8 @@ export interface operations {
                             } | null;
                             is_duplicate_receipt: boolean;
                             duplicate_of_id: number | null;
+                            /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
+                            receipt_number: string | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -3520,7 +3636,7 @@ export interface operations {
                                 username: string;
                                 email: string | null;
                                 /** @enum {string} */
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                             };
                             /**
@@ -3534,7 +3650,7 @@ export interface operations {
                                 username: string;
                                 email: string | null;
                                 /** @enum {string} */
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                             };
                             confirmed_by: {
@@ -3543,7 +3659,7 @@ export interface operations {
                                 username: string;
                                 email: string | null;
                                 /** @enum {string} */
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                             } | null;
                             /**
@@ -3589,6 +3705,8 @@ export interface operations {
                             } | null;
                             is_duplicate_receipt: boolean;
                             duplicate_of_id: number | null;
+                            /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
+                            receipt_number: string | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -3791,7 +3909,7 @@ export interface operations {
                                 username: string;
                                 email: string | null;
                                 /** @enum {string} */
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                             };
                             /**
@@ -3805,7 +3923,7 @@ export interface operations {
                                 username: string;
                                 email: string | null;
                                 /** @enum {string} */
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                             };
                             confirmed_by: {
@@ -3814,7 +3932,7 @@ export interface operations {
                                 username: string;
                                 email: string | null;
                                 /** @enum {string} */
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                             } | null;
                             /**
@@ -3860,6 +3978,8 @@ export interface operations {
                             } | null;
                             is_duplicate_receipt: boolean;
                             duplicate_of_id: number | null;
+                            /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
+                            receipt_number: string | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -3881,7 +4001,7 @@ export interface operations {
                                     username: string;
                                     email: string | null;
                                     /** @enum {string} */
-                                    user_type: "admin" | "member";
+                                    user_type: "admin" | "member" | "auditor";
                                     image_profile_url: string | null;
                                 } | null;
                                 note: string | null;
@@ -4221,7 +4341,7 @@ export interface operations {
                                 username: string;
                                 email: string | null;
                                 /** @enum {string} */
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                             };
                             /**
@@ -4235,7 +4355,7 @@ export interface operations {
                                 username: string;
                                 email: string | null;
                                 /** @enum {string} */
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                             };
                             confirmed_by: {
@@ -4244,7 +4364,7 @@ export interface operations {
                                 username: string;
                                 email: string | null;
                                 /** @enum {string} */
-                                user_type: "admin" | "member";
+                                user_type: "admin" | "member" | "auditor";
                                 image_profile_url: string | null;
                             } | null;
                             /**
@@ -4290,6 +4410,8 @@ export interface operations {
                             } | null;
                             is_duplicate_receipt: boolean;
                             duplicate_of_id: number | null;
+                            /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
+                            receipt_number: string | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -4311,7 +4433,7 @@ export interface operations {
                                     username: string;
                                     email: string | null;
                                     /** @enum {string} */
-                                    user_type: "admin" | "member";
+                                    user_type: "admin" | "member" | "auditor";
                                     image_profile_url: string | null;
                                 } | null;
                                 note: string | null;
@@ -4479,7 +4601,7 @@ export interface operations {
             query?: {
                 /** @description search; admins: name, username, email, phone; members: name, username */
                 q?: string;
-                /** @description 'admin' or 'member', in any letter case */
+                /** @description 'admin', 'member' or 'auditor', in any letter case */
                 user_type?: string;
                 is_active?: boolean;
                 /** @description omit both page and per_page for every user */
@@ -4509,7 +4631,7 @@ export interface operations {
                             email: string | null;
                             phone_number: string | null;
                             domisili: string | null;
-                            user_type: "admin" | "member";
+                            user_type: "admin" | "member" | "auditor";
                             image_profile_url: string | null;
                             is_active: boolean;
                             savings_target: number | null;
@@ -4597,7 +4719,7 @@ export interface operations {
                     password: string;
                     phone_number?: string;
                     domisili?: string;
-                    /** @description 'admin' or 'member', in any letter case */
+                    /** @description 'admin', 'member' or 'auditor', in any letter case */
                     user_type?: string;
                     /** @description Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000 */
                     savings_target?: number | string;
@@ -4609,7 +4731,7 @@ export interface operations {
                     password: string;
                     phone_number?: string;
                     domisili?: string;
-                    /** @description 'admin' or 'member', in any letter case */
+                    /** @description 'admin', 'member' or 'auditor', in any letter case */
                     user_type?: string;
                     /** @description Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000 */
                     savings_target?: number | string;
@@ -4638,7 +4760,7 @@ export interface operations {
                             email: string | null;
                             phone_number: string | null;
                             domisili: string | null;
-                            user_type: "admin" | "member";
+                            user_type: "admin" | "member" | "auditor";
                             image_profile_url: string | null;
                             is_active: boolean;
                             savings_target: number | null;
@@ -4800,7 +4922,7 @@ export interface operations {
                     password?: string;
                     phone_number?: string;
                     domisili?: string;
-                    /** @description 'admin' or 'member', in any letter case */
+                    /** @description 'admin', 'member' or 'auditor', in any letter case */
                     user_type?: string;
                     is_active?: boolean;
                     savings_target?: (number | string) | null;
@@ -4812,7 +4934,7 @@ export interface operations {
                     password?: string;
                     phone_number?: string;
                     domisili?: string;
-                    /** @description 'admin' or 'member', in any letter case */
+                    /** @description 'admin', 'member' or 'auditor', in any letter case */
                     user_type?: string;
                     is_active?: boolean;
                     /** @description Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000 */
@@ -4842,7 +4964,7 @@ export interface operations {
                             email: string | null;
                             phone_number: string | null;
                             domisili: string | null;
-                            user_type: "admin" | "member";
+                            user_type: "admin" | "member" | "auditor";
                             image_profile_url: string | null;
                             is_active: boolean;
                             savings_target: number | null;
@@ -5036,7 +5158,7 @@ export interface operations {
                             email: string | null;
                             phone_number: string | null;
                             domisili: string | null;
-                            user_type: "admin" | "member";
+                            user_type: "admin" | "member" | "auditor";
                             image_profile_url: string | null;
                             is_active: boolean;
                             savings_target: number | null;
@@ -5137,7 +5259,7 @@ export interface operations {
                     password?: string;
                     phone_number?: string;
                     domisili?: string;
-                    /** @description 'admin' or 'member', in any letter case */
+                    /** @description 'admin', 'member' or 'auditor', in any letter case */
                     user_type?: string;
                     is_active?: boolean;
                     savings_target?: (number | string) | null;
@@ -5149,7 +5271,7 @@ export interface operations {
                     password?: string;
                     phone_number?: string;
                     domisili?: string;
-                    /** @description 'admin' or 'member', in any letter case */
+                    /** @description 'admin', 'member' or 'auditor', in any letter case */
                     user_type?: string;
                     is_active?: boolean;
                     /** @description Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000 */
@@ -5179,7 +5301,7 @@ export interface operations {
                             email: string | null;
                             phone_number: string | null;
                             domisili: string | null;
-                            user_type: "admin" | "member";
+                            user_type: "admin" | "member" | "auditor";
                             image_profile_url: string | null;
                             is_active: boolean;
                             savings_target: number | null;
@@ -5495,7 +5617,7 @@ export interface operations {
                     password?: string;
                     phone_number?: string;
                     domisili?: string;
-                    /** @description 'admin' or 'member', in any letter case */
+                    /** @description 'admin', 'member' or 'auditor', in any letter case */
                     user_type?: string;
                     is_active?: boolean;
                     savings_target?: (number | string) | null;
@@ -5507,7 +5629,7 @@ export interface operations {
                     password?: string;
                     phone_number?: string;
                     domisili?: string;
-                    /** @description 'admin' or 'member', in any letter case */
+                    /** @description 'admin', 'member' or 'auditor', in any letter case */
                     user_type?: string;
                     is_active?: boolean;
                     /** @description Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000 */
@@ -5537,7 +5659,7 @@ export interface operations {
                             email: string | null;
                             phone_number: string | null;
                             domisili: string | null;
-                            user_type: "admin" | "member";
+                            user_type: "admin" | "member" | "auditor";
                             image_profile_url: string | null;
                             is_active: boolean;
                             savings_target: number | null;
@@ -6920,6 +7042,1027 @@ export interface operations {
             };
             /** @description Error envelope */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getTransactionsByIdReceiptPdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getVerifyReceiptsByNumber: {
+        parameters: {
+            query?: {
+                /** @description Signature from the link printed on the kuitansi */
+                sig?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Receipt number, URL-encoded (e.g. 0042%2FKWT%2FXI%2F2026) */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            /** @enum {boolean} */
+                            valid: true;
+                            receipt_number: string;
+                            /** @description Amount in IDR, at most 2 decimals */
+                            amount: number;
+                            /** @description As printed: Rp 12.500.000 */
+                            amount_text: string;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            deposit_date: string;
+                            /** @description As printed: 28 November 2026 */
+                            deposit_date_text: string;
+                            /** @description The member's initials only (S. N. A.) */
+                            member_initials: string;
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getReportsMembersByIdStatementPdf: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD */
+                from?: string;
+                /** @description YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A user id, or `me` for the caller */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            organisation_name: string;
+                            address: string | null;
+                            contact: string | null;
+                            logo_url: string | null;
+                            updated_at: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    putSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    organisation_name?: string;
+                    address?: string | null;
+                    contact?: string | null;
+                    remove_logo?: boolean;
+                };
+                "multipart/form-data": {
+                    organisation_name?: string;
+                    address?: string;
+                    contact?: string;
+                    /**
+                     * Format: binary
+                     * @description JPEG, PNG or WebP; re-encoded without metadata
+                     */
+                    logo?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            organisation_name: string;
+                            address: string | null;
+                            contact: string | null;
+                            logo_url: string | null;
+                            updated_at: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getAudit: {
+        parameters: {
+            query: {
+                actor_id?: number;
+                /** @description What was changed */
+                entity?: "transaction" | "user" | "periode" | "payment" | "settings" | "webhook";
+                entity_id?: number;
+                /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
+                from?: string;
+                /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
+                to?: string;
+                page: number;
+                per_page: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            id: number;
+                            /** @description null for the system or a removed user */
+                            actor: {
+                                id: number;
+                                fullname: string;
+                            } | null;
+                            /** @description e.g. transaction.status_changed, user.role_changed, settings.updated */
+                            action: string;
+                            entity: string;
+                            entity_id: number | null;
+                            /** @description JSON: the values before or after the change (null when there were none) */
+                            before: unknown;
+                            /** @description JSON: the values before or after the change (null when there were none) */
+                            after: unknown;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        }[];
+                        meta: {
+                            page: number;
+                            per_page: number;
+                            total: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getAuditCsv: {
+        parameters: {
+            query?: {
+                actor_id?: number;
+                /** @description What was changed */
+                entity?: "transaction" | "user" | "periode" | "payment" | "settings" | "webhook";
+                entity_id?: number;
+                /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
+                from?: string;
+                /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV, UTF-8 with BOM */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

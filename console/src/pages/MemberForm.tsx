@@ -17,7 +17,7 @@ interface Form {
   email: string
   phone_number: string
   domisili: string
-  user_type: 'member' | 'admin'
+  user_type: User['user_type']
   password: string
   savings_target: string
   is_active: boolean
@@ -167,6 +167,7 @@ export default function MemberForm(props: PageProps) {
           options={[
             { value: 'member', label: t('member') },
             { value: 'admin', label: t('admin') },
+            { value: 'auditor', label: t('auditor') },
           ]}
         />
         <Input

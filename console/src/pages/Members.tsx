@@ -111,7 +111,7 @@ export default function Members(props: PageProps) {
                 <td>@{u.username}</td>
                 <td>{u.email ?? '–'}</td>
                 <td>{u.phone_number ?? '–'}</td>
-                <td>{u.user_type === 'admin' ? t('admin') : t('member')}</td>
+                <td>{t(u.user_type)}</td>
                 <td class="num">{u.savings_target === null ? '–' : <Money amount={u.savings_target} />}</td>
                 <td>
                   <button
