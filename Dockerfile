@@ -9,6 +9,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs ./scripts/build.mjs
 COPY src ./src
+# The treasurer's console (Vite): built into dist/console, served by the same server at /console.
+COPY console ./console
 RUN npm run build
 
 FROM node:22-bookworm-slim AS deps

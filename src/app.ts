@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { getHeapStatistics } from 'node:v8'
+import cookie from '@fastify/cookie'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import multipart from '@fastify/multipart'
@@ -22,6 +23,7 @@ import { createUrlSigner, type UrlSigner } from './modules/files/signing.js'
 import { modules } from './modules/index.js'
 import { controlHandlers } from './ops/control.js'
 import authGuard from './plugins/auth-guard.js'
+import consolePlugin from './plugins/console.js'
 import docs from './plugins/docs.js'
 import errorEnvelope, { clientErrorHandler, frameworkErrors } from './plugins/error-envelope.js'
 import fileSweeper from './plugins/file-sweeper.js'
@@ -51,6 +53,8 @@ export interface BuildOptions {
   mailer?: Mailer
   /** Logger settings; defaults to pino at config.logLevel. */
   logger?: boolean | object
+  /** The built console to serve at /console (default: dist/console). */
+  consoleDir?: string
   /** Do not run migrations (already applied by the container entrypoint or a cluster primary). */
   skipMigrations?: boolean
 }
@@ -171,6 +175,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(errorEnvelope)
   await app.register(metrics)
   await app.register(helmet, { global: true, contentSecurityPolicy: false })
+  // Read only by /auth/refresh and /auth/logout for the console's refresh cookie (console-cookie.ts).
+  await app.register(cookie)
   await app.register(cors, {
     origin: config.corsOrigins.length ? config.corsOrigins : false,
     credentials: false,
@@ -212,6 +218,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   })
 
   for (const module of modules) await app.register(module)
+  await app.register(consolePlugin, { dir: options.consoleDir })
   // The embedded database's owner answers the CLI (create-admin, backup, ...) through this process.
   if (!options.database && database.owner) database.owner.serve(controlHandlers(app))
   return app

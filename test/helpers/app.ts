@@ -28,7 +28,7 @@ const SECRET_R = 'test-refresh-secret-0123456789abcdef0123456789'
  * Build an app for this test file. `env` overrides configuration variables
  * (e.g. { ACCESS_TOKEN_EXPIRE_MINUTES: '0.02' }). Closed automatically after the file.
  */
-export async function build(env: Record<string, string> = {}, opts: { redis?: boolean } = {}): Promise<TestApp> {
+export async function build(env: Record<string, string> = {}, opts: { redis?: boolean; consoleDir?: string } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'talangraga-test-'))
   const db = await createTestDatabase()
   const config = loadConfig({
@@ -42,7 +42,7 @@ export async function build(env: Record<string, string> = {}, opts: { redis?: bo
     ...(opts.redis && TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
     ...env,
   })
-  const app = await buildApp(config, { database: db.database, logger: false })
+  const app = await buildApp(config, { database: db.database, logger: false, consoleDir: opts.consoleDir })
   await app.ready()
   after(async () => {
     await app.close()

@@ -29,6 +29,7 @@ import {
 } from './auth.schemas.js'
 import { createAuthService } from './auth.service.js'
 import type { AuthContext, ClientInfo } from './auth.types.js'
+import { clearRefreshCookie, isConsoleRequest, refreshTokenFromCookie, setRefreshCookie } from './console-cookie.js'
 
 const tags = ['auth']
 const FORGOT_MESSAGE = 'If an account with that email exists, a password reset code has been sent to it'
@@ -92,7 +93,10 @@ export default async function authRoutes(fastify: FastifyInstance) {
     if (request.body === undefined || request.body === null) request.body = {}
   }
 
-  /** Refresh token from `Authorization: Bearer` or the body, never both (RFC 6750 §2). */
+  /**
+   * Refresh token from `Authorization: Bearer` or the body, never both (RFC 6750 §2); the console
+   * sends neither and uses its cookie instead (console-cookie.ts).
+   */
   function refreshTokenOf(request: FastifyRequest, body: { refresh_token?: string | undefined } | undefined): string {
     const header = bearerToken(request)
     const inBody = body?.refresh_token
@@ -101,7 +105,7 @@ export default async function authRoutes(fastify: FastifyInstance) {
         'WWW-Authenticate': 'Bearer realm="talangraga", error="invalid_request"',
       })
     }
-    const token = header ?? inBody
+    const token = header ?? inBody ?? refreshTokenFromCookie(request)
     if (!token) throw new AppError(401, 'Refresh token required', null, { 'WWW-Authenticate': 'Bearer realm="talangraga"' })
     return token
   }
@@ -143,7 +147,7 @@ export default async function authRoutes(fastify: FastifyInstance) {
         response: { 200: LoginResponse, ...errorResponses(401, 422, 429) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { identifier, password } = request.body
       // Keyed by the normalised identifier: 0812…, +62812… and 62812… are one account, one budget.
       const before = [budget.loginIp(request.ip), budget.loginId(identifier)]
@@ -154,7 +158,13 @@ export default async function authRoutes(fastify: FastifyInstance) {
       // A correct login costs nothing: the address gets its attempt back, the account starts afresh.
       await app.limits.refund([before[0] as LimitRule])
       await app.limits.clear([...before.slice(1), ...accountBudgets(result.user)])
-      return ok({ ...result, user: toUserJson(result.user, app.signer) }, 'Login successful')
+      const user = toUserJson(result.user, app.signer)
+      if (isConsoleRequest(request)) {
+        // The console keeps the refresh token out of reach of page scripts: cookie only.
+        setRefreshCookie(reply, result.refresh_token, app.config.refreshTokenTtlSeconds)
+        return ok({ ...result, refresh_token: '', user }, 'Login successful')
+      }
+      return ok({ ...result, user }, 'Login successful')
     },
   )
 
@@ -177,12 +187,18 @@ export default async function authRoutes(fastify: FastifyInstance) {
         response: { 200: RefreshResponse, ...errorResponses(400, 401, 422, 429, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const rules = [budget.refresh(request.ip)]
       await app.limits.check(request, rules)
       const token = refreshTokenOf(request, request.body)
       const tokens = await service.refresh(token)
       await app.limits.refund(rules)
+      if (isConsoleRequest(request) && !bearerToken(request) && !request.body?.refresh_token) {
+        // The console keeps the refresh token out of reach of page scripts: cookie only.
+        setRefreshCookie(reply, tokens.refresh_token, app.config.refreshTokenTtlSeconds)
+        const withoutRefresh = { ...tokens, refresh_token: '' }
+        return { ...ok(withoutRefresh, 'Token refreshed'), ...withoutRefresh }
+      }
       return { ...ok(tokens, 'Token refreshed'), ...tokens }
     },
   )
@@ -201,8 +217,10 @@ export default async function authRoutes(fastify: FastifyInstance) {
         response: { 200: MessageOnly, ...errorResponses(400, 401, 422) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const token = refreshTokenOf(request, request.body)
+      // The console's cookie goes whatever happens next: a revoked or expired token is useless anyway.
+      if (isConsoleRequest(request)) clearRefreshCookie(reply)
       await service.logout(token, request.query.scope)
       return ok(null, 'Logged out')
     },

@@ -29,7 +29,9 @@ export const LoginBody = Type.Object({
 
 export const TokenPair = Type.Object({
   access_token: Type.String(),
-  refresh_token: Type.String(),
+  refresh_token: Type.String({
+    description: 'empty for the console (X-Talangraga-Client: console), which receives it as an HttpOnly cookie',
+  }),
   token_type: Type.Literal('bearer'),
   expires_in: Type.Integer({ description: 'access token lifetime in seconds' }),
 })

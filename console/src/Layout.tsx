@@ -1,0 +1,59 @@
+/** The frame of every signed-in page: navigation, language switch, who is signed in, sign out. */
+import type { ComponentChildren } from 'preact'
+import { type Lang, setLanguage, useT } from './i18n'
+import { Link, match, useLocation } from './router'
+import { routes } from './routes'
+import { type Profile, signOut } from './session'
+
+export function LanguageSwitch() {
+  const t = useT()
+  return (
+    <label class="lang">
+      <span>{t('language')}</span>
+      <select value={t.lang} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value as Lang)}>
+        <option value="id">Bahasa Indonesia</option>
+        <option value="en">English</option>
+      </select>
+    </label>
+  )
+}
+
+export function Layout(props: { user: Profile; children: ComponentChildren }) {
+  const t = useT()
+  const { path } = useLocation()
+  return (
+    <div class="shell">
+      <a class="skip" href="#main">
+        {t('skipToContent')}
+      </a>
+      <header class="topbar">
+        <span class="brand">Talangraga · {t('appName')}</span>
+        <span class="spacer" />
+        <LanguageSwitch />
+        <span class="who">{props.user.fullname}</span>
+        <button type="button" class="secondary" onClick={() => void signOut()}>
+          {t('signOut')}
+        </button>
+      </header>
+      <nav class="sidebar" aria-label={t('nav')}>
+        <ul>
+          {routes
+            .filter((r) => r.nav)
+            .map((r) => {
+              const current = r.path === '/' ? path === '/' : match(r.path, path) !== undefined
+              return (
+                <li key={r.path}>
+                  <Link to={r.path} aria-current={current ? 'page' : undefined}>
+                    {t(r.nav!)}
+                  </Link>
+                </li>
+              )
+            })}
+        </ul>
+      </nav>
+      <main id="main" class="content">
+        {props.children}
+      </main>
+    </div>
+  )
+}

@@ -1,0 +1,134 @@
+/** One deposit with its receipt, its history, and the status actions. */
+import { useState } from 'preact/hooks'
+import { ApiError } from '../api/client'
+import type { TransactionStatus } from '../api/types'
+import { changeStatus, getDeposit, isPdf } from '../deposits'
+import { dateTime } from '../format'
+import { type MessageKey, useT } from '../i18n'
+import { useLoad } from '../load'
+import type { PageProps } from '../routes'
+import { ErrorBox, Loading, Money, Notice, PageTitle, StatusBadge } from '../ui'
+
+export default function DepositDetail(props: PageProps) {
+  const t = useT()
+  const id = Number(props.params.id)
+  const deposit = useLoad(() => getDeposit(id), [id])
+  const [note, setNote] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>()
+  const [notice, setNotice] = useState<string>()
+
+  async function act(status: TransactionStatus) {
+    setBusy(true)
+    setError(undefined)
+    setNotice(undefined)
+    try {
+      const { detail, message } = await changeStatus(id, status, note.trim() || undefined)
+      deposit.setData(detail)
+      setNote('')
+      setNotice(message)
+    } catch (err) {
+      setError(err)
+      // Someone else changed it: show what it is now, keep the typed reason.
+      if (err instanceof ApiError && err.status === 409) getDeposit(id).then(deposit.setData, () => {})
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  if (deposit.loading && !deposit.data) return <Loading />
+  if (!deposit.data) return <ErrorBox error={deposit.error} />
+  const d = deposit.data
+  const open = d.status === 'sent' || d.status === 'on_process'
+  return (
+    <div>
+      <PageTitle>
+        {t('depositNo', { id: d.id })} <StatusBadge status={d.status} />
+      </PageTitle>
+      {notice && <Notice>{notice}</Notice>}
+      <div class="detail-grid">
+        <div class="receipt-large">
+          {d.bukti_transfer_url && !isPdf(d.bukti_transfer_url) ? (
+            <a href={d.bukti_transfer_url} target="_blank" rel="noreferrer" title={t('openReceipt')}>
+              <img src={d.bukti_transfer_url} alt={`${t('receipt')} #${d.id}`} />
+            </a>
+          ) : d.bukti_transfer_url ? (
+            <a href={d.bukti_transfer_url} target="_blank" rel="noreferrer">
+              {t('openReceipt')} (PDF)
+            </a>
+          ) : (
+            <p class="muted">{t('noReceipt')}</p>
+          )}
+        </div>
+        <div>
+          {d.is_duplicate_receipt && <p class="flag">{t('duplicate', { id: d.duplicate_of_id ?? '?' })}</p>}
+          <dl class="facts">
+            <dt>{t('owner')}</dt>
+            <dd>
+              {d.user.fullname} <span class="muted">@{d.user.username}</span>
+            </dd>
+            <dt>{t('amount')}</dt>
+            <dd class="big">
+              <Money amount={d.amount} />
+            </dd>
+            <dt>{t('depositDate')}</dt>
+            <dd>{dateTime(d.transaction_date, t.lang)}</dd>
+            <dt>{t('periode')}</dt>
+            <dd>{d.periode?.periode_name ?? t('none')}</dd>
+            <dt>{t('payment')}</dt>
+            <dd>{d.payment?.payment_name ?? t('none')}</dd>
+            <dt>{t('reportedBy')}</dt>
+            <dd>
+              {d.reported_by.fullname} · {dateTime(d.reported_date, t.lang)}
+            </dd>
+            {d.confirmed_by && (
+              <>
+                <dt>{t('confirmedBy')}</dt>
+                <dd>
+                  {d.confirmed_by.fullname} · {dateTime(d.confirmed_at, t.lang)}
+                </dd>
+              </>
+            )}
+          </dl>
+          <ErrorBox error={error} />
+          {open && (
+            <form
+              onSubmit={(e) => {
+                e.preventDefault()
+                void act('rejected')
+              }}
+            >
+              <label for="detail-note">{t('reason')}</label>
+              <input id="detail-note" value={note} maxLength={1000} onInput={(e) => setNote(e.currentTarget.value)} />
+              <div class="buttons">
+                <button type="button" class="ok" disabled={busy} onClick={() => void act('completed')}>
+                  {t('complete')}
+                </button>
+                {d.status === 'sent' && (
+                  <button type="button" class="secondary" disabled={busy} onClick={() => void act('on_process')}>
+                    {t('process')}
+                  </button>
+                )}
+                <button type="submit" class="danger" disabled={busy}>
+                  {t('reject')}
+                </button>
+              </div>
+            </form>
+          )}
+          <h2>{t('history')}</h2>
+          <ol class="history">
+            {d.history.map((h) => (
+              <li key={h.created_at + h.to_status}>
+                <span class="muted">{dateTime(h.created_at, t.lang)}</span> ·{' '}
+                {h.from_status ? `${t(`st_${h.from_status}` as MessageKey)} → ` : ''}
+                <strong>{t(`st_${h.to_status}` as MessageKey)}</strong>
+                {h.changed_by && ` · ${h.changed_by.fullname}`}
+                {h.note && <blockquote>{h.note}</blockquote>}
+              </li>
+            ))}
+          </ol>
+        </div>
+      </div>
+    </div>
+  )
+}

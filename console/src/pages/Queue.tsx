@@ -1,0 +1,363 @@
+/**
+ * The verification queue: every deposit waiting (sent, in process), oldest first; the receipt
+ * large beside the selected one; keyboard first (shortcuts in the `shortcuts` message). A deposit
+ * another treasurer handled meanwhile is shown as such and leaves the queue, never an error page.
+ */
+import { memo } from 'preact/compat'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import { ApiError, api, unwrapList } from '../api/client'
+import type { Transaction, TransactionDetail, TransactionStatus } from '../api/types'
+import { bulkChange, changeStatus, getDeposit, type ItemResult, isPdf, thumbnailUrl } from '../deposits'
+import { dateTime } from '../format'
+import { type MessageKey, useT } from '../i18n'
+import { useLoad } from '../load'
+import { Link, navigate } from '../router'
+import { ErrorBox, Loading, Money, Notice, PageTitle, StatusBadge } from '../ui'
+
+async function loadQueue(): Promise<Transaction[]> {
+  const [sent, inProcess] = await Promise.all(
+    (['sent', 'on_process'] as const).map(
+      async (status) => unwrapList(await api.GET('/transactions', { params: { query: { status, per_page: 1000, page: 1 } } })).data,
+    ),
+  )
+  return [...(sent ?? []), ...(inProcess ?? [])].sort((a, b) => a.reported_date.localeCompare(b.reported_date) || a.id - b.id)
+}
+
+/** Starts loading a receipt before it is shown, so selecting the next deposit shows it at once. */
+const warmed = new Set<string>()
+function warm(url: string | null) {
+  if (!url || isPdf(url) || warmed.has(url)) return
+  warmed.add(url)
+  const img = new Image()
+  img.decoding = 'async'
+  img.src = url
+}
+
+const Row = memo(function Row(props: {
+  tx: Transaction
+  selected: boolean
+  checked: boolean
+  onSelect: (id: number) => void
+  onCheck: (id: number) => void
+  lang: 'id' | 'en'
+  labels: { check: string; duplicate: string }
+}) {
+  const { tx } = props
+  const thumb = thumbnailUrl(tx.bukti_transfer_url)
+  return (
+    // The list owns the focus and moves the selection (aria-activedescendant): rows take clicks only.
+    // biome-ignore lint/a11y/useKeyWithClickEvents: keys are handled by the listbox for every row
+    // biome-ignore lint/a11y/useFocusableInteractive: aria-activedescendant pattern, the listbox is focusable
+    <div
+      id={`q-${tx.id}`}
+      role="option"
+      aria-selected={props.selected}
+      // Marked for bulk completion (X): a checkbox drawn inside the option, not a control nested in it.
+      aria-checked={props.checked}
+      class={`queue-row${props.selected ? ' selected' : ''}`}
+      onClick={() => props.onSelect(tx.id)}
+    >
+      <span
+        class={`mark${props.checked ? ' marked' : ''}`}
+        aria-hidden="true"
+        title={props.labels.check}
+        onClick={(e) => {
+          e.stopPropagation()
+          props.onCheck(tx.id)
+        }}
+      >
+        {props.checked ? '✓' : ''}
+      </span>
+      <span class="thumb">
+        {thumb ? (
+          <img src={thumb} alt="" loading="lazy" decoding="async" width={48} height={48} />
+        ) : (
+          <span class="thumb-none">{tx.bukti_transfer_url ? 'PDF' : '—'}</span>
+        )}
+      </span>
+      <span class="row-main">
+        <strong>{tx.user.fullname}</strong>
+        <span class="muted">
+          #{tx.id} · {dateTime(tx.reported_date, props.lang)}
+        </span>
+        {tx.is_duplicate_receipt && <span class="flag">{props.labels.duplicate}</span>}
+      </span>
+      <span class="row-amount">
+        <Money amount={tx.amount} />
+        <StatusBadge status={tx.status} />
+      </span>
+    </div>
+  )
+})
+
+export default function Queue() {
+  const t = useT()
+  const queue = useLoad(loadQueue, [])
+  const [items, setItems] = useState<Transaction[]>([])
+  const [selectedId, setSelectedId] = useState<number>()
+  const [checked, setChecked] = useState<Set<number>>(new Set())
+  const [note, setNote] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>()
+  const [notice, setNotice] = useState<string>()
+  const [bulk, setBulk] = useState<ItemResult[]>()
+  const listRef = useRef<HTMLDivElement>(null)
+  // Stable between renders so that the memoised rows re-render only when their own deposit changes.
+  const labels = useMemo(() => ({ check: t('markForBulk'), duplicate: t('duplicateShort') }), [t.lang])
+  const noteRef = useRef<HTMLInputElement>(null)
+
+  useEffect(() => {
+    if (!queue.data) return
+    setItems(queue.data)
+    setSelectedId((id) => (id !== undefined && queue.data!.some((x) => x.id === id) ? id : queue.data![0]?.id))
+  }, [queue.data])
+
+  const index = useMemo(() => items.findIndex((x) => x.id === selectedId), [items, selectedId])
+  const selected = index >= 0 ? items[index] : undefined
+
+  // The selected receipt and the next two are fetched ahead of time.
+  useEffect(() => {
+    for (let i = index; i >= 0 && i < Math.min(items.length, index + 3); i++) warm(items[i]!.bukti_transfer_url)
+    document.getElementById(`q-${selectedId}`)?.scrollIntoView({ block: 'nearest' })
+  }, [index, items, selectedId])
+
+  function select(offset: number) {
+    if (!items.length) return
+    const next = Math.max(0, Math.min(items.length - 1, (index < 0 ? 0 : index) + offset))
+    setSelectedId(items[next]!.id)
+    setError(undefined)
+  }
+
+  /** Removes a handled deposit from the queue and selects the one after it. */
+  function leave(id: number) {
+    setItems((list) => {
+      const at = list.findIndex((x) => x.id === id)
+      const rest = list.filter((x) => x.id !== id)
+      if (id === selectedId) setSelectedId(rest[Math.min(at, rest.length - 1)]?.id)
+      return rest
+    })
+    setChecked((c) => {
+      const n = new Set(c)
+      n.delete(id)
+      return n
+    })
+  }
+
+  function handledMessage(detail: TransactionDetail): string {
+    const by = detail.confirmed_by ? t('handledBy', { name: detail.confirmed_by.fullname }) : ''
+    return t('alreadyHandled', { status: t(`st_${detail.status}` as MessageKey), by })
+  }
+
+  async function act(status: TransactionStatus) {
+    if (!selected || busy) return
+    if (status === 'rejected' && !note.trim()) {
+      noteRef.current?.focus()
+      return
+    }
+    setBusy(true)
+    setError(undefined)
+    setNotice(undefined)
+    const id = selected.id
+    try {
+      const { detail, message } = await changeStatus(id, status, note.trim() || undefined)
+      setNote('')
+      setNotice(`#${id}: ${message}`)
+      if (detail.status === 'completed' || detail.status === 'rejected') leave(id)
+      else setItems((list) => list.map((x) => (x.id === id ? { ...x, status: detail.status } : x)))
+      listRef.current?.focus()
+    } catch (err) {
+      // Two treasurers on one deposit: the loser sees who handled it, and the queue moves on.
+      if (err instanceof ApiError && (err.status === 409 || err.status === 404)) {
+        const current = err.status === 409 ? await getDeposit(id).catch(() => undefined) : undefined
+        if (!current || current.status === 'completed' || current.status === 'rejected') {
+          setNotice(current ? `#${id}: ${handledMessage(current)}` : `#${id}: ${err.message}`)
+          leave(id)
+          listRef.current?.focus()
+          return
+        }
+      }
+      setError(err)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  async function completeChecked() {
+    const ids = items.filter((x) => checked.has(x.id)).map((x) => x.id)
+    if (!ids.length || busy) return
+    setBusy(true)
+    setBulk([])
+    await bulkChange(ids, 'completed', undefined, (r) => {
+      setBulk((list) => [...(list ?? []), r])
+      if (r.ok) leave(r.id)
+    })
+    setBusy(false)
+  }
+
+  function onKey(e: KeyboardEvent) {
+    const typing = e.target instanceof HTMLInputElement && e.target.type !== 'checkbox'
+    if (typing || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement) {
+      if (e.key === 'Escape') listRef.current?.focus()
+      return
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey) return
+    const key = e.key.toLowerCase()
+    const handled = true
+    if (key === 'j' || e.key === 'ArrowDown') select(1)
+    else if (key === 'k' || e.key === 'ArrowUp') select(-1)
+    else if (key === 'c') void act('completed')
+    else if (key === 'p') void act('on_process')
+    else if (key === 'r') noteRef.current?.focus()
+    else if (key === 'x' && selected) toggle(selected.id)
+    else if (e.key === 'Enter' && selected) navigate(`/deposits/${selected.id}`)
+    else return
+    if (handled) e.preventDefault()
+  }
+
+  function toggle(id: number) {
+    setChecked((c) => {
+      const n = new Set(c)
+      if (n.has(id)) n.delete(id)
+      else n.add(id)
+      return n
+    })
+  }
+
+  if (queue.loading && !queue.data) return <Loading />
+  if (queue.error) return <ErrorBox error={queue.error} />
+
+  return (
+    // Shortcuts work wherever the focus is inside the page (list, buttons), except while typing.
+    // biome-ignore lint/a11y/noStaticElementInteractions: a keyboard-shortcut scope, not a control
+    <div class="queue" onKeyDown={onKey}>
+      <PageTitle
+        actions={
+          checked.size > 0 && (
+            <button type="button" disabled={busy} onClick={() => void completeChecked()}>
+              {t('completeSelected', { n: checked.size })}
+            </button>
+          )
+        }
+      >
+        {t('queue')}
+      </PageTitle>
+      <p class="muted" id="queue-help">
+        {t('queueCount', { n: items.length })}. {t('shortcuts')}
+      </p>
+      {notice && <Notice>{notice}</Notice>}
+      {bulk && bulk.length > 0 && (
+        <div class="bulk-results" role="status">
+          <h2>{t('bulkResults')}</h2>
+          <ul>
+            {bulk.map((r) => (
+              <li key={r.id} class={r.ok ? 'ok' : 'failed'}>
+                #{r.id}: {r.ok ? '✓' : '✗'} {r.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {items.length === 0 ? (
+        <Notice kind="info">{t('queueEmpty')}</Notice>
+      ) : (
+        <div class="queue-grid">
+          <div
+            class="queue-list"
+            role="listbox"
+            ref={listRef}
+            tabIndex={0}
+            aria-label={t('queue')}
+            aria-describedby="queue-help"
+            aria-activedescendant={selected ? `q-${selected.id}` : undefined}
+          >
+            {items.map((tx) => (
+              <Row
+                key={tx.id}
+                tx={tx}
+                selected={tx.id === selectedId}
+                checked={checked.has(tx.id)}
+                onSelect={setSelectedId}
+                onCheck={toggle}
+                lang={t.lang}
+                labels={labels}
+              />
+            ))}
+          </div>
+          {selected ? (
+            <section class="queue-detail" aria-label={t('depositNo', { id: selected.id })}>
+              <div class="receipt-large">
+                {selected.bukti_transfer_url && !isPdf(selected.bukti_transfer_url) ? (
+                  <a href={selected.bukti_transfer_url} target="_blank" rel="noreferrer" title={t('openReceipt')}>
+                    <img key={selected.id} src={selected.bukti_transfer_url} alt={`${t('receipt')} #${selected.id}`} decoding="async" />
+                  </a>
+                ) : selected.bukti_transfer_url ? (
+                  <a href={selected.bukti_transfer_url} target="_blank" rel="noreferrer">
+                    {t('openReceipt')} (PDF)
+                  </a>
+                ) : (
+                  <p class="muted">{t('noReceipt')}</p>
+                )}
+              </div>
+              <div class="queue-form">
+                <h2>
+                  <Link to={`/deposits/${selected.id}`}>{t('depositNo', { id: selected.id })}</Link>{' '}
+                  <StatusBadge status={selected.status} />
+                </h2>
+                {selected.is_duplicate_receipt && (
+                  <p class="flag" role="note">
+                    {t('duplicate', { id: selected.duplicate_of_id ?? '?' })}
+                  </p>
+                )}
+                <dl class="facts">
+                  <dt>{t('owner')}</dt>
+                  <dd>
+                    {selected.user.fullname} <span class="muted">@{selected.user.username}</span>
+                  </dd>
+                  <dt>{t('amount')}</dt>
+                  <dd class="big">
+                    <Money amount={selected.amount} />
+                  </dd>
+                  <dt>{t('depositDate')}</dt>
+                  <dd>{dateTime(selected.transaction_date, t.lang)}</dd>
+                  <dt>{t('periode')}</dt>
+                  <dd>{selected.periode?.periode_name ?? t('none')}</dd>
+                  <dt>{t('payment')}</dt>
+                  <dd>{selected.payment?.payment_name ?? t('none')}</dd>
+                  <dt>{t('reportedBy')}</dt>
+                  <dd>
+                    {selected.reported_by.fullname} · {dateTime(selected.reported_date, t.lang)}
+                  </dd>
+                </dl>
+                <ErrorBox error={error} />
+                <form
+                  onSubmit={(e) => {
+                    e.preventDefault()
+                    void act('rejected')
+                  }}
+                >
+                  <label for="queue-note">{t('reason')}</label>
+                  <input id="queue-note" ref={noteRef} value={note} maxLength={1000} onInput={(e) => setNote(e.currentTarget.value)} />
+                  <div class="buttons">
+                    <button type="button" class="ok" disabled={busy} onClick={() => void act('completed')}>
+                      {t('complete')} <kbd>C</kbd>
+                    </button>
+                    {selected.status === 'sent' && (
+                      <button type="button" class="secondary" disabled={busy} onClick={() => void act('on_process')}>
+                        {t('process')} <kbd>P</kbd>
+                      </button>
+                    )}
+                    <button type="submit" class="danger" disabled={busy}>
+                      {t('reject')} <kbd>R</kbd>
+                    </button>
+                  </div>
+                </form>
+              </div>
+            </section>
+          ) : (
+            <p class="muted">{t('selectDeposit')}</p>
+          )}
+        </div>
+      )}
+    </div>
+  )
+}
