@@ -27,6 +27,7 @@ import consolePlugin from './plugins/console.js'
 import docs from './plugins/docs.js'
 import errorEnvelope, { clientErrorHandler, frameworkErrors } from './plugins/error-envelope.js'
 import fileSweeper from './plugins/file-sweeper.js'
+import jobs from './plugins/jobs.js'
 import metrics from './plugins/metrics.js'
 import rateLimits from './plugins/rate-limit.js'
 import { createLocalStorage, type Storage } from './plugins/storage.js'
@@ -211,6 +212,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     request.log = log
     reply.log = log
   })
+  await app.register(jobs)
 
   // Financial data and tokens: nothing is cached by browsers or proxies.
   app.addHook('onSend', async (request, reply) => {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { Cron } from 'croner'
 import Type, { type Static } from 'typebox'
 import Value from 'typebox/value'
 
@@ -55,6 +56,22 @@ const EnvSchema = Type.Object({
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   AUTH_RATE_LIMIT: Type.Integer({ minimum: 1, maximum: 100_000, default: 10 }),
   TRUST_PROXY: Type.Integer({ minimum: 0, maximum: 10, default: 0 }),
+  /** May an admin verify a deposit they reported or own? `single-admin`: only while the sole active admin. */
+  VERIFY_OWN_DEPOSITS: Type.Union([Type.Literal('never'), Type.Literal('single-admin'), Type.Literal('always')], {
+    default: 'single-admin',
+  }),
+  /** Background jobs (mail, notifications, webhooks, reminders): run by every instance unless off. */
+  JOBS_ENABLED: Type.Boolean({ default: true }),
+  /** How often an idle worker looks for due jobs. */
+  JOBS_POLL_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
+  /** A claimed job not finished within this is taken to have died with its worker and is retried. */
+  JOBS_LEASE_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 120 }),
+  /** Arrears reminders, cron syntax in APP_TIMEZONE; empty turns the schedule off. */
+  REMINDER_SCHEDULE: Type.Optional(Type.String({ maxLength: 200 })),
+  /** Allow webhook URLs that resolve to private, loopback or link-local addresses (same-host gateways, tests). */
+  WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false }),
+  /** First webhook retry after this; doubling per attempt up to an hour, for 24 hours. */
+  WEBHOOK_RETRY_BASE_MS: Type.Integer({ minimum: 10, maximum: 30_000, default: 10_000 }),
   S3_BUCKET: Type.Optional(Type.String({ minLength: 1 })),
   /** S3-compatible endpoint (MinIO, R2, ...); default: AWS for S3_REGION. */
   S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -96,9 +113,18 @@ export interface Config {
   authRateLimit: number
   metricsToken: string | undefined
   trustProxy: number
+  verifyOwnDeposits: 'never' | 'single-admin' | 'always'
+  jobs: { enabled: boolean; pollMs: number; leaseSeconds: number }
+  /** Cron expression, or undefined when the schedule is off. */
+  reminderSchedule: string | undefined
+  webhookAllowPrivate: boolean
+  webhookRetryBaseMs: number
   /** Object storage in an S3-compatible bucket when S3_BUCKET is set; local disk otherwise. */
   s3: { endpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string } | undefined
 }
+
+/** 09:00 on the 25th of every month: before most periodes close, after most salaries arrive. */
+export const DEFAULT_REMINDER_SCHEDULE = '0 9 25 * *'
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -218,6 +244,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('Invalid configuration: S3_BUCKET needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY')
   }
 
+  // Unset = the default schedule; set but blank = off (the one variable where blank is not "default").
+  const schedule = source.REMINDER_SCHEDULE === undefined ? DEFAULT_REMINDER_SCHEDULE : source.REMINDER_SCHEDULE.trim()
+  const reminderSchedule = schedule === '' ? undefined : schedule
+  if (reminderSchedule) {
+    try {
+      new Cron(reminderSchedule, { timezone: env.APP_TIMEZONE, paused: true }).stop()
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration: REMINDER_SCHEDULE is not a cron expression (${(err as Error).message})`)
+    }
+  }
+
   const generated = env.SECRET_KEY && env.REFRESH_SECRET_KEY ? undefined : persistentSecrets(dataDir)
   const access = env.SECRET_KEY ?? generated?.access ?? ''
   const refresh = env.REFRESH_SECRET_KEY ?? generated?.refresh ?? ''
@@ -257,6 +294,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     authRateLimit: env.AUTH_RATE_LIMIT,
     metricsToken: env.METRICS_TOKEN,
     trustProxy: env.TRUST_PROXY,
+    verifyOwnDeposits: env.VERIFY_OWN_DEPOSITS,
+    jobs: { enabled: env.JOBS_ENABLED, pollMs: env.JOBS_POLL_MS, leaseSeconds: env.JOBS_LEASE_SECONDS },
+    reminderSchedule,
+    webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+    webhookRetryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
     s3: env.S3_BUCKET
       ? {
           endpoint: env.S3_ENDPOINT ?? `https://s3.${env.S3_REGION}.amazonaws.com`,

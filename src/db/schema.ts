@@ -32,7 +32,7 @@ const money = (name: string) => numeric(name, { precision: 15, scale: 2 })
 
 /** `auditor`: reads everything an admin reads, changes nothing (plugins/auth-guard.ts). */
 export const userType = pgEnum('user_type', ['admin', 'member', 'auditor'])
-export const transactionStatus = pgEnum('transaction_status', ['sent', 'on_process', 'completed', 'rejected'])
+export const transactionStatus = pgEnum('transaction_status', ['sent', 'on_process', 'completed', 'rejected', 'needs_correction'])
 
 export const users = pgTable(
   'users',
@@ -50,6 +50,8 @@ export const users = pgTable(
     passwordHash: text('password_hash'),
     imageProfileKey: text('image_profile_key'),
     savingsTarget: money('savings_target'),
+    /** False when the user turned notification e-mail off (PUT /users/me/notification-settings). */
+    emailNotifications: boolean('email_notifications').notNull().default(true),
     isActive: boolean('is_active').notNull().default(true),
     /** Set when the user was deleted but kept (anonymised) because money records point at them. */
     anonymisedAt: timestamp('anonymised_at', { withTimezone: true }),
@@ -177,6 +179,8 @@ export const transactions = pgTable(
     /** SHA-256 of the receipt as uploaded: the same receipt twice for one owner is flagged. */
     fileSha256: text('file_sha256'),
     duplicateOfId: integer('duplicate_of_id'),
+    /** The note of the change that put it in its current status (the reason shown to the member). */
+    statusNote: text('status_note'),
     /** Receipt URL imported from the old backend, kept verbatim. */
     legacyProofUrl: text('legacy_proof_url'),
     /** Kuitansi number `<NNNN>/KWT/<roman month>/<year>`, given in the transaction that completes it. */
@@ -220,6 +224,8 @@ export const transactionStatusHistory = pgTable(
       .notNull()
       .references(() => users.id),
     note: text('note'),
+    /** A correction's changed fields: `{field: {from, to}}`; null for plain status changes. */
+    changes: jsonb('changes'),
     createdAt: createdAt(),
   },
   (t) => [index('transaction_status_history_tx_idx').on(t.transactionId, t.id)],
@@ -299,4 +305,120 @@ export const organisationSettings = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [check('organisation_settings_single_row', sql`${t.id} = 1`)],
+)
+
+/**
+ * The outbox of background work (mail, notification fan-out, webhook deliveries, reminders):
+ * written in the same transaction as the change that causes it, claimed by any instance's worker
+ * with FOR UPDATE SKIP LOCKED under a lease (`locked_until`), so a worker that dies mid-job lets
+ * another one retry it after the lease, and two instances never run the same job at once.
+ */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').notNull(),
+    runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(10),
+    /** A job is never retried after this (webhooks: 24 h after the event). */
+    giveUpAt: timestamp('give_up_at', { withTimezone: true }),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    lockedBy: text('locked_by'),
+    lastError: text('last_error'),
+    /** Set when the job succeeded or was given up (`failed`). */
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    failed: boolean('failed').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [index('jobs_due_idx').on(t.runAt, t.id).where(sql`${t.finishedAt} IS NULL`)],
+)
+
+/** Every user's inbox. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    data: jsonb('data').notNull(),
+    readAt: timestamp('read_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('notifications_user_idx').on(t.userId, t.id.desc()),
+    index('notifications_unread_idx').on(t.userId).where(sql`${t.readAt} IS NULL`),
+  ],
+)
+
+/**
+ * Arrears reminders: at most one per member, periode and channel, by this unique key, so two
+ * instances running the schedule at once (or an admin pressing the button twice) never double-send.
+ */
+export const reminders = pgTable(
+  'reminders',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    periodeId: integer('periode_id')
+      .notNull()
+      .references(() => periodes.id, { onDelete: 'cascade' }),
+    channel: text('channel').notNull(),
+    /** `sent` (inbox, written at once), `pending` (mail queued), `delivered` or `failed`. */
+    status: text('status').notNull(),
+    /** What was missing when it was sent. */
+    amount: money('amount').notNull(),
+    error: text('error'),
+    triggeredBy: integer('triggered_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('reminders_once_key').on(t.userId, t.periodeId, t.channel), index('reminders_periode_idx').on(t.periodeId, t.id)],
+)
+
+/** Admin-registered webhook endpoints. `secret` is encrypted at rest (AES-256-GCM, see webhooks.crypto.ts). */
+export const webhooks = pgTable('webhooks', {
+  id: serial('id').primaryKey(),
+  url: text('url').notNull(),
+  events: text('events').array().notNull(),
+  description: text('description'),
+  secretCiphertext: text('secret_ciphertext').notNull(),
+  isActive: boolean('is_active').notNull().default(true),
+  createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+})
+
+/** One event for one webhook; retried by its job until delivered or 24 h old. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    webhookId: integer('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: uuid('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    /** The exact JSON body sent (the same bytes on every attempt). */
+    body: text('body').notNull(),
+    /** `pending`, `succeeded` or `failed` (gave up after 24 h). */
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_event_key').on(t.webhookId, t.eventId),
+    index('webhook_deliveries_hook_idx').on(t.webhookId, t.id.desc()),
+  ],
 )

@@ -18,6 +18,11 @@ export interface Mailer {
   send(message: MailMessage): void
   /** Wait for queued messages (graceful shutdown and tests). */
   flush(): Promise<void>
+  /**
+   * Send now and wait: throws when the SMTP server refuses or cannot be reached, so the background
+   * job that calls it is retried. Without SMTP_URL the message is logged (and counts as sent).
+   */
+  deliver(message: MailMessage): Promise<void>
 }
 
 export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom'>, log: FastifyBaseLogger): Mailer {
@@ -41,6 +46,13 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom'>, log: 
     },
     async flush() {
       await Promise.all([...pending])
+    },
+    async deliver(message) {
+      if (!transport) {
+        log.info({ mail: { to: message.to, subject: message.subject, text: message.text } }, 'outgoing mail (no SMTP_URL set)')
+        return
+      }
+      await transport.sendMail({ from: config.mailFrom, ...message })
     },
   }
 }

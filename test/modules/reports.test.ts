@@ -321,6 +321,7 @@ describe('GET /reports/summary', () => {
         ['on_process', 0, 0],
         ['completed', 1, 1000.01],
         ['rejected', 1, 3000.03],
+        ['needs_correction', 0, 0],
       ],
     )
     assert.deepEqual(

@@ -9,7 +9,7 @@ import type { FieldError } from '../../lib/errors.js'
 import { validation } from '../../lib/errors.js'
 import type { AuthContext } from '../auth/auth.types.js'
 
-export type TxStatus = 'sent' | 'on_process' | 'completed' | 'rejected'
+export type TxStatus = 'sent' | 'on_process' | 'completed' | 'rejected' | 'needs_correction'
 /** `pending` is accepted as a shorthand for sent + on_process (the two states awaiting a treasurer). */
 export type StatusFilter = TxStatus | 'pending'
 

@@ -304,7 +304,7 @@ export async function summaryTotals(exec: Executor, where: SQL): Promise<Summary
 }
 
 export interface StatusRow {
-  status: 'sent' | 'on_process' | 'completed' | 'rejected'
+  status: 'sent' | 'on_process' | 'completed' | 'rejected' | 'needs_correction'
   count: number
   amount: string
 }
@@ -352,5 +352,59 @@ export async function summaryByPayment(exec: Executor, where: SQL): Promise<Paym
         WHERE ${where}
         GROUP BY t.payment_id, py.payment_name, py.payment_type
         ORDER BY lower(py.payment_name) NULLS LAST, t.payment_id NULLS LAST`,
+  )
+}
+
+export interface ArrearsRow {
+  user_id: number
+  fullname: string
+  username: string
+  periode_id: number
+  periode_name: string
+  expected: string
+  paid: string
+  missing: string
+  total_missing: string
+}
+
+/**
+ * Dues and arrears (SPEC §7), exact in NUMERIC. A periode's `target_amount` is what each active
+ * member owes in it; a periode counts for a member when it has started by `asOf` and ends on or
+ * after the day the member joined (local date of `created_at`), a running periode in full. Paid =
+ * the member's completed deposits booked to that periode and dated on or before `asOf`. One row
+ * per (member, periode) still short, with the member's total; largest total first.
+ */
+export async function arrears(exec: Executor, asOf: string, tz: string, userId?: number): Promise<ArrearsRow[]> {
+  const onlyUser = userId === undefined ? sql`` : sql`AND u.id = ${userId}`
+  return rows<ArrearsRow>(
+    exec,
+    sql`WITH members AS (
+        SELECT u.id, u.fullname, u.username, (u.created_at AT TIME ZONE ${tz})::date AS joined
+        FROM users u
+        WHERE u.user_type = 'member' AND u.is_active AND u.anonymised_at IS NULL ${onlyUser}
+      ),
+      dues AS (
+        SELECT m.id AS user_id, p.id AS periode_id, p.periode_name, p.start_date, p.target_amount AS expected
+        FROM members m
+        JOIN periodes p ON p.target_amount IS NOT NULL AND p.start_date <= ${asOf}::date AND p.end_date >= m.joined
+      ),
+      paid AS (
+        SELECT t.user_id, t.periode_id, sum(t.amount) AS paid
+        FROM transactions t
+        JOIN dues d ON d.user_id = t.user_id AND d.periode_id = t.periode_id
+        WHERE t.status = 'completed' AND t.deleted_at IS NULL
+          AND (t.transaction_date AT TIME ZONE ${tz})::date <= ${asOf}::date
+        GROUP BY t.user_id, t.periode_id
+      ),
+      short AS (
+        SELECT d.*, coalesce(pd.paid, 0) AS paid, d.expected - coalesce(pd.paid, 0) AS missing
+        FROM dues d LEFT JOIN paid pd ON pd.user_id = d.user_id AND pd.periode_id = d.periode_id
+        WHERE d.expected > coalesce(pd.paid, 0)
+      ),
+      totals AS (SELECT user_id, sum(missing) AS total FROM short GROUP BY user_id)
+    SELECT s.user_id, m.fullname, m.username, s.periode_id, s.periode_name,
+      s.expected::text AS expected, s.paid::text AS paid, s.missing::text AS missing, tt.total::text AS total_missing
+    FROM short s JOIN members m ON m.id = s.user_id JOIN totals tt ON tt.user_id = s.user_id
+    ORDER BY tt.total DESC, m.fullname, s.user_id, s.start_date`,
   )
 }

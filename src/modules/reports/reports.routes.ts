@@ -6,6 +6,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { authErrors, errorResponses, ok, Type } from '../../lib/schemas.js'
 import {
+  ArrearsQuery,
+  ArrearsReport,
   CsvQuery,
   MemberIdParam,
   MemberReport,
@@ -53,6 +55,20 @@ export default async function reportsRoutes(fastify: FastifyInstance) {
       const { sort, order, unpaid_first } = request.query
       return ok(await service.periode(request.params.id, { sort, order, unpaidFirst: unpaid_first }), 'Periode report')
     },
+  )
+
+  app.get(
+    '/reports/arrears',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Every active member in arrears as of a date (what is still missing of each periode target), largest first',
+        querystring: ArrearsQuery,
+        response: { 200: ArrearsReport, ...authErrors },
+      },
+    },
+    async (request) => ok(await service.arrears(request.query.as_of), 'Arrears report'),
   )
 
   app.get(

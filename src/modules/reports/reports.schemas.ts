@@ -2,7 +2,13 @@
 import { DateOnly, Envelope, Id, InstantIn, MoneyOut, Nullable, Type } from '../../lib/schemas.js'
 
 const Month = Type.String({ pattern: '^\\d{4}-\\d{2}$', description: 'YYYY-MM in APP_TIMEZONE' })
-const Status = Type.Union([Type.Literal('sent'), Type.Literal('on_process'), Type.Literal('completed'), Type.Literal('rejected')])
+const Status = Type.Union([
+  Type.Literal('sent'),
+  Type.Literal('on_process'),
+  Type.Literal('completed'),
+  Type.Literal('rejected'),
+  Type.Literal('needs_correction'),
+])
 
 export const MemberIdParam = Type.Object({
   id: Type.String({ pattern: '^(me|[1-9][0-9]{0,9})$', description: 'A user id, or `me` for the caller' }),
@@ -50,6 +56,33 @@ const MemberRef = Type.Object({
   is_active: Type.Boolean(),
 })
 
+const ArrearsPeriode = Type.Object({
+  id: Id,
+  periode_name: Type.String(),
+  expected: MoneyOut,
+  paid: MoneyOut,
+  missing: MoneyOut,
+})
+/** What a member still owes of the periodes' targets (SPEC §7); amount 0 and no periodes when none. */
+export const Arrears = Type.Object({
+  amount: MoneyOut,
+  periodes: Type.Array(ArrearsPeriode),
+})
+
+export const ArrearsQuery = Type.Object({
+  as_of: Type.Optional(Type.String({ format: 'date', description: 'YYYY-MM-DD; default today in APP_TIMEZONE' })),
+})
+export const ArrearsReport = Type.Object({
+  code: Type.Integer(),
+  message: Type.String(),
+  data: Type.Array(
+    Type.Object({
+      user: Type.Object({ id: Id, fullname: Type.String(), username: Type.String() }),
+      ...Arrears.properties,
+    }),
+  ),
+})
+
 export const MemberReport = Envelope(
   Type.Object({
     user: MemberRef,
@@ -89,6 +122,7 @@ export const MemberReport = Envelope(
         projected_completion_month: Nullable(Month),
       }),
     ),
+    arrears: Arrears,
   }),
 )
 

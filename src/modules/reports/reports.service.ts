@@ -30,8 +30,24 @@ function breakdown(r: q.PeriodeTotalsRow) {
   }
 }
 
+/** Arrears rows of one member -> `{amount, periodes}`. */
+function arrearsOf(list: q.ArrearsRow[]) {
+  return {
+    amount: money(list[0]?.total_missing ?? '0'),
+    periodes: list.map((r) => ({
+      id: r.periode_id,
+      periode_name: r.periode_name,
+      expected: money(r.expected),
+      paid: money(r.paid),
+      missing: money(r.missing),
+    })),
+  }
+}
+
 export function createReportsService({ database, timezone: tz }: ReportsDeps) {
   const db = database.db
+  const today = () =>
+    new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date())
 
   return {
     /** Admin: any user; anyone else: only themself (`me` or their own id); others are 404. */
@@ -41,11 +57,12 @@ export function createReportsService({ database, timezone: tz }: ReportsDeps) {
       if (auth.role !== 'admin' && id !== auth.userId) throw notFound('Member')
       const user = await q.findMember(db, id)
       if (!user) throw notFound('Member')
-      const [stats, monthly, periodes, target] = await Promise.all([
+      const [stats, monthly, periodes, target, owed] = await Promise.all([
         q.memberStats(db, id, tz),
         q.memberMonthly(db, id, tz),
         q.memberPeriodes(db, id),
         user.savings_target === null ? Promise.resolve(undefined) : q.memberTarget(db, id, tz),
+        q.arrears(db, today(), tz, id),
       ])
       return {
         user: { id: user.id, fullname: user.fullname, username: user.username, is_active: user.is_active },
@@ -83,7 +100,19 @@ export function createReportsService({ database, timezone: tz }: ReportsDeps) {
               projected_completion_month: target.projected_completion_month,
             }
           : null,
+        arrears: arrearsOf(owed),
       }
+    },
+
+    /** Every active member with arrears as of a date (default today in APP_TIMEZONE), largest first. */
+    async arrears(asOf: string | undefined) {
+      const list = await q.arrears(db, asOf ?? today(), tz)
+      const byUser = new Map<number, q.ArrearsRow[]>()
+      for (const r of list) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), r])
+      return [...byUser.values()].map((rs) => ({
+        user: { id: rs[0]?.user_id as number, fullname: rs[0]?.fullname as string, username: rs[0]?.username as string },
+        ...arrearsOf(rs),
+      }))
     },
 
     async periode(id: number, sort: q.PeriodeSort) {
@@ -155,9 +184,7 @@ export function createReportsService({ database, timezone: tz }: ReportsDeps) {
     },
 
     /** Today's date in APP_TIMEZONE, for the download's file name. */
-    today(): string {
-      return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date())
-    },
+    today,
   }
 }
 

@@ -35,6 +35,7 @@ type TxCol =
   | 'periodeId'
   | 'fileKey'
   | 'duplicateOfId'
+  | 'statusNote'
   | 'legacyProofUrl'
   | 'receiptNumber'
   | 'reportedDate'
@@ -53,6 +54,7 @@ const txColumns = <S extends Record<TxCol, unknown>>(t: S): Pick<S, TxCol> => ({
   periodeId: t.periodeId,
   fileKey: t.fileKey,
   duplicateOfId: t.duplicateOfId,
+  statusNote: t.statusNote,
   legacyProofUrl: t.legacyProofUrl,
   receiptNumber: t.receiptNumber,
   reportedDate: t.reportedDate,
@@ -202,6 +204,7 @@ export interface ListRow {
   periode_id: number | null
   file_key: string | null
   duplicate_of_id: number | null
+  status_note: string | null
   legacy_proof_url: string | null
   receipt_number: string | null
   reported_date: string
@@ -264,6 +267,7 @@ function listQuery(db: Executor, f: ListFilter, bind: Bind, limit: number, offse
       periode_id: sql`${page.periodeId}`.as('periode_id'),
       file_key: sql`${page.fileKey}`.as('file_key'),
       duplicate_of_id: sql`${page.duplicateOfId}`.as('duplicate_of_id'),
+      status_note: sql`${page.statusNote}`.as('status_note'),
       legacy_proof_url: sql`${page.legacyProofUrl}`.as('legacy_proof_url'),
       receipt_number: sql`${page.receiptNumber}`.as('receipt_number'),
       reported_date: iso(page.reportedDate).as('reported_date'),
@@ -352,6 +356,7 @@ const LIST_COLUMNS: readonly (keyof ListRow)[] = [
   'periode_id',
   'file_key',
   'duplicate_of_id',
+  'status_note',
   'legacy_proof_url',
   'receipt_number',
   'reported_date',
@@ -461,6 +466,7 @@ export async function findHistory(db: Executor, transactionId: number) {
       fromStatus: transactionStatusHistory.fromStatus,
       toStatus: transactionStatusHistory.toStatus,
       note: transactionStatusHistory.note,
+      changes: transactionStatusHistory.changes,
       createdAt: transactionStatusHistory.createdAt,
       changer: nestedUser(changer),
     })
@@ -531,7 +537,17 @@ export async function insertHistory(db: Executor, values: (typeof transactionSta
 /** Lock a live transaction row for a state change (SELECT ... FOR UPDATE). */
 export async function lockTransaction(db: Executor, id: number) {
   const [row] = await db
-    .select({ id: transactions.id, status: transactions.status, amount: transactions.amount, userId: transactions.userId })
+    .select({
+      id: transactions.id,
+      status: transactions.status,
+      amount: transactions.amount,
+      userId: transactions.userId,
+      reportedBy: transactions.reportedBy,
+      transactionDate: transactions.transactionDate,
+      periodeId: transactions.periodeId,
+      paymentId: transactions.paymentId,
+      fileSha256: transactions.fileSha256,
+    })
     .from(transactions)
     .where(and(eq(transactions.id, id), isNull(transactions.deletedAt)))
     .for('update')
@@ -545,17 +561,56 @@ export async function updateStatus(
   expected: TransactionStatus,
   next: TransactionStatus,
   confirmedBy: number | undefined,
+  note: string | null,
 ) {
   const [row] = await db
     .update(transactions)
     .set({
       status: next,
+      statusNote: note,
       updatedAt: sql`now()`,
       ...(confirmedBy !== undefined ? { confirmedBy, confirmedAt: sql`now()` } : {}),
     })
     .where(and(eq(transactions.id, id), eq(transactions.status, expected), isNull(transactions.deletedAt)))
     .returning({ id: transactions.id })
   return row
+}
+
+/** Active admins other than `userId` (four eyes: is the caller the only one?). */
+export async function countOtherActiveAdmins(db: Executor, userId: number): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(users)
+    .where(and(eq(users.userType, 'admin'), eq(users.isActive, true), isNull(users.anonymisedAt), sql`${users.id} <> ${userId}`))
+  return Number(row?.n ?? 0)
+}
+
+/** Apply a correction and put the deposit back to `sent`, only while it still needs correction. */
+export async function applyCorrection(db: Executor, id: number, values: Partial<typeof transactions.$inferInsert>) {
+  const [row] = await db
+    .update(transactions)
+    .set({ ...values, status: 'sent', statusNote: null, updatedAt: sql`now()` })
+    .where(and(eq(transactions.id, id), eq(transactions.status, 'needs_correction'), isNull(transactions.deletedAt)))
+    .returning({ id: transactions.id })
+  return row
+}
+
+/** The first live transaction of this owner with the same receipt content, other than `exceptId`. */
+export async function findOtherDuplicateReceipt(db: Executor, userId: number, sha256: string, exceptId: number) {
+  const [row] = await db
+    .select({ id: transactions.id })
+    .from(transactions)
+    .where(
+      and(
+        eq(transactions.userId, userId),
+        eq(transactions.fileSha256, sha256),
+        isNull(transactions.deletedAt),
+        sql`${transactions.id} <> ${exceptId}`,
+      ),
+    )
+    .orderBy(asc(transactions.id))
+    .limit(1)
+  return row?.id
 }
 
 export async function softDelete(db: Executor, id: number, by: number) {

@@ -14,6 +14,10 @@ import {
   BatchForm,
   BatchJson,
   BatchResponse,
+  BulkStatusBody,
+  BulkStatusResponse,
+  CorrectForm,
+  CorrectJson,
   CreateForm,
   CreateJson,
   DEFAULT_PER_PAGE,
@@ -55,6 +59,23 @@ function submissionSchema<R extends TSchema>(summary: string, body: { json: TSch
   }
 }
 
+/** The correction route: like a submission, on an existing deposit, answering 200 with its history. */
+function correctionSchema() {
+  return {
+    tags,
+    summary: 'Correct a deposit an admin marked needs_correction (owner or reporter); it goes back to sent',
+    params: IdParam,
+    headers: IdempotencyHeaders,
+    body: {
+      content: {
+        'application/json': { schema: CorrectJson },
+        'multipart/form-data': { schema: CorrectForm },
+      },
+    },
+    response: { 200: TransactionDetailResponse, ...errorResponses(401, 403, 404, 409, 413, 415, 422, 429, 503) },
+  }
+}
+
 /** JSON that is already serialised (the typed reply would only take the schema's object). */
 function sendSerialised(reply: FastifyReply, body: Buffer) {
   return reply.type('application/json; charset=utf-8').send(body)
@@ -69,6 +90,8 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
     timezone: app.config.timezone,
     log: app.log,
     liveness: app.database.liveness,
+    verifyOwnDeposits: app.config.verifyOwnDeposits,
+    kick: () => app.jobs.kick(),
   })
   const listCache = createListCache(app.config.listCacheBytes)
 
@@ -190,13 +213,44 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
     async (request) => ok(await service.get(request.auth, request.params.id)),
   )
 
+  app.put('/transactions/:id', { schema: correctionSchema() }, async (request, reply) => {
+    const body = request.body as Static<typeof CorrectJson> & Static<typeof CorrectForm>
+    const result = await service.correct(
+      request.auth,
+      request.params.id,
+      { amount: body.amount, transactionDate: body.transaction_date, periodeId: body.periode_id, paymentId: body.payment_id },
+      request.uploads?.file,
+      idempotencyKey(request),
+    )
+    return send(reply, result)
+  })
+
+  app.post(
+    '/transactions/status',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'Change the status of up to 500 deposits, each on its own; answers per item',
+        body: BulkStatusBody,
+        response: { 200: BulkStatusResponse, ...errorResponses(401, 403, 422, 429, 503) },
+      },
+    },
+    async (request) => {
+      const items = await service.bulkStatus(request.auth, request.body)
+      const done = items.filter((i) => i.ok).length
+      return ok(items, `${done} of ${items.length} updated`)
+    },
+  )
+
   app.put(
     '/transactions/:id/status',
     {
       config: { auth: 'admin' },
       schema: {
         tags,
-        summary: 'Move a deposit along sent -> on_process -> completed | rejected (a rejection needs a note)',
+        summary:
+          'Move a deposit along sent -> on_process -> completed | rejected | needs_correction (rejected and needs_correction need a note)',
         params: IdParam,
         body: StatusBody,
         response: { 200: TransactionDetailResponse, ...errorResponses(401, 403, 404, 409, 422, 429, 503) },

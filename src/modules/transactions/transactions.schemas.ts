@@ -9,13 +9,14 @@ import { PeriodeOut, type PeriodeRow, toPeriodeJson } from '../periodes/periodes
 import { toUserNested, UserNested, type UserRow } from '../users/users.schemas.js'
 import type { ListRow } from './transactions.queries.js'
 
-export const STATUSES = ['sent', 'on_process', 'completed', 'rejected'] as const
+export const STATUSES = ['sent', 'on_process', 'completed', 'rejected', 'needs_correction'] as const
 export type TransactionStatus = (typeof STATUSES)[number]
 export const StatusSchema = Type.Union([
   Type.Literal('sent'),
   Type.Literal('on_process'),
   Type.Literal('completed'),
   Type.Literal('rejected'),
+  Type.Literal('needs_correction'),
 ])
 
 /**
@@ -76,9 +77,29 @@ export const IdempotencyHeaders = Type.Object({
   ),
 })
 
-export const StatusBody = Type.Object({
+const Note = Type.String({ maxLength: 1000, description: 'the reason; required for rejected and needs_correction' })
+export const StatusBody = Type.Object({ status: StatusSchema, note: Type.Optional(Note) })
+
+export const MAX_BULK_IDS = 500
+export const BulkStatusBody = Type.Object({
+  ids: Type.Array(Id, { minItems: 1, maxItems: MAX_BULK_IDS }),
   status: StatusSchema,
-  note: Type.Optional(Type.String({ maxLength: 1000 })),
+  note: Type.Optional(Note),
+})
+
+/** Correction by the owner or reporter (PUT /transactions/{id}): every field optional. */
+export const CorrectJson = Type.Object({
+  amount: Type.Optional(AmountIn),
+  transaction_date: Type.Optional(InstantIn),
+  periode_id: IdOrNull,
+  payment_id: IdOrNull,
+})
+export const CorrectForm = Type.Object({
+  amount: Type.Optional(FormAmount),
+  transaction_date: Type.Optional(InstantIn),
+  periode_id: Type.Optional(Id),
+  payment_id: Type.Optional(Id),
+  file: Type.Optional(Type.String({ format: 'binary', description: 'a new receipt: JPEG, PNG, WebP or PDF' })),
 })
 
 export const ListQuery = Type.Object({
@@ -117,15 +138,20 @@ export const TransactionOut = Type.Object({
   receipt_number: Nullable(
     Type.String({ description: 'Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed' }),
   ),
+  status_note: Nullable(
+    Type.String({ description: 'the reason given with the change to the current status (rejection, correction request)' }),
+  ),
   created_at: Instant,
   updated_at: Instant,
 })
 
+const Change = Type.Object({ from: Type.Unknown(), to: Type.Unknown() })
 export const HistoryOut = Type.Object({
   from_status: Nullable(StatusSchema),
   to_status: StatusSchema,
   changed_by: Nullable(UserNested),
   note: Nullable(Type.String()),
+  changes: Nullable(Type.Record(Type.String(), Change, { description: 'a correction: each changed field with its old and new value' })),
   created_at: Instant,
 })
 
@@ -164,6 +190,17 @@ export const serializeListItem = fastJson(serialisable(TransactionOut) as object
 export const TransactionResponse = Envelope(fast(TransactionOut))
 export const TransactionDetailResponse = Envelope(fast(TransactionDetailOut))
 export const BatchResponse = Envelope(Type.Array(fast(TransactionOut)))
+export const BulkStatusResponse = Envelope(
+  Type.Array(
+    Type.Object({
+      id: Id,
+      ok: Type.Boolean(),
+      code: Type.Integer({ description: 'the HTTP status this change alone would have had' }),
+      message: Type.String(),
+      transaction: Type.Optional(fast(TransactionOut)),
+    }),
+  ),
+)
 
 /** The list envelope, with the exact sums of the filtered rows (computed in SQL) added to meta. */
 export const TransactionListResponse = Type.Object({
@@ -194,6 +231,7 @@ export interface TransactionView {
     periodeId: number | null
     fileKey: string | null
     duplicateOfId: number | null
+    statusNote: string | null
     legacyProofUrl: string | null
     receiptNumber: string | null
     reportedDate: Date
@@ -240,6 +278,7 @@ export function toTransactionJson(v: TransactionView, signer: UrlSigner, viewer:
     is_duplicate_receipt: t.duplicateOfId !== null,
     duplicate_of_id: t.duplicateOfId,
     receipt_number: t.receiptNumber,
+    status_note: t.statusNote,
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
   }
@@ -333,6 +372,7 @@ export function listRowMapper(signer: UrlSigner, viewer: Viewer) {
       is_duplicate_receipt: r.duplicate_of_id !== null,
       duplicate_of_id: r.duplicate_of_id,
       receipt_number: r.receipt_number,
+      status_note: r.status_note,
       created_at: r.created_at,
       updated_at: r.updated_at,
     }

@@ -7,16 +7,17 @@
 import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { recordAudit } from '../../db/audit.js'
-import type { Db, Tx } from '../../db/client.js'
+import type { Db, Executor, Tx } from '../../db/client.js'
 import type { Liveness } from '../../db/liveness.js'
-import { conflict, type FieldError, notFound, validation } from '../../lib/errors.js'
-import { parseAmount } from '../../lib/money.js'
+import { AppError, conflict, type FieldError, forbidden, notFound, validation } from '../../lib/errors.js'
+import { parseAmount, toMoney } from '../../lib/money.js'
 import { ok } from '../../lib/schemas.js'
 import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
 import type { AuthContext } from '../auth/auth.types.js'
 import { assertUploadQuota, discardFile, recordFile, type StoredFile, storeUpload } from '../files/files.service.js'
 import type { UrlSigner } from '../files/signing.js'
+import { publish } from '../jobs/events.js'
 import { issueReceiptNumber } from '../receipts/receipt-number.js'
 import { localDate, parseInstant, startOfNextDay } from './instants.js'
 import * as q from './transactions.queries.js'
@@ -31,14 +32,22 @@ import {
   type Viewer,
 } from './transactions.schemas.js'
 
-/** Legal status changes; `completed` and `rejected` are final. */
+/**
+ * Legal status changes by an admin; `completed` and `rejected` are final. `needs_correction` leaves
+ * only through the owner's or reporter's correction (PUT /transactions/{id}), back to `sent`.
+ */
 export const TRANSITIONS: Record<TransactionStatus, readonly TransactionStatus[]> = {
-  sent: ['on_process', 'completed', 'rejected'],
-  on_process: ['completed', 'rejected'],
+  sent: ['on_process', 'completed', 'rejected', 'needs_correction'],
+  on_process: ['completed', 'rejected', 'needs_correction'],
+  needs_correction: [],
   completed: [],
   rejected: [],
 }
 const FINAL: ReadonlySet<TransactionStatus> = new Set(['completed', 'rejected'])
+/** Changes that must carry the reason the member will read. */
+const NOTE_REQUIRED: ReadonlySet<TransactionStatus> = new Set(['rejected', 'needs_correction'])
+/** Verification decisions, which four eyes applies to (moving to on_process decides nothing). */
+const DECISIONS: ReadonlySet<TransactionStatus> = new Set(['completed', 'rejected', 'needs_correction'])
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 /** A deposit dated further ahead than this is a typo or a wrong clock, not a deposit. */
@@ -62,6 +71,26 @@ export interface BatchInput {
   transactionDate: string
   periodeId?: number | null | undefined
   paymentId?: number | null | undefined
+}
+
+export interface CorrectInput {
+  amount?: number | string | undefined
+  transactionDate?: string | undefined
+  periodeId?: number | null | undefined
+  paymentId?: number | null | undefined
+}
+
+export interface StatusInput {
+  status: TransactionStatus
+  note?: string | undefined
+}
+
+export interface BulkItem {
+  id: number
+  ok: boolean
+  code: number
+  message: string
+  transaction?: TransactionJson
 }
 
 export interface ListInput {
@@ -111,13 +140,37 @@ export interface TransactionsDeps {
   log: FastifyBaseLogger
   /** Who owns in-flight Idempotency-Key claims, to take over those of a crashed process. */
   liveness: Liveness
+  /** Four eyes: may an admin decide on a deposit they reported or own (SPEC §7)? Default single-admin. */
+  verifyOwnDeposits?: 'never' | 'single-admin' | 'always'
+  /** Wake the background worker after a commit that published events (the outbox, SPEC §7). */
+  kick?: () => void
+}
+
+/** The trimmed note; 422 when the target status needs a reason and none was given. */
+function checkNote(input: StatusInput): string | null {
+  const note = input.note?.trim() || null
+  if (NOTE_REQUIRED.has(input.status) && !note) {
+    throw validation(
+      `is required when ${input.status === 'rejected' ? 'rejecting' : 'asking for a correction'}: tell the member why`,
+      'note',
+    )
+  }
+  return note
+}
+
+/** The history note of a correction, readable without the `changes` object. */
+function correctionNote(changes: Record<string, { from: unknown; to: unknown }>): string {
+  const parts = Object.entries(changes).map(([field, c]) =>
+    field === 'file' ? 'receipt replaced' : `${field.replace('_id', '').replace('_', ' ')} ${c.from ?? 'none'} -> ${c.to ?? 'none'}`,
+  )
+  return parts.length ? `Corrected: ${parts.join(', ')}` : 'Resubmitted without changes'
 }
 
 const viewerOf = (auth: AuthContext): Viewer => ({ userId: auth.userId, role: auth.role })
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 export function createTransactionsService(deps: TransactionsDeps) {
-  const { db, storage, signer, timezone, log, liveness } = deps
+  const { db, storage, signer, timezone, log, liveness, verifyOwnDeposits = 'single-admin', kick = () => {} } = deps
 
   /** The list's filters (members: only what they own or reported). */
   function listFilterOf(auth: AuthContext, query: ListInput): q.ListFilter {
@@ -268,6 +321,95 @@ export function createTransactionsService(deps: TransactionsDeps) {
     return toTransactionJson(v, signer, viewerOf(auth))
   }
 
+  /** One `deposit.submitted` event per new deposit (webhooks), in the submission's transaction. */
+  async function publishSubmitted(tx: Tx, deposits: { id: number; userId: number; amount: string }[], reportedBy: number) {
+    for (const d of deposits) {
+      await publish(tx, 'deposit.submitted', {
+        transaction_id: d.id,
+        user_id: d.userId,
+        reported_by: reportedBy,
+        amount: toMoney(d.amount),
+      })
+    }
+  }
+
+  /** The transaction JSON with its history (GET /transactions/{id}), read through `exec`. */
+  async function detail(exec: Executor, auth: AuthContext, id: number) {
+    const view = await q.findTransactionView(exec, id)
+    if (!view) throw notFound('Transaction')
+    const history = await q.findHistory(exec, id)
+    return {
+      ...toJson(view, auth),
+      history: history.map((h) => ({
+        from_status: h.fromStatus,
+        to_status: h.toStatus,
+        changed_by: h.changer ? nestedUserJson(h.changer, signer, viewerOf(auth)) : null,
+        note: h.note,
+        changes: (h.changes as Record<string, { from: unknown; to: unknown }> | null) ?? null,
+        created_at: h.createdAt.toISOString(),
+      })),
+    }
+  }
+
+  /**
+   * Four eyes (SPEC §7): an admin does not decide on a deposit they reported or own, unless
+   * VERIFY_OWN_DEPOSITS allows it: `always`, or `single-admin` while no other admin is active.
+   */
+  async function assertFourEyes(tx: Tx, auth: AuthContext, current: { userId: number; reportedBy: number }, to: TransactionStatus) {
+    if (!DECISIONS.has(to) || verifyOwnDeposits === 'always') return
+    const own = current.userId === auth.userId ? 'own' : current.reportedBy === auth.userId ? 'reported' : undefined
+    if (!own) return
+    if (verifyOwnDeposits === 'single-admin' && (await q.countOtherActiveAdmins(tx, auth.userId)) === 0) return
+    throw forbidden(`You ${own === 'own' ? 'own' : 'reported'} this deposit, so another admin must verify it (four-eyes rule)`)
+  }
+
+  /**
+   * The status change itself. The row is locked (SELECT ... FOR UPDATE) and updated conditionally
+   * on the status it was read in, with the history row in the same transaction: of two admins
+   * acting at once, the second sees the first's result and gets 409 (R30, R31).
+   */
+  async function applyStatus(auth: AuthContext, id: number, input: StatusInput) {
+    const note = checkNote(input)
+    await db.transaction(async (tx) => {
+      const current = await q.lockTransaction(tx, id)
+      if (!current) throw notFound('Transaction')
+      if (!TRANSITIONS[current.status].includes(input.status)) {
+        throw conflict(`Cannot change a transaction from ${current.status} to ${input.status}`)
+      }
+      await assertFourEyes(tx, auth, current, input.status)
+      const updated = await q.updateStatus(tx, id, current.status, input.status, FINAL.has(input.status) ? auth.userId : undefined, note)
+      if (!updated) throw conflict('The transaction was changed by someone else; reload it')
+      await q.insertHistory(tx, [{ transactionId: id, fromStatus: current.status, toStatus: input.status, changedBy: auth.userId, note }])
+      // The kuitansi number commits (or rolls back) with the completion itself: gapless per year.
+      if (input.status === 'completed') await issueReceiptNumber(tx, id, timezone)
+      // Notifications, mail and webhooks follow from this one outbox row, committed with the change.
+      await publishStatusChange(tx, auth, current, input.status, note)
+    })
+    kick()
+    log.info({ event: 'transaction.status', id, to: input.status, by: auth.userId }, 'transaction status changed')
+  }
+
+  function publishStatusChange(
+    tx: Tx,
+    auth: AuthContext,
+    current: { id: number; userId: number; reportedBy: number; amount: string; status: TransactionStatus },
+    to: TransactionStatus,
+    note: string | null,
+    changes?: Record<string, unknown>,
+  ) {
+    return publish(tx, 'deposit.status_changed', {
+      transaction_id: current.id,
+      user_id: current.userId,
+      reported_by: current.reportedBy,
+      amount: toMoney(current.amount),
+      from: current.status,
+      to,
+      note,
+      changed_by: auth.userId,
+      ...(changes ? { changes } : {}),
+    })
+  }
+
   return {
     async create(
       auth: AuthContext,
@@ -320,6 +462,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
           ])
           if (!row) throw new Error('transaction insert returned no row')
           await q.insertHistory(tx, [{ transactionId: row.id, fromStatus: null, toStatus: 'sent', changedBy: auth.userId }])
+          await publishSubmitted(tx, [{ id: row.id, userId: ownerId, amount: amount as string }], auth.userId)
           const view = await q.findTransactionView(tx, row.id)
           if (!view) throw new Error('inserted transaction not found')
           const body = ok(
@@ -330,7 +473,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
           await remember(tx, 201, body)
           log.info({ event: 'transaction.create', id: row.id, owner: ownerId, by: auth.userId, duplicateOfId }, 'transaction created')
           return { status: 201, body }
-        })
+        }).finally(kick)
       })
     },
 
@@ -417,6 +560,11 @@ export function createTransactionsService(deps: TransactionsDeps) {
             tx,
             rows.map((r) => ({ transactionId: r.id, fromStatus: null, toStatus: 'sent' as const, changedBy: auth.userId })),
           )
+          await publishSubmitted(
+            tx,
+            rows.map((r, i) => ({ id: r.id, userId: allocations[i]?.userId as number, amount: allocations[i]?.amount as string })),
+            auth.userId,
+          )
           const views = await q.findTransactionViews(
             tx,
             rows.map((r) => r.id),
@@ -429,7 +577,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
           await remember(tx, 201, body)
           log.info({ event: 'transaction.batch', ids: rows.map((r) => r.id), by: auth.userId }, 'batch created')
           return { status: 201, body }
-        })
+        }).finally(kick)
       })
     },
 
@@ -471,41 +619,141 @@ export function createTransactionsService(deps: TransactionsDeps) {
       if (!view || (auth.role !== 'admin' && view.tx.userId !== auth.userId && view.tx.reportedBy !== auth.userId)) {
         throw notFound('Transaction')
       }
-      const history = await q.findHistory(db, id)
-      return {
-        ...toJson(view, auth),
-        history: history.map((h) => ({
-          from_status: h.fromStatus,
-          to_status: h.toStatus,
-          changed_by: h.changer ? nestedUserJson(h.changer, signer, viewerOf(auth)) : null,
-          note: h.note,
-          created_at: h.createdAt.toISOString(),
-        })),
-      }
+      return detail(db, auth, id)
+    },
+
+    /** Admin status change; the transaction with its history. */
+    async changeStatus(auth: AuthContext, id: number, input: StatusInput) {
+      await applyStatus(auth, id, input)
+      return this.get(auth, id)
     },
 
     /**
-     * Admin status change. The row is locked (SELECT ... FOR UPDATE) and updated conditionally on
-     * the status it was read in, with the history row in the same transaction: of two admins
-     * acting at once, the second sees the first's result and gets 409 (R30, R31).
+     * POST /transactions/status: each id on its own, in its own database transaction and under the
+     * same rules as a single change, so one failing item never undoes the others.
      */
-    async changeStatus(auth: AuthContext, id: number, input: { status: TransactionStatus; note?: string | undefined }) {
-      const note = input.note?.trim() || null
-      if (input.status === 'rejected' && !note) throw validation('is required when rejecting: tell the member why', 'note')
-      await db.transaction(async (tx) => {
-        const current = await q.lockTransaction(tx, id)
-        if (!current) throw notFound('Transaction')
-        if (!TRANSITIONS[current.status].includes(input.status)) {
-          throw conflict(`Cannot change a transaction from ${current.status} to ${input.status}`)
+    async bulkStatus(auth: AuthContext, input: { ids: number[]; status: TransactionStatus; note?: string | undefined }) {
+      const note = checkNote(input)
+      const results: BulkItem[] = []
+      for (const id of [...new Set(input.ids)]) {
+        try {
+          await applyStatus(auth, id, { status: input.status, note: note ?? undefined })
+          const view = await q.findTransactionView(db, id)
+          results.push({
+            id,
+            ok: true,
+            code: 200,
+            message: 'Status updated',
+            ...(view ? { transaction: toJson(view, auth) } : {}),
+          })
+        } catch (err) {
+          // Refusals are per item; anything else (database down) ends the request, keeping what was done.
+          if (!(err instanceof AppError)) throw err
+          results.push({ id, ok: false, code: err.statusCode, message: err.message })
         }
-        const updated = await q.updateStatus(tx, id, current.status, input.status, FINAL.has(input.status) ? auth.userId : undefined)
-        if (!updated) throw conflict('The transaction was changed by someone else; reload it')
-        await q.insertHistory(tx, [{ transactionId: id, fromStatus: current.status, toStatus: input.status, changedBy: auth.userId, note }])
-        // The kuitansi number commits (or rolls back) with the completion itself: gapless per year.
-        if (input.status === 'completed') await issueReceiptNumber(tx, id, timezone)
-      })
-      log.info({ event: 'transaction.status', id, to: input.status, by: auth.userId }, 'transaction status changed')
-      return this.get(auth, id)
+      }
+      return results
+    },
+
+    /**
+     * The owner's or reporter's correction of a deposit an admin marked `needs_correction`: any of
+     * amount, date, periode, payment method and receipt; the deposit goes back to `sent` and the
+     * history entry records each changed field. Retry-safe with an Idempotency-Key like a submission.
+     */
+    async correct(
+      auth: AuthContext,
+      id: number,
+      input: CorrectInput,
+      upload: UploadedFile | undefined,
+      key?: string,
+    ): Promise<Submission<TransactionJson & { history: unknown[] }>> {
+      const view = await q.findTransactionView(db, id)
+      const mine = view && (view.tx.userId === auth.userId || view.tx.reportedBy === auth.userId)
+      if (!view || (!mine && auth.role !== 'admin')) throw notFound('Transaction')
+      if (!mine) throw forbidden('Only the member who owns or reported this deposit can correct it')
+
+      const errors: FieldError[] = []
+      let amount: string | undefined
+      if (input.amount !== undefined) {
+        amount = parseAmount(input.amount) ?? undefined
+        if (!amount) errors.push({ field: 'amount', message: AMOUNT_MESSAGE })
+      }
+      const date = input.transactionDate === undefined ? undefined : transactionDateOf(input.transactionDate)
+      if (input.periodeId != null && !(await q.findPeriode(db, input.periodeId))) {
+        errors.push({ field: 'periode_id', message: 'periode not found' })
+      }
+      if (input.paymentId != null) {
+        const p = await q.findPayment(db, input.paymentId)
+        if (!p) errors.push({ field: 'payment_id', message: 'payment method not found' })
+        else if (!p.isActive && auth.role !== 'admin') errors.push({ field: 'payment_id', message: 'payment method is not active' })
+      }
+      if (errors.length) throw validation(errors)
+      // The status is checked under the row lock below, after a replay by Idempotency-Key had its chance.
+
+      const requestHash = sha256(
+        JSON.stringify([
+          'correct',
+          id,
+          amount ?? null,
+          date?.toISOString() ?? null,
+          input.periodeId,
+          input.paymentId,
+          upload?.sha256 ?? null,
+        ]),
+      )
+      return idempotent(auth, key, requestHash, async (remember) =>
+        withReceipt(auth.userId, upload, async (tx, file) => {
+          const current = await q.lockTransaction(tx, id)
+          if (!current) throw notFound('Transaction')
+          if (current.status !== 'needs_correction') {
+            throw conflict(`Only a deposit that needs correction can be corrected; this one is ${current.status}`)
+          }
+          const changes: Record<string, { from: unknown; to: unknown }> = {}
+          const values: Parameters<typeof q.applyCorrection>[2] = {}
+          if (amount !== undefined && Number(amount) !== Number(current.amount)) {
+            changes.amount = { from: toMoney(current.amount), to: toMoney(amount) }
+            values.amount = amount
+          }
+          if (date && date.getTime() !== current.transactionDate.getTime()) {
+            changes.transaction_date = { from: current.transactionDate.toISOString(), to: date.toISOString() }
+            values.transactionDate = date
+          }
+          if (input.periodeId !== undefined && input.periodeId !== current.periodeId) {
+            changes.periode_id = { from: current.periodeId, to: input.periodeId }
+            values.periodeId = input.periodeId
+          }
+          if (input.paymentId !== undefined && input.paymentId !== current.paymentId) {
+            changes.payment_id = { from: current.paymentId, to: input.paymentId }
+            values.paymentId = input.paymentId
+          }
+          let duplicateOfId: number | null = null
+          if (file) {
+            await q.lockOwners(tx, [current.userId])
+            duplicateOfId = (await q.findOtherDuplicateReceipt(tx, current.userId, file.sha256, id)) ?? null
+            changes.file = { from: current.fileSha256, to: file.sha256 }
+            Object.assign(values, { fileKey: file.key, fileSha256: file.sha256, duplicateOfId })
+          }
+          if (!(await q.applyCorrection(tx, id, values))) throw conflict('The transaction was changed by someone else; reload it')
+          await publishStatusChange(tx, auth, { ...current, amount: values.amount ?? current.amount }, 'sent', null, changes)
+          await q.insertHistory(tx, [
+            {
+              transactionId: id,
+              fromStatus: 'needs_correction',
+              toStatus: 'sent',
+              changedBy: auth.userId,
+              note: correctionNote(changes),
+              changes,
+            },
+          ])
+          const body = ok(
+            await detail(tx, auth, id),
+            duplicateOfId ? 'Transaction corrected; this receipt was already submitted' : 'Transaction corrected',
+          )
+          await remember(tx, 200, body)
+          log.info({ event: 'transaction.correct', id, by: auth.userId, fields: Object.keys(changes) }, 'transaction corrected')
+          return { status: 200, body }
+        }).finally(kick),
+      )
     },
 
     /** Admin soft delete with an audit record; completed deposits are money already counted (409). */

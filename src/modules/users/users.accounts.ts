@@ -4,6 +4,7 @@
  * way a user row is created (password policy, argon2id, optional profile image stored and
  * recorded in the same transaction, removed again if the transaction fails).
  */
+
 import { recordAudit } from '../../db/audit.js'
 import type { Db } from '../../db/client.js'
 import { taken, validation } from '../../lib/errors.js'
@@ -14,6 +15,7 @@ import type { UserType } from '../auth/auth.types.js'
 import { passwordProblem } from '../auth/password-policy.js'
 import { hashPassword } from '../auth/passwords.js'
 import { discardFile, recordFile, storeUpload } from '../files/files.service.js'
+import { publish } from '../jobs/events.js'
 import { findIdentityConflicts, insertUser } from './users.queries.js'
 
 export interface RegisterInput {
@@ -89,6 +91,10 @@ export async function createAccount(
         imageProfileKey: stored?.key ?? null,
       })
       if (stored) await recordFile(tx, stored, 'profile', created.id)
+      // Webhooks (`member.created`), through the outbox in this transaction; the worker polls it.
+      if (opts.userType === 'member') {
+        await publish(tx, 'member.created', { user_id: created.id, fullname: created.fullname, username: created.username })
+      }
       if (opts.actorId !== undefined) {
         await recordAudit(tx, {
           actorId: opts.actorId,

@@ -1,0 +1,99 @@
+/**
+ * SQL of the outbox (`jobs`). Enqueueing takes the caller's executor, so a job commits or rolls
+ * back with the change that caused it. Claiming uses FOR UPDATE SKIP LOCKED and a lease: two
+ * workers never take the same job, and a job whose worker died is claimable again after the lease.
+ */
+import { sql } from 'drizzle-orm'
+import { type Executor, rows } from '../../db/client.js'
+import { jobs } from '../../db/schema.js'
+
+export interface NewJob {
+  kind: string
+  payload: unknown
+  /** Not before this (default: now). */
+  runAt?: Date
+  maxAttempts?: number
+  /** Never retried after this instant. */
+  giveUpAt?: Date
+}
+
+export async function enqueue(exec: Executor, list: NewJob[]): Promise<void> {
+  if (!list.length) return
+  await exec.insert(jobs).values(
+    list.map((j) => ({
+      kind: j.kind,
+      payload: j.payload,
+      ...(j.runAt ? { runAt: j.runAt } : {}),
+      ...(j.maxAttempts ? { maxAttempts: j.maxAttempts } : {}),
+      ...(j.giveUpAt ? { giveUpAt: j.giveUpAt } : {}),
+    })),
+  )
+}
+
+export interface ClaimedJob {
+  id: number
+  kind: string
+  payload: unknown
+  /** 1 on the first run. */
+  attempts: number
+  max_attempts: number
+  give_up_at: Date | null
+  created_at: Date
+}
+
+const DUE = sql`finished_at IS NULL AND run_at <= now() AND (locked_until IS NULL OR locked_until < now())`
+
+/** A plain read first, so an idle poll writes nothing (PGlite's session memo survives idle polls). */
+export async function hasDue(exec: Executor): Promise<boolean> {
+  const found = await rows<{ id: number }>(exec, sql`SELECT id FROM jobs WHERE ${DUE} LIMIT 1`)
+  return found.length > 0
+}
+
+export async function claim(exec: Executor, worker: string, limit: number, leaseSeconds: number): Promise<ClaimedJob[]> {
+  const claimed = await rows<ClaimedJob & { give_up_at: string | Date | null; created_at: string | Date }>(
+    exec,
+    sql`UPDATE jobs SET attempts = attempts + 1, locked_by = ${worker},
+          locked_until = now() + make_interval(secs => ${leaseSeconds})
+        WHERE id IN (SELECT id FROM jobs WHERE ${DUE} ORDER BY run_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+        RETURNING id, kind, payload, attempts, max_attempts, give_up_at, created_at`,
+  )
+  return claimed
+    .map((j) => ({
+      ...j,
+      id: Number(j.id),
+      give_up_at: j.give_up_at === null ? null : new Date(j.give_up_at),
+      created_at: new Date(j.created_at),
+    }))
+    .sort((a, b) => a.id - b.id)
+}
+
+/** Mark done, only if this worker still holds this attempt's lease (false = lost it to another worker). */
+export async function finish(exec: Executor, job: ClaimedJob, worker: string): Promise<boolean> {
+  const done = await rows<{ id: number }>(
+    exec,
+    sql`UPDATE jobs SET finished_at = now(), locked_until = NULL, last_error = NULL
+        WHERE id = ${job.id} AND locked_by = ${worker} AND attempts = ${job.attempts} AND finished_at IS NULL
+        RETURNING id`,
+  )
+  return done.length === 1
+}
+
+export async function retryLater(exec: Executor, job: ClaimedJob, worker: string, delayMs: number, error: string) {
+  await exec.execute(
+    sql`UPDATE jobs SET run_at = now() + make_interval(secs => ${delayMs / 1000}), locked_until = NULL, locked_by = NULL,
+          last_error = ${error}
+        WHERE id = ${job.id} AND locked_by = ${worker} AND attempts = ${job.attempts}`,
+  )
+}
+
+export async function giveUp(exec: Executor, job: ClaimedJob, worker: string, error: string) {
+  await exec.execute(
+    sql`UPDATE jobs SET finished_at = now(), failed = true, locked_until = NULL, last_error = ${error}
+        WHERE id = ${job.id} AND locked_by = ${worker} AND attempts = ${job.attempts}`,
+  )
+}
+
+/** Housekeeping: finished jobs are kept a week for diagnosis, then dropped. */
+export async function purgeFinished(exec: Executor) {
+  await exec.execute(sql`DELETE FROM jobs WHERE finished_at < now() - interval '7 days'`)
+}

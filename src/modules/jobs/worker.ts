@@ -1,0 +1,154 @@
+/**
+ * The background worker every instance runs: polls the outbox, claims due jobs (SKIP LOCKED, with a
+ * lease), runs their handler, and finishes, retries with backoff or gives up. Never on a request's
+ * path: services only enqueue (in their own transaction) and `kick()` the worker after commit.
+ *
+ * Delivery is at least once: a worker dying between a handler's side effect (an e-mail sent, a
+ * webhook delivered) and marking the job done leaves the job to be retried after its lease. Handlers
+ * marked `transactional` write only to the database, in one transaction with the job's completion,
+ * so their effect happens exactly once.
+ */
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Db, Executor } from '../../db/client.js'
+import * as q from './jobs.queries.js'
+
+export type { ClaimedJob } from './jobs.queries.js'
+
+export interface JobHandler {
+  /** Run in the same database transaction as marking the job done (database-only effects). */
+  transactional?: boolean
+  run(job: q.ClaimedJob, exec: Executor): Promise<void>
+  /** Delay before the next attempt after `attempts` failed ones (ms). Default: 5 s doubling, at most 1 h. */
+  backoff?(attempts: number): number
+  /** After the last attempt failed (or a PermanentJobError): record the failure where users see it. */
+  onGiveUp?(job: q.ClaimedJob, error: string, db: Db): Promise<void>
+}
+
+/** A failure that retrying cannot fix (the webhook was deleted, the user has no address). */
+export class PermanentJobError extends Error {}
+
+const defaultBackoff = (attempts: number) => Math.min(5000 * 2 ** (attempts - 1), 3600_000)
+const BATCH = 10
+const PURGE_EVERY_MS = 3600_000
+
+export interface WorkerOptions {
+  db: Db
+  log: FastifyBaseLogger
+  pollMs: number
+  leaseSeconds: number
+}
+
+export function createWorker({ db, log, pollMs, leaseSeconds }: WorkerOptions) {
+  const handlers = new Map<string, JobHandler>()
+  const id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> | undefined
+  let again = false
+  let started = false
+  let stopped = false
+  let lastPurge = 0
+
+  async function runOne(job: q.ClaimedJob) {
+    const handler = handlers.get(job.kind)
+    try {
+      if (!handler) throw new PermanentJobError(`no handler for job kind ${job.kind}`)
+      if (handler.transactional) {
+        await db.transaction(async (tx) => {
+          await handler.run(job, tx)
+          // Lost the lease (this worker was too slow): roll back, the new holder does it once.
+          if (!(await q.finish(tx, job, id))) throw new Error('lease lost')
+        })
+      } else {
+        await handler.run(job, db)
+        await q.finish(db, job, id)
+      }
+    } catch (err) {
+      const message = (err instanceof Error ? err.message : String(err)).slice(0, 1000)
+      const delay = (handler?.backoff ?? defaultBackoff)(job.attempts)
+      const pastDeadline = job.give_up_at !== null && Date.now() + delay > job.give_up_at.getTime()
+      if (err instanceof PermanentJobError || job.attempts >= job.max_attempts || pastDeadline) {
+        log.warn({ job: job.id, kind: job.kind, attempts: job.attempts, err: message }, 'background job given up')
+        await q.giveUp(db, job, id, message)
+        await handler?.onGiveUp?.(job, message, db).catch((e) => log.error({ err: e }, 'job give-up hook failed'))
+      } else {
+        log.info({ job: job.id, kind: job.kind, attempts: job.attempts, retryInMs: delay, err: message }, 'background job will be retried')
+        await q.retryLater(db, job, id, delay, message)
+      }
+    }
+  }
+
+  async function drainDue() {
+    for (;;) {
+      if (stopped) return
+      if (!(await q.hasDue(db))) return
+      const claimed = await q.claim(db, id, BATCH, leaseSeconds)
+      if (!claimed.length) return
+      for (const job of claimed) {
+        if (stopped) return
+        await runOne(job)
+      }
+    }
+  }
+
+  function schedule(ms: number) {
+    if (stopped || !started) return
+    clearTimeout(timer)
+    timer = setTimeout(tick, ms)
+    timer.unref()
+  }
+
+  function tick() {
+    if (running) {
+      again = true
+      return
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false
+          await drainDue()
+        } while (again && !stopped)
+        if (Date.now() - lastPurge > PURGE_EVERY_MS) {
+          lastPurge = Date.now()
+          await q.purgeFinished(db)
+        }
+      } catch (err) {
+        // The database being down is retried at the next poll.
+        log.warn({ err: (err as Error).message }, 'background worker poll failed')
+      } finally {
+        running = undefined
+        schedule(pollMs)
+      }
+    })()
+  }
+
+  return {
+    id,
+    register(kind: string, handler: JobHandler) {
+      handlers.set(kind, handler)
+    },
+    start() {
+      if (started) return
+      started = true
+      schedule(0)
+    },
+    /** Look for work now (after a commit that enqueued some); cheap when there is none. */
+    kick() {
+      if (!started || stopped) return
+      setImmediate(tick)
+    },
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      await running
+    },
+    /** Tests and tools: run every due job now, in this process. */
+    async runDue() {
+      await drainDue()
+    },
+  }
+}
+
+export type Worker = ReturnType<typeof createWorker>
