@@ -350,6 +350,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports/arrears": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every active member in arrears as of a date (what is still missing of each periode target), largest first
+         * @description Admin only.
+         */
+        get: operations["getReportsArrears"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/reports/summary": {
         parameters: {
             query?: never;
@@ -428,13 +448,34 @@ export interface paths {
         };
         /** One deposit with its status history (owner, reporter or admin) */
         get: operations["getTransactionsById"];
-        put?: never;
+        /** Correct a deposit an admin marked needs_correction (owner or reporter); it goes back to sent */
+        put: operations["putTransactionsById"];
         post?: never;
         /**
          * Soft-delete a deposit that is not completed (audited)
          * @description Admin only.
          */
         delete: operations["deleteTransactionsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/transactions/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the status of up to 500 deposits, each on its own; answers per item
+         * @description Admin only.
+         */
+        post: operations["postTransactionsStatus"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -449,7 +490,7 @@ export interface paths {
         };
         get?: never;
         /**
-         * Move a deposit along sent -> on_process -> completed | rejected (a rejection needs a note)
+         * Move a deposit along sent -> on_process -> completed | rejected | needs_correction (rejected and needs_correction need a note)
          * @description Admin only.
          */
         put: operations["putTransactionsByIdStatus"];
@@ -725,6 +766,190 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's inbox, newest first; meta.unread counts the unread items */
+        get: operations["getNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark one of your notifications read */
+        post: operations["postNotificationsByIdRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark all your notifications read */
+        post: operations["postNotificationsReadAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/notification-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Turn notification e-mail on or off for yourself (the inbox always receives them) */
+        put: operations["putUsersMeNotificationSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reminders sent: to whom, for which periode, by which channel, and whether delivery succeeded (newest first)
+         * @description Admin only.
+         */
+        get: operations["getReminders"];
+        put?: never;
+        /**
+         * Remind every member in arrears now (optionally for one periode); at most once per member, periode and channel
+         * @description Admin only.
+         */
+        post: operations["postReminders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Registered webhooks
+         * @description Admin only.
+         */
+        get: operations["getWebhooks"];
+        put?: never;
+        /**
+         * Register a webhook; the answer shows its signing secret once
+         * @description Admin only.
+         */
+        post: operations["postWebhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One webhook
+         * @description Admin only.
+         */
+        get: operations["getWebhooksById"];
+        /**
+         * Change a webhook (url, events, description, is_active); the secret stays
+         * @description Admin only.
+         */
+        put: operations["putWebhooksById"];
+        post?: never;
+        /**
+         * Delete a webhook and its delivery log
+         * @description Admin only.
+         */
+        delete: operations["deleteWebhooksById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook's deliveries, newest first, with their attempts and last result
+         * @description Admin only.
+         */
+        get: operations["getWebhooksByIdDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver again now: the same event id and body, retried for another 24 hours
+         * @description Admin only.
+         */
+        post: operations["postWebhooksByIdDeliveriesByDeliveryIdRetry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -987,6 +1212,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1175,7 +1421,49 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1391,6 +1679,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1457,8 +1766,8 @@ export interface operations {
     };
     postAuthLogout: {
         parameters: {
-            query: {
-                scope: "local" | "others" | "global";
+            query?: {
+                scope?: "local" | "others" | "global";
             };
             header?: never;
             path?: never;
@@ -1508,6 +1817,27 @@ export interface operations {
             };
             /** @description Error envelope */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1629,6 +1959,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1651,6 +2002,27 @@ export interface operations {
             };
             /** @description Error envelope */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1718,6 +2090,48 @@ export interface operations {
                         code: number;
                         message: string;
                         data: null;
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
                     };
                 };
             };
@@ -1817,6 +2231,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1891,7 +2326,49 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1986,7 +2463,49 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2075,6 +2594,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2139,6 +2679,27 @@ export interface operations {
             };
             /** @description Error envelope */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2376,6 +2937,20 @@ export interface operations {
                                 months_to_target: number | null;
                                 projected_completion_month: string | null;
                             } | null;
+                            arrears: {
+                                /** @description Amount in IDR, at most 2 decimals */
+                                amount: number;
+                                periodes: {
+                                    id: number;
+                                    periode_name: string;
+                                    /** @description Amount in IDR, at most 2 decimals */
+                                    expected: number;
+                                    /** @description Amount in IDR, at most 2 decimals */
+                                    paid: number;
+                                    /** @description Amount in IDR, at most 2 decimals */
+                                    missing: number;
+                                }[];
+                            };
                         };
                     };
                 };
@@ -2510,12 +3085,12 @@ export interface operations {
     };
     getReportsPeriodesById: {
         parameters: {
-            query: {
+            query?: {
                 /** @description amount = completed total */
-                sort: "name" | "amount";
-                order: "asc" | "desc";
+                sort?: "name" | "amount";
+                order?: "asc" | "desc";
                 /** @description List members without any completed or pending deposit first */
-                unpaid_first: boolean;
+                unpaid_first?: boolean;
             };
             header?: never;
             path: {
@@ -2712,6 +3287,156 @@ export interface operations {
             };
         };
     };
+    getReportsArrears: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD; default today in APP_TIMEZONE */
+                as_of?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            user: {
+                                id: number;
+                                fullname: string;
+                                username: string;
+                            };
+                            /** @description Amount in IDR, at most 2 decimals */
+                            amount: number;
+                            periodes: {
+                                id: number;
+                                periode_name: string;
+                                /** @description Amount in IDR, at most 2 decimals */
+                                expected: number;
+                                /** @description Amount in IDR, at most 2 decimals */
+                                paid: number;
+                                /** @description Amount in IDR, at most 2 decimals */
+                                missing: number;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
     getReportsSummary: {
         parameters: {
             query?: {
@@ -2753,7 +3478,7 @@ export interface operations {
                                 member_count: number;
                             };
                             by_status: {
-                                status: "sent" | "on_process" | "completed" | "rejected";
+                                status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
                                 count: number;
                                 /** @description Amount in IDR, at most 2 decimals */
                                 amount: number;
@@ -2903,7 +3628,7 @@ export interface operations {
             query?: {
                 periode_id?: number;
                 /** @description A status, or `pending` for sent + on_process */
-                status?: "sent" | "on_process" | "completed" | "rejected" | "pending";
+                status?: "sent" | "on_process" | "completed" | "rejected" | "needs_correction" | "pending";
                 payment_id?: number;
                 user_id?: number;
                 /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
@@ -3037,7 +3762,7 @@ export interface operations {
         parameters: {
             query?: {
                 periode_id?: number;
-                status?: "sent" | "on_process" | "completed" | "rejected";
+                status?: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
                 payment_id?: number;
                 user_id?: number;
                 /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
@@ -3075,7 +3800,7 @@ export interface operations {
                             transaction_date: string;
                             bukti_transfer_url: string | null;
                             /** @enum {string} */
-                            status: "sent" | "on_process" | "completed" | "rejected";
+                            status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
                             user_id: number;
                             user: {
                                 id: number;
@@ -3154,6 +3879,8 @@ export interface operations {
                             duplicate_of_id: number | null;
                             /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
                             receipt_number: string | null;
+                            /** @description the reason given with the change to the current status (rejection, correction request) */
+                            status_note: string | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -3327,7 +4054,7 @@ export interface operations {
                             transaction_date: string;
                             bukti_transfer_url: string | null;
                             /** @enum {string} */
-                            status: "sent" | "on_process" | "completed" | "rejected";
+                            status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
                             user_id: number;
                             user: {
                                 id: number;
@@ -3406,6 +4133,8 @@ export interface operations {
                             duplicate_of_id: number | null;
                             /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
                             receipt_number: string | null;
+                            /** @description the reason given with the change to the current status (rejection, correction request) */
+                            status_note: string | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -3417,6 +4146,27 @@ export interface operations {
                              */
                             updated_at: string;
                         };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
                     };
                 };
             };
@@ -3628,7 +4378,7 @@ export interface operations {
                             transaction_date: string;
                             bukti_transfer_url: string | null;
                             /** @enum {string} */
-                            status: "sent" | "on_process" | "completed" | "rejected";
+                            status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
                             user_id: number;
                             user: {
                                 id: number;
@@ -3707,6 +4457,8 @@ export interface operations {
                             duplicate_of_id: number | null;
                             /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
                             receipt_number: string | null;
+                            /** @description the reason given with the change to the current status (rejection, correction request) */
+                            status_note: string | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -3717,6 +4469,27 @@ export interface operations {
                              * @description ISO 8601 with offset
                              */
                             updated_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
                         }[];
                     };
                 };
@@ -3901,7 +4674,7 @@ export interface operations {
                             transaction_date: string;
                             bukti_transfer_url: string | null;
                             /** @enum {string} */
-                            status: "sent" | "on_process" | "completed" | "rejected";
+                            status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
                             user_id: number;
                             user: {
                                 id: number;
@@ -3980,6 +4753,8 @@ export interface operations {
                             duplicate_of_id: number | null;
                             /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
                             receipt_number: string | null;
+                            /** @description the reason given with the change to the current status (rejection, correction request) */
+                            status_note: string | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -3992,9 +4767,9 @@ export interface operations {
                             updated_at: string;
                             history: {
                                 /** @enum {string|null} */
-                                from_status: "sent" | "on_process" | "completed" | "rejected" | null;
+                                from_status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction" | null;
                                 /** @enum {string} */
-                                to_status: "sent" | "on_process" | "completed" | "rejected";
+                                to_status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
                                 changed_by: {
                                     id: number;
                                     fullname: string;
@@ -4005,6 +4780,13 @@ export interface operations {
                                     image_profile_url: string | null;
                                 } | null;
                                 note: string | null;
+                                /** @description a correction: each changed field with its old and new value */
+                                changes: {
+                                    [key: string]: {
+                                        from: unknown;
+                                        to: unknown;
+                                    };
+                                } | null;
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -4038,6 +4820,399 @@ export interface operations {
             };
             /** @description Error envelope */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    putTransactionsById: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe submission: the same key (per user, 24 h) with the same request replays the first result */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description IDR: > 0, at most 2 decimals, at most 1,000,000,000,000 (number or decimal string) */
+                    amount?: number | string;
+                    /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
+                    transaction_date?: string;
+                    periode_id?: number | null;
+                    payment_id?: number | null;
+                };
+                "multipart/form-data": {
+                    /** @description IDR: > 0, at most 2 decimals, at most 1,000,000,000,000 (number or decimal string) */
+                    amount?: string;
+                    /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
+                    transaction_date?: string;
+                    periode_id?: number;
+                    payment_id?: number;
+                    /**
+                     * Format: binary
+                     * @description a new receipt: JPEG, PNG, WebP or PDF
+                     */
+                    file?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            id: number;
+                            /** @description Amount in IDR, at most 2 decimals */
+                            amount: number;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            transaction_date: string;
+                            bukti_transfer_url: string | null;
+                            /** @enum {string} */
+                            status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
+                            user_id: number;
+                            user: {
+                                id: number;
+                                fullname: string;
+                                username: string;
+                                email: string | null;
+                                /** @enum {string} */
+                                user_type: "admin" | "member" | "auditor";
+                                image_profile_url: string | null;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            reported_date: string;
+                            reported_by: {
+                                id: number;
+                                fullname: string;
+                                username: string;
+                                email: string | null;
+                                /** @enum {string} */
+                                user_type: "admin" | "member" | "auditor";
+                                image_profile_url: string | null;
+                            };
+                            confirmed_by: {
+                                id: number;
+                                fullname: string;
+                                username: string;
+                                email: string | null;
+                                /** @enum {string} */
+                                user_type: "admin" | "member" | "auditor";
+                                image_profile_url: string | null;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            confirmed_at: string | null;
+                            payment_id: number | null;
+                            payment: {
+                                id: number;
+                                payment_name: string;
+                                payment_type: string;
+                                account_number: string | null;
+                                account_holder: string | null;
+                                is_active: boolean;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            } | null;
+                            periode_id: number | null;
+                            periode: {
+                                id: number;
+                                periode_name: string;
+                                /**
+                                 * Format: date
+                                 * @description YYYY-MM-DD
+                                 */
+                                start_date: string;
+                                /**
+                                 * Format: date
+                                 * @description YYYY-MM-DD
+                                 */
+                                end_date: string;
+                                /** @description Amount in IDR, at most 2 decimals */
+                                target_amount: number | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            } | null;
+                            is_duplicate_receipt: boolean;
+                            duplicate_of_id: number | null;
+                            /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
+                            receipt_number: string | null;
+                            /** @description the reason given with the change to the current status (rejection, correction request) */
+                            status_note: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                            history: {
+                                /** @enum {string|null} */
+                                from_status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction" | null;
+                                /** @enum {string} */
+                                to_status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
+                                changed_by: {
+                                    id: number;
+                                    fullname: string;
+                                    username: string;
+                                    email: string | null;
+                                    /** @enum {string} */
+                                    user_type: "admin" | "member" | "auditor";
+                                    image_profile_url: string | null;
+                                } | null;
+                                note: string | null;
+                                /** @description a correction: each changed field with its old and new value */
+                                changes: {
+                                    [key: string]: {
+                                        from: unknown;
+                                        to: unknown;
+                                    };
+                                } | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4147,6 +5322,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4211,6 +5407,316 @@ export interface operations {
             };
             /** @description Error envelope */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postTransactionsStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids: number[];
+                    status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
+                    /** @description the reason; required for rejected and needs_correction */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            id: number;
+                            ok: boolean;
+                            /** @description the HTTP status this change alone would have had */
+                            code: number;
+                            message: string;
+                            transaction?: {
+                                id: number;
+                                /** @description Amount in IDR, at most 2 decimals */
+                                amount: number;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                transaction_date: string;
+                                bukti_transfer_url: string | null;
+                                /** @enum {string} */
+                                status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
+                                user_id: number;
+                                user: {
+                                    id: number;
+                                    fullname: string;
+                                    username: string;
+                                    email: string | null;
+                                    /** @enum {string} */
+                                    user_type: "admin" | "member" | "auditor";
+                                    image_profile_url: string | null;
+                                };
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                reported_date: string;
+                                reported_by: {
+                                    id: number;
+                                    fullname: string;
+                                    username: string;
+                                    email: string | null;
+                                    /** @enum {string} */
+                                    user_type: "admin" | "member" | "auditor";
+                                    image_profile_url: string | null;
+                                };
+                                confirmed_by: {
+                                    id: number;
+                                    fullname: string;
+                                    username: string;
+                                    email: string | null;
+                                    /** @enum {string} */
+                                    user_type: "admin" | "member" | "auditor";
+                                    image_profile_url: string | null;
+                                } | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                confirmed_at: string | null;
+                                payment_id: number | null;
+                                payment: {
+                                    id: number;
+                                    payment_name: string;
+                                    payment_type: string;
+                                    account_number: string | null;
+                                    account_holder: string | null;
+                                    is_active: boolean;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    created_at: string;
+                                } | null;
+                                periode_id: number | null;
+                                periode: {
+                                    id: number;
+                                    periode_name: string;
+                                    /**
+                                     * Format: date
+                                     * @description YYYY-MM-DD
+                                     */
+                                    start_date: string;
+                                    /**
+                                     * Format: date
+                                     * @description YYYY-MM-DD
+                                     */
+                                    end_date: string;
+                                    /** @description Amount in IDR, at most 2 decimals */
+                                    target_amount: number | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 with offset
+                                     */
+                                    created_at: string;
+                                } | null;
+                                is_duplicate_receipt: boolean;
+                                duplicate_of_id: number | null;
+                                /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
+                                receipt_number: string | null;
+                                /** @description the reason given with the change to the current status (rejection, correction request) */
+                                status_note: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                created_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 with offset
+                                 */
+                                updated_at: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4307,7 +5813,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    status: "sent" | "on_process" | "completed" | "rejected";
+                    status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
+                    /** @description the reason; required for rejected and needs_correction */
                     note?: string;
                 };
             };
@@ -4333,7 +5840,7 @@ export interface operations {
                             transaction_date: string;
                             bukti_transfer_url: string | null;
                             /** @enum {string} */
-                            status: "sent" | "on_process" | "completed" | "rejected";
+                            status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
                             user_id: number;
                             user: {
                                 id: number;
@@ -4412,6 +5919,8 @@ export interface operations {
                             duplicate_of_id: number | null;
                             /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
                             receipt_number: string | null;
+                            /** @description the reason given with the change to the current status (rejection, correction request) */
+                            status_note: string | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
@@ -4424,9 +5933,9 @@ export interface operations {
                             updated_at: string;
                             history: {
                                 /** @enum {string|null} */
-                                from_status: "sent" | "on_process" | "completed" | "rejected" | null;
+                                from_status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction" | null;
                                 /** @enum {string} */
-                                to_status: "sent" | "on_process" | "completed" | "rejected";
+                                to_status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
                                 changed_by: {
                                     id: number;
                                     fullname: string;
@@ -4437,6 +5946,13 @@ export interface operations {
                                     image_profile_url: string | null;
                                 } | null;
                                 note: string | null;
+                                /** @description a correction: each changed field with its old and new value */
+                                changes: {
+                                    [key: string]: {
+                                        from: unknown;
+                                        to: unknown;
+                                    };
+                                } | null;
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 with offset
@@ -4444,6 +5960,27 @@ export interface operations {
                                 created_at: string;
                             }[];
                         };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
                     };
                 };
             };
@@ -4512,6 +6049,27 @@ export interface operations {
             };
             /** @description Error envelope */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4779,6 +6337,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4979,6 +6558,27 @@ export interface operations {
                              */
                             updated_at: string;
                         };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
                     };
                 };
             };
@@ -5320,6 +6920,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5493,6 +7114,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5557,6 +7199,27 @@ export interface operations {
             };
             /** @description Error envelope */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5674,6 +7337,27 @@ export interface operations {
                              */
                             updated_at: string;
                         };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
                     };
                 };
             };
@@ -5978,6 +7662,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6021,6 +7726,27 @@ export interface operations {
             };
             /** @description Error envelope */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6232,6 +7958,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6296,6 +8043,27 @@ export interface operations {
             };
             /** @description Error envelope */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6363,6 +8131,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6427,6 +8216,27 @@ export interface operations {
             };
             /** @description Error envelope */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6601,6 +8411,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6644,6 +8475,27 @@ export interface operations {
             };
             /** @description Error envelope */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6835,6 +8687,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6919,6 +8792,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6978,6 +8872,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7021,6 +8936,27 @@ export interface operations {
             };
             /** @description Error envelope */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7637,6 +9573,27 @@ export interface operations {
                 };
             };
             /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7787,7 +9744,7 @@ export interface operations {
     };
     getAudit: {
         parameters: {
-            query: {
+            query?: {
                 actor_id?: number;
                 /** @description What was changed */
                 entity?: "transaction" | "user" | "periode" | "payment" | "settings" | "webhook";
@@ -7796,8 +9753,8 @@ export interface operations {
                 from?: string;
                 /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
                 to?: string;
-                page: number;
-                per_page: number;
+                page?: number;
+                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -8000,6 +9957,2284 @@ export interface operations {
             };
             /** @description Error envelope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getNotifications: {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            id: number;
+                            /** @enum {string} */
+                            type: "deposit.completed" | "deposit.rejected" | "deposit.needs_correction" | "reminder.due" | "member.target_reached";
+                            title: string;
+                            body: string;
+                            /** @description what it is about, e.g. {transaction_id, status, amount, reason} */
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            read_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        }[];
+                        meta: {
+                            page: number;
+                            per_page: number;
+                            total: number;
+                            /** @description unread items of the whole inbox */
+                            unread: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postNotificationsByIdRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            id: number;
+                            /** @enum {string} */
+                            type: "deposit.completed" | "deposit.rejected" | "deposit.needs_correction" | "reminder.due" | "member.target_reached";
+                            title: string;
+                            body: string;
+                            /** @description what it is about, e.g. {transaction_id, status, amount, reason} */
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            read_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postNotificationsReadAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            /** @description items newly marked read */
+                            updated: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    putUsersMeNotificationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description send notifications by e-mail too */
+                    email: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            /** @description send notifications by e-mail too */
+                            email: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getReminders: {
+        parameters: {
+            query?: {
+                periode_id?: number;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            id: number;
+                            user: {
+                                id: number;
+                                fullname: string;
+                                username: string;
+                            };
+                            periode: {
+                                id: number;
+                                periode_name: string;
+                            };
+                            /** @enum {string} */
+                            channel: "inbox" | "email";
+                            /**
+                             * @description e-mail: pending until the mail server accepted it
+                             * @enum {string}
+                             */
+                            status: "delivered" | "pending" | "failed";
+                            /** @description Amount in IDR, at most 2 decimals */
+                            amount: number;
+                            error: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            delivered_at: string | null;
+                        }[];
+                        meta: {
+                            page: number;
+                            per_page: number;
+                            total: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postReminders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    periode_id?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            /** @description reminders sent now (one per member, periode and channel) */
+                            sent: number;
+                            /** @description reminders already sent earlier for that member, periode and channel */
+                            skipped: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            id: number;
+                            url: string;
+                            events: ("deposit.submitted" | "deposit.status_changed" | "reminder.due" | "member.created" | "member.target_reached")[];
+                            description: string | null;
+                            is_active: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description http(s); private, loopback and link-local addresses are refused */
+                    url: string;
+                    events: ("deposit.submitted" | "deposit.status_changed" | "reminder.due" | "member.created" | "member.target_reached")[];
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created: the envelope with the new object in `data` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            id: number;
+                            url: string;
+                            events: ("deposit.submitted" | "deposit.status_changed" | "reminder.due" | "member.created" | "member.target_reached")[];
+                            description: string | null;
+                            is_active: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                            /** @description the signing secret, shown only in this answer */
+                            secret: string;
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getWebhooksById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            id: number;
+                            url: string;
+                            events: ("deposit.submitted" | "deposit.status_changed" | "reminder.due" | "member.created" | "member.target_reached")[];
+                            description: string | null;
+                            is_active: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    putWebhooksById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description http(s); private, loopback and link-local addresses are refused */
+                    url?: string;
+                    events?: ("deposit.submitted" | "deposit.status_changed" | "reminder.due" | "member.created" | "member.target_reached")[];
+                    description?: string | null;
+                    is_active?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            id: number;
+                            url: string;
+                            events: ("deposit.submitted" | "deposit.status_changed" | "reminder.due" | "member.created" | "member.target_reached")[];
+                            description: string | null;
+                            is_active: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    deleteWebhooksById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: null;
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getWebhooksByIdDeliveries: {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            id: number;
+                            /** Format: uuid */
+                            event_id: string;
+                            /** @enum {string} */
+                            event_type: "deposit.submitted" | "deposit.status_changed" | "reminder.due" | "member.created" | "member.target_reached";
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed";
+                            attempts: number;
+                            last_status_code: number | null;
+                            last_error: string | null;
+                            next_attempt_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            delivered_at: string | null;
+                        }[];
+                        meta: {
+                            page: number;
+                            per_page: number;
+                            total: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postWebhooksByIdDeliveriesByDeliveryIdRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the envelope with the result in `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            id: number;
+                            /** Format: uuid */
+                            event_id: string;
+                            /** @enum {string} */
+                            event_type: "deposit.submitted" | "deposit.status_changed" | "reminder.due" | "member.created" | "member.target_reached";
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed";
+                            attempts: number;
+                            last_status_code: number | null;
+                            last_error: string | null;
+                            next_attempt_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
+                            created_at: string;
+                            delivered_at: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Error envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        /** @description a sentence a person can act on; names the first field problem when there are any */
+                        message: string;
+                        /** @description always null on errors */
+                        data: null;
+                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error envelope */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
