@@ -39,8 +39,16 @@ const w: World = await startWorld()
 const s: Seed = await seed(w, 100, PENDING)
 const ctx: BrowserContext = await newContext()
 let page: Page = await ctx.newPage()
-page.on('pageerror', (err) => console.error('page error:', err.message))
+watch(page)
 const figures: Record<string, number | string> = {}
+
+/** What the page saw, printed as it happens: a failing step then shows why (a 401, a stalled call). */
+function watch(p: Page) {
+  p.on('pageerror', (err) => console.error('page error:', err.message))
+  p.on('console', (m) => m.type() === 'error' && console.error('page console:', m.text()))
+  p.on('requestfailed', (r) => console.error('request failed:', r.method(), r.url(), r.failure()?.errorText))
+  p.on('response', (r) => r.status() >= 400 && console.error('response:', r.status(), r.request().method(), r.url()))
+}
 
 async function newContext(): Promise<BrowserContext> {
   const c = await w.browser.newContext({
@@ -380,12 +388,27 @@ describe('the treasurer console', () => {
 
   test('language switch: English on request, kept across a reload', async () => {
     await page.goto(`${w.base}/console/`)
-    await page.getByLabel('Bahasa').selectOption('en')
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor()
+    await page.getByRole('heading', { name: 'Ringkasan' }).waitFor()
+    try {
+      await page.getByLabel('Bahasa').selectOption('en')
+      await page.getByRole('heading', { name: 'Dashboard' }).waitFor()
+      await page.reload()
+      await page.getByRole('link', { name: 'Verification queue', exact: true }).waitFor()
+      await shot('dashboard-en')
+      await page.getByLabel('Language').selectOption('id')
+      await page.getByRole('heading', { name: 'Ringkasan' }).waitFor()
+    } finally {
+      // Whatever happened above, the next tests read Indonesian labels.
+      await page.evaluate(() => localStorage.setItem('tg-lang', 'id'))
+    }
+  })
+
+  test('a server that cannot be reached at start does not sign the treasurer out', async () => {
+    await page.route('**/auth/refresh', (route) => route.abort('connectionreset'))
     await page.reload()
-    await page.getByRole('link', { name: 'Verification queue', exact: true }).waitFor()
-    await shot('dashboard-en')
-    await page.getByLabel('Language').selectOption('id')
+    await page.getByRole('alert').filter({ hasText: 'Server tidak dapat dihubungi' }).waitFor()
+    await page.unroute('**/auth/refresh')
+    await page.getByRole('button', { name: 'Coba lagi' }).click()
     await page.getByRole('heading', { name: 'Ringkasan' }).waitFor()
   })
 

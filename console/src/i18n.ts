@@ -165,6 +165,10 @@ const M = {
   count: ['Jumlah setoran', 'Deposits'],
   openQueue: ['Buka antrian', 'Open the queue'],
   notFoundPage: ['Halaman tidak ditemukan', 'Page not found'],
+  serverUnreachable: [
+    'Server tidak dapat dihubungi. Sesi Anda masih tersimpan; coba lagi sebentar lagi.',
+    'The server cannot be reached. Your session is kept; try again in a moment.',
+  ],
   sessionLost: ['Sesi berakhir; silakan masuk lagi.', 'Your session ended; please sign in again.'],
   resetDone: ['Kata sandi tersimpan. Silakan masuk.', 'Password saved. Please sign in.'],
   yes: ['Ya', 'Yes'],

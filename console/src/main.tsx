@@ -53,12 +53,28 @@ function MarkInteractive() {
   return null
 }
 
+/** The server could not be reached at start: the session is kept, the treasurer retries. */
+function Unreachable() {
+  const t = useT()
+  return (
+    <main class="signin">
+      <div role="alert" class="alert alert-error">
+        {t('serverUnreachable')}
+      </div>
+      <button type="button" onClick={() => void restore()}>
+        {t('retry')}
+      </button>
+    </main>
+  )
+}
+
 function App() {
   const s = useStore(session)
   const { path, query } = useLocation()
   const open = find(publicRoutes, path)
   if (open) return <Page route={open.route} params={open.params} query={query} />
   if (s.state === 'loading') return <Loading />
+  if (s.state === 'unreachable') return <Unreachable />
   if (s.state === 'anonymous')
     return (
       <>

@@ -1,5 +1,5 @@
 /** Who is signed in. The access token stays in api/client.ts memory; a reload refreshes from the cookie. */
-import { api, CONSOLE_HEADERS, refreshAccess, setAccessToken, unwrap, whenSessionLost } from './api/client'
+import { ApiError, api, CONSOLE_HEADERS, refreshAccess, setAccessToken, unwrap, whenSessionLost } from './api/client'
 import { store } from './store'
 
 export interface Profile {
@@ -10,7 +10,11 @@ export interface Profile {
   user_type: string
 }
 
-export type Session = { state: 'loading' } | { state: 'anonymous'; notice?: string } | { state: 'signed-in'; user: Profile }
+export type Session =
+  | { state: 'loading' }
+  | { state: 'anonymous'; notice?: string }
+  | { state: 'unreachable' }
+  | { state: 'signed-in'; user: Profile }
 export const session = store<Session>({ state: 'loading' })
 
 whenSessionLost(() => {
@@ -34,18 +38,24 @@ function hint(value: boolean | undefined): boolean {
   }
 }
 
-/** At start: a refresh cookie from an earlier visit signs the treasurer in without a password. */
+/**
+ * At start: a refresh cookie from an earlier visit signs the treasurer in without a password. Only
+ * the server saying the session is over forgets it; an unreachable server shows a retry screen.
+ */
 export async function restore(): Promise<void> {
   if (!hint(undefined)) return session.set({ state: 'anonymous' })
-  if (!(await refreshAccess())) {
+  session.set({ state: 'loading' })
+  const refreshed = await refreshAccess()
+  if (refreshed === 'ended') {
     hint(false)
     return session.set({ state: 'anonymous' })
   }
+  if (refreshed === 'unreachable') return session.set({ state: 'unreachable' })
   try {
     const user = unwrap(await api.GET('/auth/profile')) as Profile
     session.set({ state: 'signed-in', user })
-  } catch {
-    session.set({ state: 'anonymous' })
+  } catch (err) {
+    session.set(err instanceof ApiError && err.status === 401 ? { state: 'anonymous' } : { state: 'unreachable' })
   }
 }
 

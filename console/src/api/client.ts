@@ -11,7 +11,7 @@ import type { paths } from './schema'
 export const CONSOLE_HEADERS = { 'X-Talangraga-Client': 'console' }
 
 let accessToken: string | undefined
-let refreshing: Promise<boolean> | undefined
+let refreshing: Promise<Refreshed> | undefined
 let onSessionLost: () => void = () => {}
 
 export function setAccessToken(token: string | undefined) {
@@ -21,17 +21,40 @@ export function whenSessionLost(handler: () => void) {
   onSessionLost = handler
 }
 
+/**
+ * `ok`: a new access token. `ended`: the server says the session is over (401/403): sign in again.
+ * `unreachable`: the network, a rate limit or the server failed, and retries did not help; the
+ * session may still be good, so the console must not forget it (a treasurer on a bad connection is
+ * not signed out by a hiccup).
+ */
+export type Refreshed = 'ok' | 'ended' | 'unreachable'
+const RETRY_MS = [300, 1000, 2500]
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function refreshOnce(): Promise<Refreshed> {
+  try {
+    const res = await fetch('/auth/refresh', { method: 'POST', headers: CONSOLE_HEADERS, credentials: 'same-origin' })
+    if (res.status === 401 || res.status === 403) return 'ended'
+    if (!res.ok) return 'unreachable'
+    const body = (await res.json()) as { data: { access_token: string } }
+    accessToken = body.data.access_token
+    return 'ok'
+  } catch {
+    return 'unreachable'
+  }
+}
+
 /** New access token from the refresh cookie; one refresh at a time however many requests wait. */
-export function refreshAccess(): Promise<boolean> {
+export function refreshAccess(): Promise<Refreshed> {
   refreshing ??= (async () => {
     try {
-      const res = await fetch('/auth/refresh', { method: 'POST', headers: CONSOLE_HEADERS, credentials: 'same-origin' })
-      if (!res.ok) return false
-      const body = (await res.json()) as { data: { access_token: string } }
-      accessToken = body.data.access_token
-      return true
-    } catch {
-      return false
+      let outcome = await refreshOnce()
+      for (const wait of RETRY_MS) {
+        if (outcome !== 'unreachable') break
+        await sleep(wait)
+        outcome = await refreshOnce()
+      }
+      return outcome
     } finally {
       refreshing = undefined
     }
@@ -48,10 +71,10 @@ async function authedFetch(request: Request): Promise<Response> {
   }
   const res = await send(request)
   if (res.status !== 401 || request.url.includes('/auth/login')) return res
-  if (!(await refreshAccess())) {
-    onSessionLost()
-    return res
-  }
+  const refreshed = await refreshAccess()
+  if (refreshed === 'ended') onSessionLost()
+  // Unreachable: the page shows the 401's message and the treasurer stays signed in to retry.
+  if (refreshed !== 'ok') return res
   return send(retry)
 }
 
