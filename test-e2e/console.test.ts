@@ -36,7 +36,7 @@ const RECEIPT_TIMER = `(() => {
 const PENDING = 500
 // At the top level, not in a before() hook: the SMTP helper ties its own shutdown to the file's after().
 const w: World = await startWorld()
-const s: Seed = await seed(w, 100, PENDING)
+const s: Seed & { correctionId?: number } = await seed(w, 100, PENDING)
 const ctx: BrowserContext = await newContext()
 let page: Page = await ctx.newPage()
 watch(page)
@@ -265,6 +265,29 @@ describe('the treasurer console', () => {
     assert.match((await results.nth(2).textContent()) ?? '', /✓ Status updated/)
     assert.equal((await status(ids[0]!)).status, 'completed')
     assert.equal((await status(ids[2]!)).status, 'completed')
+  })
+
+  test('queue: needs correction from the keyboard, never without a reason', async () => {
+    const list = page.getByRole('listbox', { name: 'Antrian verifikasi' })
+    await list.focus()
+    const id = Number((await page.locator('.queue-row.selected').getAttribute('id'))?.slice(2))
+    await page.keyboard.press('n')
+    await page.keyboard.press('Enter')
+    await page.getByText('Tulis alasannya dulu, lalu tekan Enter.').waitFor()
+    assert.equal((await status(id)).status, 'sent', 'no correction request without a reason')
+    await page.keyboard.type('Tanggal transfer tidak sesuai bukti')
+    await page.getByText('Enter di kolom ini: Minta perbaikan').waitFor()
+    await shot('queue-needs-correction')
+    await page.keyboard.press('Enter')
+    await page
+      .getByRole('status')
+      .filter({ hasText: `#${id}: Status updated` })
+      .waitFor()
+    const asked = await api<{ status: string; status_note: string }>(w, 'GET', `/transactions/${id}`)
+    assert.equal(asked.status, 'needs_correction')
+    assert.equal(asked.status_note, 'Tanggal transfer tidak sesuai bukti')
+    assert.equal(await page.locator(`#q-${id}`).count(), 0, 'it leaves the queue until the member corrects it')
+    s.correctionId = id
   })
 
   test('deposit detail: the history with reasons', async () => {

@@ -1,10 +1,15 @@
 /**
- * Status changes of deposits, shared by the queue and the detail page. Each change goes through
- * PUT /transactions/{id}/status; "bulk" applies them one by one and reports per item, the same
- * answer shape as the planned POST /transactions/status (SPEC §7), which can replace the loop.
+ * Status changes of deposits, shared by the queue and the detail page: one change through
+ * PUT /transactions/{id}/status, several at once through POST /transactions/status (the server
+ * answers per item, so one refusal never hides the others).
  */
 import { ApiError, api, unwrap } from './api/client'
 import type { TransactionDetail, TransactionStatus } from './api/types'
+
+/** The statuses that take the deposit out of the verification queue. */
+export const HANDLED: ReadonlySet<TransactionStatus> = new Set(['completed', 'rejected', 'needs_correction'])
+/** The statuses that need a reason for the member (the API refuses them without one). */
+export const NEEDS_REASON: ReadonlySet<TransactionStatus> = new Set(['rejected', 'needs_correction'])
 
 export async function changeStatus(
   id: number,
@@ -25,28 +30,24 @@ export interface ItemResult {
   ok: boolean
   code: number
   message: string
-  transaction?: TransactionDetail
 }
 
-export async function bulkChange(
-  ids: number[],
-  status: TransactionStatus,
-  note?: string,
-  onItem?: (r: ItemResult) => void,
-): Promise<ItemResult[]> {
-  const results: ItemResult[] = []
-  for (const id of ids) {
-    let result: ItemResult
-    try {
-      const { detail, message } = await changeStatus(id, status, note)
-      result = { id, ok: true, code: 200, message, transaction: detail }
-    } catch (err) {
-      result = { id, ok: false, code: err instanceof ApiError ? err.status : 0, message: err instanceof Error ? err.message : String(err) }
-    }
-    results.push(result)
-    onItem?.(result)
-  }
-  return results
+/** One request for the whole selection; each deposit's own result (done, or the API's refusal). */
+export async function bulkChange(ids: number[], status: TransactionStatus, note?: string): Promise<ItemResult[]> {
+  const items = unwrap(await api.POST('/transactions/status', { body: note ? { ids, status, note } : { ids, status } }))
+  return items.map(({ id, ok, code, message }) => ({ id, ok, code, message }))
+}
+
+/**
+ * Two treasurers on one deposit: after a 409 (or 404), whether someone else already decided it.
+ * Returns the deposit as it is now when it left the queue, undefined when the refusal was
+ * something else (then the page shows the API's message as an error).
+ */
+export async function handledElsewhere(id: number, err: unknown): Promise<TransactionDetail | 'gone' | undefined> {
+  if (!(err instanceof ApiError) || (err.status !== 409 && err.status !== 404)) return undefined
+  if (err.status === 404) return 'gone'
+  const current = await getDeposit(id).catch(() => undefined)
+  return current && HANDLED.has(current.status) ? current : undefined
 }
 
 /** The receipt's thumbnail: the same signed URL with thumb=1 (images only; PDFs have none). */

@@ -1,6 +1,6 @@
 /** Who is signed in. The access token stays in api/client.ts memory; a reload refreshes from the cookie. */
 import { ApiError, api, CONSOLE_HEADERS, refreshAccess, setAccessToken, unwrap, whenSessionLost } from './api/client'
-import { store } from './store'
+import { store, useStore } from './store'
 
 export interface Profile {
   id: number
@@ -53,18 +53,31 @@ export async function restore(): Promise<void> {
   if (refreshed === 'unreachable') return session.set({ state: 'unreachable' })
   try {
     const user = unwrap(await api.GET('/auth/profile')) as Profile
+    if (!CONSOLE_ROLES.has(user.user_type)) return await signOut()
     session.set({ state: 'signed-in', user })
   } catch (err) {
     session.set(err instanceof ApiError && err.status === 401 ? { state: 'anonymous' } : { state: 'unreachable' })
   }
 }
 
-/** Signs in; throws ApiError with the API's message. Members are turned away (the console is for admins). */
+/** Who may use the console: treasurers (admins) and auditors (reading only). */
+export const CONSOLE_ROLES: ReadonlySet<string> = new Set(['admin', 'auditor'])
+
+/**
+ * Whether the signed-in user may change anything. Auditors read everything an admin reads; the
+ * server refuses their writes with 403, and the console hides or disables the controls that write.
+ */
+export function useCanWrite(): boolean {
+  const s = useStore(session)
+  return s.state === 'signed-in' && s.user.user_type === 'admin'
+}
+
+/** Signs in; throws ApiError with the API's message. Members are turned away (the console is for admins and auditors). */
 export async function signIn(identifier: string, password: string): Promise<'ok' | 'not-admin'> {
   const data = unwrap(await api.POST('/auth/login', { body: { identifier, password }, headers: CONSOLE_HEADERS }))
   const user = data.user as Profile
   setAccessToken(data.access_token)
-  if (user.user_type !== 'admin') {
+  if (!CONSOLE_ROLES.has(user.user_type)) {
     await signOut()
     return 'not-admin'
   }

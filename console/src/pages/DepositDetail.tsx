@@ -1,36 +1,49 @@
 /** One deposit with its receipt, its history, and the status actions. */
-import { useState } from 'preact/hooks'
-import { ApiError } from '../api/client'
-import type { TransactionStatus } from '../api/types'
-import { changeStatus, getDeposit, isPdf } from '../deposits'
+import { useRef, useState } from 'preact/hooks'
+import { changeStatus, getDeposit, handledElsewhere, isPdf } from '../deposits'
 import { dateTime } from '../format'
 import { type MessageKey, useT } from '../i18n'
 import { useLoad } from '../load'
 import type { PageProps } from '../routes'
+import { type Decision, ready, StatusActions, useDecision } from '../StatusActions'
+import { useCanWrite } from '../session'
 import { ErrorBox, Loading, Money, Notice, PageTitle, StatusBadge } from '../ui'
 
 export default function DepositDetail(props: PageProps) {
   const t = useT()
   const id = Number(props.params.id)
   const deposit = useLoad(() => getDeposit(id), [id])
-  const [note, setNote] = useState('')
+  const decision = useDecision()
+  const noteRef = useRef<HTMLInputElement>(null)
+  const canWrite = useCanWrite()
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>()
   const [notice, setNotice] = useState<string>()
 
-  async function act(status: TransactionStatus) {
+  async function act(status: Decision) {
+    if (busy || !ready(decision, status, noteRef)) return
     setBusy(true)
     setError(undefined)
     setNotice(undefined)
     try {
-      const { detail, message } = await changeStatus(id, status, note.trim() || undefined)
+      const note = status === 'needs_correction' || status === 'rejected' ? decision.note.trim() : undefined
+      const { detail, message } = await changeStatus(id, status, note)
       deposit.setData(detail)
-      setNote('')
+      decision.setNote('')
       setNotice(message)
     } catch (err) {
-      setError(err)
-      // Someone else changed it: show what it is now, keep the typed reason.
-      if (err instanceof ApiError && err.status === 409) getDeposit(id).then(deposit.setData, () => {})
+      // Someone else decided it first: show it as it is now (not an error); otherwise the API's
+      // message, and the typed reason stays.
+      const current = await handledElsewhere(id, err)
+      if (current && current !== 'gone') {
+        deposit.setData(current)
+        setNotice(
+          t('alreadyHandled', {
+            status: t(`st_${current.status}` as MessageKey),
+            by: current.confirmed_by ? t('handledBy', { name: current.confirmed_by.fullname }) : '',
+          }),
+        )
+      } else setError(err)
     } finally {
       setBusy(false)
     }
@@ -81,6 +94,12 @@ export default function DepositDetail(props: PageProps) {
             <dd>
               {d.reported_by.fullname} · {dateTime(d.reported_date, t.lang)}
             </dd>
+            {d.status_note && (
+              <>
+                <dt>{t('statusNote')}</dt>
+                <dd>{d.status_note}</dd>
+              </>
+            )}
             {d.confirmed_by && (
               <>
                 <dt>{t('confirmedBy')}</dt>
@@ -92,28 +111,15 @@ export default function DepositDetail(props: PageProps) {
           </dl>
           <ErrorBox error={error} />
           {open && (
-            <form
-              onSubmit={(e) => {
-                e.preventDefault()
-                void act('rejected')
-              }}
-            >
-              <label for="detail-note">{t('reason')}</label>
-              <input id="detail-note" value={note} maxLength={1000} onInput={(e) => setNote(e.currentTarget.value)} />
-              <div class="buttons">
-                <button type="button" class="ok" disabled={busy} onClick={() => void act('completed')}>
-                  {t('complete')}
-                </button>
-                {d.status === 'sent' && (
-                  <button type="button" class="secondary" disabled={busy} onClick={() => void act('on_process')}>
-                    {t('process')}
-                  </button>
-                )}
-                <button type="submit" class="danger" disabled={busy}>
-                  {t('reject')}
-                </button>
-              </div>
-            </form>
+            <StatusActions
+              id="detail-note"
+              status={d.status}
+              state={decision}
+              busy={busy}
+              readOnly={!canWrite}
+              noteRef={noteRef}
+              onAct={(x) => void act(x)}
+            />
           )}
           <h2>{t('history')}</h2>
           <ol class="history">

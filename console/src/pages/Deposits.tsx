@@ -12,7 +12,7 @@ import type { PageProps } from '../routes'
 import { ErrorBox, Loading, Money, PageTitle, Select, StatusBadge } from '../ui'
 
 const PER_PAGE = 100
-const STATUSES = ['sent', 'on_process', 'completed', 'rejected'] as const
+const STATUSES = ['sent', 'on_process', 'needs_correction', 'completed', 'rejected'] as const
 
 export default function Deposits(props: PageProps) {
   const t = useT()

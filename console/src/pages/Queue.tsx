@@ -5,13 +5,15 @@
  */
 import { memo } from 'preact/compat'
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
-import { ApiError, api, unwrapList } from '../api/client'
-import type { Transaction, TransactionDetail, TransactionStatus } from '../api/types'
-import { bulkChange, changeStatus, getDeposit, type ItemResult, isPdf, thumbnailUrl } from '../deposits'
+import { api, unwrapList } from '../api/client'
+import type { Transaction, TransactionDetail } from '../api/types'
+import { bulkChange, changeStatus, HANDLED, handledElsewhere, type ItemResult, isPdf, thumbnailUrl } from '../deposits'
 import { dateTime } from '../format'
 import { type MessageKey, useT } from '../i18n'
 import { useLoad } from '../load'
 import { Link, navigate } from '../router'
+import { type Decision, ready, StatusActions, useDecision } from '../StatusActions'
+import { useCanWrite } from '../session'
 import { ErrorBox, Loading, Money, Notice, PageTitle, StatusBadge } from '../ui'
 
 async function loadQueue(): Promise<Transaction[]> {
@@ -96,7 +98,8 @@ export default function Queue() {
   const [items, setItems] = useState<Transaction[]>([])
   const [selectedId, setSelectedId] = useState<number>()
   const [checked, setChecked] = useState<Set<number>>(new Set())
-  const [note, setNote] = useState('')
+  const decision = useDecision()
+  const canWrite = useCanWrite()
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>()
   const [notice, setNotice] = useState<string>()
@@ -148,33 +151,30 @@ export default function Queue() {
     return t('alreadyHandled', { status: t(`st_${detail.status}` as MessageKey), by })
   }
 
-  async function act(status: TransactionStatus) {
-    if (!selected || busy) return
-    if (status === 'rejected' && !note.trim()) {
-      noteRef.current?.focus()
-      return
-    }
+  async function act(status: Decision) {
+    if (!selected || busy || !canWrite) return
+    if (!ready(decision, status, noteRef)) return
     setBusy(true)
     setError(undefined)
     setNotice(undefined)
     const id = selected.id
+    const note = status === 'needs_correction' || status === 'rejected' ? decision.note.trim() : undefined
     try {
-      const { detail, message } = await changeStatus(id, status, note.trim() || undefined)
-      setNote('')
+      const { detail, message } = await changeStatus(id, status, note)
+      decision.setNote('')
+      decision.setIntent('rejected')
       setNotice(`#${id}: ${message}`)
-      if (detail.status === 'completed' || detail.status === 'rejected') leave(id)
+      if (HANDLED.has(detail.status)) leave(id)
       else setItems((list) => list.map((x) => (x.id === id ? { ...x, status: detail.status } : x)))
       listRef.current?.focus()
     } catch (err) {
-      // Two treasurers on one deposit: the loser sees who handled it, and the queue moves on.
-      if (err instanceof ApiError && (err.status === 409 || err.status === 404)) {
-        const current = err.status === 409 ? await getDeposit(id).catch(() => undefined) : undefined
-        if (!current || current.status === 'completed' || current.status === 'rejected') {
-          setNotice(current ? `#${id}: ${handledMessage(current)}` : `#${id}: ${err.message}`)
-          leave(id)
-          listRef.current?.focus()
-          return
-        }
+      // Two treasurers on one deposit: the second sees who handled it, and the queue moves on.
+      const current = await handledElsewhere(id, err)
+      if (current) {
+        setNotice(current === 'gone' ? `#${id}: ${(err as Error).message}` : `#${id}: ${handledMessage(current)}`)
+        leave(id)
+        listRef.current?.focus()
+        return
       }
       setError(err)
     } finally {
@@ -182,16 +182,21 @@ export default function Queue() {
     }
   }
 
+  /** The marked deposits in one request; a line per deposit with the API's answer for it. */
   async function completeChecked() {
     const ids = items.filter((x) => checked.has(x.id)).map((x) => x.id)
-    if (!ids.length || busy) return
+    if (!ids.length || busy || !canWrite) return
     setBusy(true)
-    setBulk([])
-    await bulkChange(ids, 'completed', undefined, (r) => {
-      setBulk((list) => [...(list ?? []), r])
-      if (r.ok) leave(r.id)
-    })
-    setBusy(false)
+    setError(undefined)
+    try {
+      const results = await bulkChange(ids, 'completed')
+      setBulk(results)
+      for (const r of results) if (r.ok) leave(r.id)
+    } catch (err) {
+      setError(err)
+    } finally {
+      setBusy(false)
+    }
   }
 
   function onKey(e: KeyboardEvent) {
@@ -202,16 +207,17 @@ export default function Queue() {
     }
     if (e.ctrlKey || e.metaKey || e.altKey) return
     const key = e.key.toLowerCase()
-    const handled = true
     if (key === 'j' || e.key === 'ArrowDown') select(1)
     else if (key === 'k' || e.key === 'ArrowUp') select(-1)
     else if (key === 'c') void act('completed')
     else if (key === 'p') void act('on_process')
-    else if (key === 'r') noteRef.current?.focus()
-    else if (key === 'x' && selected) toggle(selected.id)
+    else if (key === 'r' || key === 'n') {
+      decision.setIntent(key === 'r' ? 'rejected' : 'needs_correction')
+      noteRef.current?.focus()
+    } else if (key === 'x' && selected) toggle(selected.id)
     else if (e.key === 'Enter' && selected) navigate(`/deposits/${selected.id}`)
     else return
-    if (handled) e.preventDefault()
+    e.preventDefault()
   }
 
   function toggle(id: number) {
@@ -232,6 +238,7 @@ export default function Queue() {
     <div class="queue" onKeyDown={onKey}>
       <PageTitle
         actions={
+          canWrite &&
           checked.size > 0 && (
             <button type="button" disabled={busy} onClick={() => void completeChecked()}>
               {t('completeSelected', { n: checked.size })}
@@ -327,30 +334,24 @@ export default function Queue() {
                   <dd>
                     {selected.reported_by.fullname} · {dateTime(selected.reported_date, t.lang)}
                   </dd>
+                  {selected.status_note && (
+                    <>
+                      <dt>{t('statusNote')}</dt>
+                      <dd>{selected.status_note}</dd>
+                    </>
+                  )}
                 </dl>
                 <ErrorBox error={error} />
-                <form
-                  onSubmit={(e) => {
-                    e.preventDefault()
-                    void act('rejected')
-                  }}
-                >
-                  <label for="queue-note">{t('reason')}</label>
-                  <input id="queue-note" ref={noteRef} value={note} maxLength={1000} onInput={(e) => setNote(e.currentTarget.value)} />
-                  <div class="buttons">
-                    <button type="button" class="ok" disabled={busy} onClick={() => void act('completed')}>
-                      {t('complete')} <kbd>C</kbd>
-                    </button>
-                    {selected.status === 'sent' && (
-                      <button type="button" class="secondary" disabled={busy} onClick={() => void act('on_process')}>
-                        {t('process')} <kbd>P</kbd>
-                      </button>
-                    )}
-                    <button type="submit" class="danger" disabled={busy}>
-                      {t('reject')} <kbd>R</kbd>
-                    </button>
-                  </div>
-                </form>
+                <StatusActions
+                  id="queue-note"
+                  status={selected.status}
+                  state={decision}
+                  busy={busy}
+                  keys
+                  readOnly={!canWrite}
+                  noteRef={noteRef}
+                  onAct={(d) => void act(d)}
+                />
               </div>
             </section>
           ) : (
