@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { after, describe, test } from 'node:test'
 import { gzipSync } from 'node:zlib'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -159,6 +160,9 @@ describe('the treasurer console', () => {
     await page.goto(`${w.base}/console/`)
     await page.getByText(String(PENDING), { exact: true }).waitFor()
     await page.locator('.chart canvas').waitFor()
+    // Arrears: the running periode's target (Rp 3.000.000) is still owed by every member but the three who paid it.
+    await page.getByRole('link', { name: /Tunggakan Rp [\d.]+ 97 anggota menunggak/ }).waitFor()
+    await page.getByRole('heading', { name: 'Tunggakan terbesar' }).waitFor()
     await shot('dashboard')
     await axe('dashboard')
   })
@@ -292,8 +296,26 @@ describe('the treasurer console', () => {
 
   test('deposit detail: the history with reasons', async () => {
     await page.goto(`${w.base}/console/deposits/${s.pendingIds[1]}`)
-    await page.getByText('Bukti transfer buram, mohon kirim ulang').waitFor()
+    await page.locator('blockquote', { hasText: 'Bukti transfer buram, mohon kirim ulang' }).waitFor()
     await page.getByText('Terkirim → ').first().waitFor()
+    assert.equal(await page.getByRole('button', { name: /Unduh kuitansi/ }).count(), 0, 'no kuitansi for a rejected deposit')
+  })
+
+  test('deposit detail: a completed deposit links its kuitansi PDF', async () => {
+    const id = s.pendingIds[0]!
+    await page.goto(`${w.base}/console/deposits/${id}`)
+    const button = page.getByRole('button', { name: /^Unduh kuitansi \d{4}\/KWT\/[IVXLC]+\/\d{4} \(PDF\)$/ })
+    await button.waitFor()
+    const download = page.waitForEvent('download')
+    await button.click()
+    const file = await download
+    assert.match(file.suggestedFilename(), /\.pdf$/)
+    assert.equal(
+      readFileSync((await file.path()) as string)
+        .subarray(0, 5)
+        .toString(),
+      '%PDF-',
+    )
     await shot('deposit-detail')
   })
 
@@ -371,6 +393,16 @@ describe('the treasurer console', () => {
     assert.equal(user.fullname, 'Zainab Rahmawati')
     assert.equal(user.savings_target, 35000000)
     await shot('member-edit')
+    const statement = page.waitForEvent('download')
+    await page.getByRole('button', { name: 'Unduh rekening koran (PDF)' }).click()
+    const pdf = await statement
+    assert.equal(pdf.suggestedFilename(), 'rekening-zainab.pdf')
+    assert.equal(
+      readFileSync((await pdf.path()) as string)
+        .subarray(0, 5)
+        .toString(),
+      '%PDF-',
+    )
     await page.goto(`${w.base}/console/members?q=zainab`)
     await page.getByRole('button', { name: 'Nonaktifkan Zainab Rahmawati' }).click()
     await page.getByRole('status').waitFor()
@@ -405,8 +437,138 @@ describe('the treasurer console', () => {
     await page.getByText('Capai target').first().waitFor()
     // Active members only: the member deactivated above is not expected to pay.
     assert.equal(await page.locator('table.board tbody tr').count(), 100)
+    await page.getByRole('columnheader', { name: 'Tunggakan' }).waitFor()
+    await page.getByText('Belum ada pengingat untuk periode ini.').waitFor()
+    await page.getByRole('button', { name: /^Kirim pengingat \(\d+ anggota\)$/ }).click()
+    await page
+      .getByRole('status')
+      .filter({ hasText: /\d+ reminders sent, 0 already sent before/ })
+      .waitFor()
+    await page.locator('table.reminders tbody tr').first().waitFor()
+    const log = await w.app.inject({
+      method: 'GET',
+      url: `/reminders?periode_id=${s.periodeId}&per_page=1`,
+      headers: { authorization: `Bearer ${w.adminToken}` },
+    })
+    assert.ok((log.json().meta.total as number) > 0, 'reminders recorded')
     await shot('periode-board')
     await axe('periode-board')
+  })
+
+  test('notifications: the inbox, read one, read all', async () => {
+    // The treasurer reported the seeded deposits, so their decisions above reached this inbox (via the outbox).
+    await page.goto(`${w.base}/console/notifications`)
+    await page.getByRole('heading', { name: 'Notifikasi' }).waitFor()
+    for (let i = 0; i < 50 && (await page.locator('.inbox li.unread').count()) === 0; i++) {
+      await page.waitForTimeout(200)
+      await page.reload()
+      await page.getByRole('heading', { name: 'Notifikasi' }).waitFor()
+    }
+    await page.locator('.inbox li.unread').first().waitFor()
+    await shot('notifications')
+    await axe('notifications')
+    await page
+      .getByRole('button', { name: /^Tandai sudah dibaca: / })
+      .first()
+      .click()
+    await page.getByRole('status').filter({ hasText: 'Notification marked read' }).waitFor()
+    await page.getByRole('button', { name: 'Tandai semua sudah dibaca' }).click()
+    await page.getByRole('status').filter({ hasText: 'All notifications marked read' }).waitFor()
+    await page.getByText(/^0 belum dibaca dari \d+$/).waitFor()
+  })
+
+  test('audit log: filters and the CSV download', async () => {
+    const rejected = s.pendingIds[1]!
+    await page.goto(`${w.base}/console/audit`)
+    await page.locator('table.audit tbody tr').first().waitFor()
+    await page.getByLabel('Yang diubah').selectOption('transaction')
+    await page.getByLabel('Nomor (id)').fill(String(rejected))
+    await page.getByLabel('Nomor (id)').press('Enter')
+    await page.waitForURL(/entity_id=/)
+    await page.getByText(/^\d+ catatan$/).waitFor()
+    const rows = page.locator('table.audit tbody tr')
+    await rows.first().waitFor()
+    for (const link of await page.locator('table.audit tbody a').allTextContents()) assert.equal(link, `Setoran #${rejected}`)
+    await page.getByText('Bukti transfer buram, mohon kirim ulang').first().waitFor()
+    await shot('audit')
+    await axe('audit')
+    const download = page.waitForEvent('download')
+    await page.getByRole('button', { name: 'Unduh CSV' }).click()
+    const lines = readFileSync((await (await download).path()) as string, 'utf8')
+      .trim()
+      .split('\n')
+    assert.equal(lines.length - 1, await rows.count(), 'the CSV holds the filtered entries')
+  })
+
+  test('settings: an error keeps what was typed; then saved', async () => {
+    await page.goto(`${w.base}/console/settings`)
+    await page.getByLabel('Nama organisasi').fill('Paguyuban Umroh Talangraga')
+    await page.getByLabel('Kontak').fill('0812-3456-7890')
+    await page
+      .getByLabel('Logo baru (JPEG, PNG, WebP)')
+      .setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from('not a picture') })
+    await page.getByRole('button', { name: 'Simpan' }).click()
+    await page.getByRole('alert').waitFor()
+    assert.equal(await page.getByLabel('Nama organisasi').inputValue(), 'Paguyuban Umroh Talangraga', 'the form keeps what was typed')
+    await page.getByLabel('Logo baru (JPEG, PNG, WebP)').setInputFiles([])
+    await page.getByRole('button', { name: 'Simpan' }).click()
+    await page.getByRole('status').filter({ hasText: 'Settings updated' }).waitFor()
+    const saved = await api<{ organisation_name: string; contact: string }>(w, 'GET', '/settings')
+    assert.equal(saved.organisation_name, 'Paguyuban Umroh Talangraga')
+    assert.equal(saved.contact, '0812-3456-7890')
+    await shot('settings')
+    await axe('settings')
+  })
+
+  test('webhooks: create (secret shown once), deliveries, delete', async () => {
+    const received: string[] = []
+    const receiver = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c) => (body += c))
+      req.on('end', () => {
+        received.push(body)
+        res.end('ok')
+      })
+    })
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/talangraga`
+    try {
+      await page.goto(`${w.base}/console/webhooks`)
+      await page.getByRole('button', { name: 'Webhook baru' }).click()
+      await page.getByLabel('Alamat penerima (URL https)').fill('ftp://127.0.0.1/hook')
+      await page.getByRole('button', { name: 'Simpan' }).click()
+      await page.getByRole('alert').waitFor()
+      assert.equal(
+        await page.getByLabel('Alamat penerima (URL https)').inputValue(),
+        'ftp://127.0.0.1/hook',
+        'the form keeps what was typed',
+      )
+      await page.getByLabel('Alamat penerima (URL https)').fill(url)
+      await page.getByLabel('Keterangan').fill('Spreadsheet bendahara')
+      await page.getByRole('button', { name: 'Simpan' }).click()
+      await page.getByRole('status').filter({ hasText: 'Webhook created' }).waitFor()
+      assert.match((await page.locator('code.secret').textContent()) ?? '', /\S{16,}/, 'the secret is shown once')
+      // A decision makes an event; the receiver gets it and the delivery log says so.
+      const hooks = await api<{ id: number }[]>(w, 'GET', '/webhooks')
+      await api(w, 'PUT', `/transactions/${s.pendingIds[40]}/status`, { status: 'completed' })
+      for (let i = 0; i < 100 && !received.length; i++) await new Promise((r) => setTimeout(r, 100))
+      assert.ok(received.length > 0, 'the receiver got the event')
+      for (let i = 0; i < 50; i++) {
+        const d = await api<{ status: string }[]>(w, 'GET', `/webhooks/${hooks[0]!.id}/deliveries`)
+        if (d.some((x) => x.status === 'succeeded')) break
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      await page.getByRole('button', { name: 'Pengiriman' }).click()
+      await page.getByRole('cell', { name: 'Berhasil' }).first().waitFor()
+      await shot('webhooks')
+      await axe('webhooks')
+      page.once('dialog', (d) => void d.accept())
+      await page.getByRole('button', { name: `Hapus ${url}` }).click()
+      await page.getByRole('status').filter({ hasText: 'Webhook deleted' }).waitFor()
+      assert.deepEqual(await api(w, 'GET', '/webhooks'), [])
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve))
+    }
   })
 
   test('language switch: English on request, kept across a reload', async () => {

@@ -74,6 +74,8 @@ export async function startWorld(): Promise<World> {
     AUTH_RATE_LIMIT: '10000',
     MAX_EVENT_LOOP_DELAY_MS: '0',
     SMTP_URL: smtp.url,
+    // The webhook receiver of the tests listens on 127.0.0.1.
+    WEBHOOK_ALLOW_PRIVATE: 'true',
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
   })

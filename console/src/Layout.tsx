@@ -3,7 +3,7 @@ import type { ComponentChildren } from 'preact'
 import { type Lang, setLanguage, useT } from './i18n'
 import { Link, match, useLocation } from './router'
 import { routes } from './routes'
-import { type Profile, signOut } from './session'
+import { type Profile, signOut, useCanWrite } from './session'
 
 export function LanguageSwitch() {
   const t = useT()
@@ -21,6 +21,7 @@ export function LanguageSwitch() {
 export function Layout(props: { user: Profile; children: ComponentChildren }) {
   const t = useT()
   const { path } = useLocation()
+  const canWrite = useCanWrite()
   return (
     <div class="shell">
       <a class="skip" href="#main">
@@ -30,7 +31,10 @@ export function Layout(props: { user: Profile; children: ComponentChildren }) {
         <span class="brand">Talangraga · {t('appName')}</span>
         <span class="spacer" />
         <LanguageSwitch />
-        <span class="who">{props.user.fullname}</span>
+        <span class="who">
+          {props.user.fullname}
+          {!canWrite && <span class="badge badge-readonly">{t('readOnly')}</span>}
+        </span>
         <button type="button" class="secondary" onClick={() => void signOut()}>
           {t('signOut')}
         </button>
@@ -38,7 +42,7 @@ export function Layout(props: { user: Profile; children: ComponentChildren }) {
       <nav class="sidebar" aria-label={t('nav')}>
         <ul>
           {routes
-            .filter((r) => r.nav)
+            .filter((r) => r.nav && (canWrite || !r.write))
             .map((r) => {
               const current = r.path === '/' ? path === '/' : match(r.path, path) !== undefined
               return (

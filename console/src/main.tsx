@@ -40,6 +40,15 @@ function NotFound() {
   return <h1>{t('notFoundPage')}</h1>
 }
 
+function ReadOnlyPage() {
+  const t = useT()
+  return (
+    <div role="alert" class="alert alert-info">
+      {t('readOnlyPage')}
+    </div>
+  )
+}
+
 /** The first screen a treasurer can use is on screen: a mark the browser tests read (timing budget). */
 function MarkInteractive() {
   useEffect(() => {
@@ -83,9 +92,11 @@ function App() {
       </>
     )
   const found = find(routes, path)
+  // Auditors read everything and change nothing: a page that only writes says so instead.
+  const readOnly = found?.route.write && s.user.user_type !== 'admin'
   return (
     <Layout user={s.user}>
-      {found ? <Page route={found.route} params={found.params} query={query} /> : <NotFound />}
+      {readOnly ? <ReadOnlyPage /> : found ? <Page route={found.route} params={found.params} query={query} /> : <NotFound />}
       <MarkInteractive />
     </Layout>
   )

@@ -1,6 +1,6 @@
 /** The few shared pieces of every page: fields with labels, the error box, status badges, money. */
 import type { ComponentChildren, LooseInputHTMLAttributes } from 'preact'
-import { useId } from 'preact/hooks'
+import { useId, useState } from 'preact/hooks'
 import { ApiError, type FieldError } from './api/client'
 import { money } from './format'
 import { type MessageKey, useT } from './i18n'
@@ -133,5 +133,51 @@ export function PageTitle(props: { children: ComponentChildren; actions?: Compon
       <h1 tabIndex={-1}>{props.children}</h1>
       {props.actions && <div class="page-actions">{props.actions}</div>}
     </div>
+  )
+}
+
+/** A button that fetches a file (CSV, PDF) and saves it; the API's message under it when it fails. */
+export function DownloadButton(props: { label: string; download: () => Promise<void>; class?: string }) {
+  const t = useT()
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>()
+  return (
+    <span class="download">
+      <button
+        type="button"
+        class={props.class ?? 'secondary'}
+        disabled={busy}
+        onClick={() => {
+          setBusy(true)
+          setError(undefined)
+          props
+            .download()
+            .catch(setError)
+            .finally(() => setBusy(false))
+        }}
+      >
+        {busy ? t('loading') : props.label}
+      </button>
+      <ErrorBox error={error} />
+    </span>
+  )
+}
+
+/** Previous / next page of a list the API pages (meta.total, per_page). */
+export function Pager(props: { page: number; total: number; perPage: number; onPage: (page: number) => void }) {
+  const t = useT()
+  const pages = Math.max(1, Math.ceil(props.total / props.perPage))
+  if (pages <= 1) return null
+  const { page } = props
+  return (
+    <nav class="pager" aria-label={t('page', { page, pages })}>
+      <button type="button" class="secondary" disabled={page <= 1} onClick={() => props.onPage(page - 1)}>
+        {t('prev')}
+      </button>
+      <span>{t('page', { page, pages })}</span>
+      <button type="button" class="secondary" disabled={page >= pages} onClick={() => props.onPage(page + 1)}>
+        {t('next')}
+      </button>
+    </nav>
   )
 }

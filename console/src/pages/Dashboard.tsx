@@ -1,7 +1,11 @@
-/** The dashboard: totals by status, the waiting queue, amounts per periode and per payment method. */
+/**
+ * The dashboard: totals by status, the waiting queue, arrears (who owes most), amounts per periode
+ * and per payment method.
+ */
 import { lazy, Suspense } from 'preact/compat'
 import { api, unwrap } from '../api/client'
 import type { Summary } from '../api/types'
+import { loadArrears, sumAmounts } from '../arrears'
 import { money } from '../format'
 import { useT } from '../i18n'
 import { useLoad } from '../load'
@@ -13,6 +17,7 @@ const BarChart = lazy(() => import('./BarChart'))
 export default function Dashboard() {
   const t = useT()
   const summary = useLoad(async () => unwrap(await api.GET('/reports/summary', { params: { query: {} } })) as Summary, [])
+  const arrears = useLoad(loadArrears, [])
   if (summary.loading && !summary.data) return <Loading />
   if (!summary.data) return <ErrorBox error={summary.error} />
   const s = summary.data
@@ -40,7 +45,42 @@ export default function Dashboard() {
           <span class="card-label">{t('members')}</span>
           <strong class="card-value">{s.totals.member_count}</strong>
         </div>
+        {arrears.data && (
+          <Link to="/board" class="card card-link">
+            <span class="card-label">{t('arrears')}</span>
+            <strong class="card-value">{money(sumAmounts(arrears.data.map((a) => a.amount)))}</strong>
+            <span>{t('membersInArrears', { n: arrears.data.length })}</span>
+          </Link>
+        )}
       </div>
+      <ErrorBox error={arrears.error} />
+      {arrears.data && arrears.data.length > 0 && (
+        <section>
+          <h2>{t('arrearsTop')}</h2>
+          <table class="arrears">
+            <thead>
+              <tr>
+                <th scope="col">{t('owner')}</th>
+                <th scope="col">{t('periodes')}</th>
+                <th scope="col" class="num">
+                  {t('arrears')}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {arrears.data.slice(0, 5).map((a) => (
+                <tr key={a.user.id}>
+                  <td>
+                    <Link to={`/members/${a.user.id}`}>{a.user.fullname}</Link> <span class="muted">@{a.user.username}</span>
+                  </td>
+                  <td>{a.periodes.map((p) => p.periode_name).join(', ')}</td>
+                  <td class="num">{money(a.amount)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
       {periodes.length > 0 && (
         <section>
           <h2>{t('byPeriode')}</h2>

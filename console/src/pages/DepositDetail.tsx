@@ -1,13 +1,14 @@
 /** One deposit with its receipt, its history, and the status actions. */
 import { useRef, useState } from 'preact/hooks'
 import { changeStatus, getDeposit, handledElsewhere, isPdf } from '../deposits'
+import { downloadReceipt } from '../download'
 import { dateTime } from '../format'
 import { type MessageKey, useT } from '../i18n'
 import { useLoad } from '../load'
 import type { PageProps } from '../routes'
 import { type Decision, ready, StatusActions, useDecision } from '../StatusActions'
 import { useCanWrite } from '../session'
-import { ErrorBox, Loading, Money, Notice, PageTitle, StatusBadge } from '../ui'
+import { DownloadButton, ErrorBox, Loading, Money, Notice, PageTitle, StatusBadge } from '../ui'
 
 export default function DepositDetail(props: PageProps) {
   const t = useT()
@@ -55,7 +56,13 @@ export default function DepositDetail(props: PageProps) {
   const open = d.status === 'sent' || d.status === 'on_process'
   return (
     <div>
-      <PageTitle>
+      <PageTitle
+        actions={
+          d.status === 'completed' && (
+            <DownloadButton class="ok" label={t('receiptPdf', { number: d.receipt_number ?? '' })} download={() => downloadReceipt(d.id)} />
+          )
+        }
+      >
         {t('depositNo', { id: d.id })} <StatusBadge status={d.status} />
       </PageTitle>
       {notice && <Notice>{notice}</Notice>}

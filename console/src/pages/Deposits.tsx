@@ -2,14 +2,14 @@
 import { useState } from 'preact/hooks'
 import { api, unwrapList } from '../api/client'
 import type { Transaction, TransactionListMeta, TransactionStatus } from '../api/types'
-import { downloadCsv } from '../csv'
+import { downloadCsv } from '../download'
 import { dateTime } from '../format'
 import { type MessageKey, useT } from '../i18n'
 import { useLoad } from '../load'
 import { loadMembers, loadPeriodes } from '../options'
 import { Link, navigate } from '../router'
 import type { PageProps } from '../routes'
-import { ErrorBox, Loading, Money, PageTitle, Select, StatusBadge } from '../ui'
+import { ErrorBox, Loading, Money, Pager, PageTitle, Select, StatusBadge } from '../ui'
 
 const PER_PAGE = 100
 const STATUSES = ['sent', 'on_process', 'needs_correction', 'completed', 'rejected'] as const
@@ -50,7 +50,6 @@ export default function Deposits(props: PageProps) {
 
   const [periodes = [], members = []] = options.data ?? []
   const meta = list.data?.meta
-  const pages = meta ? Math.max(1, Math.ceil(meta.total / PER_PAGE)) : 1
   return (
     <div>
       <PageTitle
@@ -154,17 +153,7 @@ export default function Deposits(props: PageProps) {
           </tbody>
         </table>
       )}
-      {pages > 1 && (
-        <nav class="pager" aria-label={t('page', { page, pages })}>
-          <button type="button" class="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-            {t('prev')}
-          </button>
-          <span>{t('page', { page, pages })}</span>
-          <button type="button" class="secondary" disabled={page >= pages} onClick={() => setPage(page + 1)}>
-            {t('next')}
-          </button>
-        </nav>
-      )}
+      <Pager page={page} total={meta?.total ?? 0} perPage={PER_PAGE} onPage={setPage} />
     </div>
   )
 

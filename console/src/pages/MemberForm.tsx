@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { api, unwrap } from '../api/client'
 import type { MemberReport, User } from '../api/types'
+import { downloadStatement } from '../download'
 import { dateOnly, money } from '../format'
 import { useT } from '../i18n'
 import { useLoad } from '../load'
@@ -9,7 +10,7 @@ import { parseRupiah } from '../money-input'
 import { forgetOptions } from '../options'
 import { Link, navigate } from '../router'
 import type { PageProps } from '../routes'
-import { ErrorBox, fieldError, Input, Loading, Notice, PageTitle, Select } from '../ui'
+import { DownloadButton, ErrorBox, fieldError, Input, Loading, Notice, PageTitle, Select } from '../ui'
 
 interface Form {
   fullname: string
@@ -220,7 +221,10 @@ function MemberSummary(props: { id: number }) {
   const r = report.data
   return (
     <section>
-      <h2>{t('memberReport')}</h2>
+      <div class="section-title">
+        <h2>{t('memberReport')}</h2>
+        <DownloadButton label={t('statementPdf')} download={() => downloadStatement(props.id)} />
+      </div>
       <dl class="totals">
         <div>
           <dt>{t('completedTotal')}</dt>
@@ -231,6 +235,10 @@ function MemberSummary(props: { id: number }) {
           <dd>
             {money(r.pending_amount)} <span class="muted">({r.pending_count})</span>
           </dd>
+        </div>
+        <div>
+          <dt>{t('arrears')}</dt>
+          <dd>{money(r.arrears.amount)}</dd>
         </div>
         {r.savings_target && (
           <div>

@@ -1,19 +1,21 @@
 /**
  * The periode board: every active member with what they paid in the periode, who has not paid,
- * progress to the periode's target, and the periode's CSV. (Arrears and "send reminders" join
- * this page when GET /reports/arrears and POST /reminders exist, SPEC §7.)
+ * progress to the periode's target, what each still owes of it (arrears), the periode's CSV, and
+ * reminders: send them to every member in arrears now, and see the ones sent.
  */
 import { useState } from 'preact/hooks'
 import { api, unwrap } from '../api/client'
 import type { PeriodeReport } from '../api/types'
-import { downloadCsv } from '../csv'
-import { dateOnly, money } from '../format'
+import { loadArrears, loadReminders, missingIn, sendReminders, sumAmounts } from '../arrears'
+import { downloadCsv } from '../download'
+import { dateOnly, dateTime, money } from '../format'
 import { useT } from '../i18n'
 import { useLoad } from '../load'
 import { loadPeriodes } from '../options'
 import { Link, navigate } from '../router'
 import type { PageProps } from '../routes'
-import { ErrorBox, Loading, PageTitle, Select } from '../ui'
+import { useCanWrite } from '../session'
+import { ErrorBox, Loading, Notice, PageTitle, Select } from '../ui'
 import { currentPeriodeId } from './CashDeposit'
 
 /** Percent of the target reached, for the bar only (the amounts themselves are shown exactly). */
@@ -43,6 +45,27 @@ export default function PeriodeBoard(props: PageProps) {
     [chosen, sort, unpaidFirst],
   )
   const [csvError, setCsvError] = useState<unknown>()
+  const arrears = useLoad(loadArrears, [])
+  const reminders = useLoad(() => (chosen ? loadReminders(Number(chosen)) : Promise.resolve([])), [chosen])
+  const canWrite = useCanWrite()
+  const [sending, setSending] = useState(false)
+  const [sent, setSent] = useState<string>()
+  const [sendError, setSendError] = useState<unknown>()
+  const owed = arrears.data && chosen ? missingIn(arrears.data, Number(chosen)) : undefined
+
+  async function remind() {
+    setSending(true)
+    setSent(undefined)
+    setSendError(undefined)
+    try {
+      setSent(await sendReminders(Number(chosen)))
+      reminders.reload()
+    } catch (err) {
+      setSendError(err)
+    } finally {
+      setSending(false)
+    }
+  }
 
   if (periodes.loading && !periodes.data) return <Loading />
   const r = report.data
@@ -52,16 +75,24 @@ export default function PeriodeBoard(props: PageProps) {
       <PageTitle
         actions={
           chosen && (
-            <button type="button" class="secondary" onClick={() => downloadCsv({ periode_id: chosen }).catch(setCsvError)}>
-              {t('exportCsv')}
-            </button>
+            <>
+              {canWrite && (
+                <button type="button" disabled={sending || !owed?.size} onClick={() => void remind()}>
+                  {sending ? t('sending') : t('sendReminders', { n: owed?.size ?? 0 })}
+                </button>
+              )}
+              <button type="button" class="secondary" onClick={() => downloadCsv({ periode_id: chosen }).catch(setCsvError)}>
+                {t('exportCsv')}
+              </button>
+            </>
           )
         }
       >
         {t('board')}
         {r ? `: ${r.periode.periode_name}` : ''}
       </PageTitle>
-      <ErrorBox error={csvError ?? periodes.error ?? report.error} />
+      <ErrorBox error={csvError ?? sendError ?? periodes.error ?? report.error ?? arrears.error} />
+      {sent && <Notice>{sent}</Notice>}
       <div class="filters">
         <Select
           label={t('periode')}
@@ -119,6 +150,14 @@ export default function PeriodeBoard(props: PageProps) {
               <dt>{t('pendingTotal')}</dt>
               <dd>{money(r.totals.pending_amount)}</dd>
             </div>
+            {owed && (
+              <div>
+                <dt>{t('arrears')}</dt>
+                <dd>
+                  {money(sumAmounts([...owed.values()]))} · {t('membersCount', { n: owed.size })}
+                </dd>
+              </div>
+            )}
           </dl>
           <table class="board">
             <thead>
@@ -129,6 +168,9 @@ export default function PeriodeBoard(props: PageProps) {
                 </th>
                 <th scope="col" class="num">
                   {t('pending')}
+                </th>
+                <th scope="col" class="num">
+                  {t('arrears')}
                 </th>
                 <th scope="col">{t('progress')}</th>
                 <th scope="col">{t('status')}</th>
@@ -144,6 +186,7 @@ export default function PeriodeBoard(props: PageProps) {
                     </td>
                     <td class="num">{money(m.completed_amount)}</td>
                     <td class="num">{m.pending_count ? `${money(m.pending_amount)} (${m.pending_count})` : '–'}</td>
+                    <td class="num">{owed?.has(m.user_id) ? money(owed.get(m.user_id)) : '–'}</td>
                     <td>
                       {p !== undefined ? (
                         <span class="progress">
@@ -167,6 +210,38 @@ export default function PeriodeBoard(props: PageProps) {
               })}
             </tbody>
           </table>
+          <h2>{t('remindersSent')}</h2>
+          {reminders.data && reminders.data.length > 0 ? (
+            <table class="reminders">
+              <thead>
+                <tr>
+                  <th scope="col">{t('date')}</th>
+                  <th scope="col">{t('owner')}</th>
+                  <th scope="col">{t('channel')}</th>
+                  <th scope="col">{t('status')}</th>
+                  <th scope="col" class="num">
+                    {t('arrears')}
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {reminders.data.map((x) => (
+                  <tr key={x.id}>
+                    <td>{dateTime(x.created_at, t.lang)}</td>
+                    <td>{x.user.fullname}</td>
+                    <td>{x.channel === 'email' ? t('email') : t('inbox')}</td>
+                    <td>
+                      {x.status === 'delivered' ? t('delivered') : x.status === 'failed' ? t('failed') : t('pending')}
+                      {x.error && <span class="muted"> · {x.error}</span>}
+                    </td>
+                    <td class="num">{money(x.amount)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <p class="muted">{reminders.loading ? t('loading') : t('noReminders')}</p>
+          )}
         </>
       )}
     </div>
