@@ -4,74 +4,42 @@
  * submit carries the same Idempotency-Key, so a double click or a lost answer never records twice.
  */
 import { useState } from 'preact/hooks'
-import { api, unwrap } from '../api/client'
+import { useAction } from '../action'
 import type { Transaction } from '../api/types'
-import { localInputToInstant, money, nowLocalInput } from '../format'
+import { commonBody, DepositCommonFields, loadDepositOptions, memberOptions, postDeposit, useDepositCommon } from '../DepositFields'
+import { money } from '../format'
 import { useT } from '../i18n'
 import { useLoad } from '../load'
 import { parseRupiah } from '../money-input'
-import { loadMembers, loadPayments, loadPeriodes } from '../options'
 import { Link } from '../router'
-import { ErrorBox, Field, fieldError, Input, Loading, Notice, PageTitle, Select } from '../ui'
-
-export function currentPeriodeId(periodes: { id: number; start_date: string; end_date: string }[]): string {
-  const today = new Date().toISOString().slice(0, 10)
-  return String(periodes.find((p) => p.start_date <= today && today <= p.end_date)?.id ?? '')
-}
+import { ErrorBox, fieldError, Input, Loading, Notice, PageTitle, Select } from '../ui'
 
 export default function CashDeposit() {
   const t = useT()
-  const options = useLoad(() => Promise.all([loadMembers(), loadPeriodes(), loadPayments()]), [])
+  const options = useLoad(loadDepositOptions, [])
+  const common = useDepositCommon()
+  const action = useAction()
   const [userId, setUserId] = useState('')
   const [amount, setAmount] = useState('')
-  const [date, setDate] = useState(nowLocalInput())
-  const [periodeId, setPeriodeId] = useState<string>()
-  const [paymentId, setPaymentId] = useState('')
-  const [file, setFile] = useState<File>()
-  const [key, setKey] = useState(() => crypto.randomUUID())
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>()
   const [done, setDone] = useState<Transaction>()
 
   if (options.loading && !options.data) return <Loading />
   if (!options.data) return <ErrorBox error={options.error} />
   const [members, periodes, payments] = options.data
-  const periode = periodeId ?? currentPeriodeId(periodes)
   const parsed = parseRupiah(amount)
+  const { error } = action
 
   async function submit(e: Event) {
     e.preventDefault()
-    setBusy(true)
-    setError(undefined)
     setDone(undefined)
-    try {
-      const fields = {
-        user_id: Number(userId),
-        amount: parsed ?? amount,
-        transaction_date: localInputToInstant(date),
-        periode_id: periode ? Number(periode) : null,
-        payment_id: paymentId ? Number(paymentId) : null,
-      }
-      const headers = { 'Idempotency-Key': key }
-      let result: Transaction
-      if (file) {
-        const form = new FormData()
-        for (const [k, v] of Object.entries(fields)) if (v !== null) form.set(k, String(v))
-        form.set('file', file)
-        result = unwrap(await api.POST('/transactions', { body: form as never, bodySerializer: (b) => b as unknown as FormData, headers }))
-      } else {
-        result = unwrap(await api.POST('/transactions', { body: fields, headers }))
-      }
-      setDone(result)
-      // A new deposit from here on: a fresh key and an empty amount; member and periode stay for the next one.
-      setKey(crypto.randomUUID())
-      setAmount('')
-      setFile(undefined)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+    const result = await action.run(() =>
+      postDeposit('/transactions', { user_id: Number(userId), amount: parsed ?? amount, ...commonBody(common, periodes) }, common),
+    )
+    if (!result) return
+    setDone(result as Transaction)
+    // A new deposit from here on: an empty amount; member and periode stay for the next one.
+    common.recorded()
+    setAmount('')
   }
 
   return (
@@ -92,10 +60,7 @@ export default function CashDeposit() {
           value={userId}
           error={fieldError(error, 'user_id')}
           onChange={setUserId}
-          options={[
-            { value: '', label: t('chooseMember') },
-            ...members.map((m) => ({ value: String(m.id), label: `${m.fullname} (@${m.username})` })),
-          ]}
+          options={memberOptions(members, t('chooseMember'))}
         />
         <Input
           label={t('amount')}
@@ -108,44 +73,9 @@ export default function CashDeposit() {
           error={fieldError(error, 'amount') ?? (amount && !parsed ? t('amountFormat') : undefined)}
           onInput={(e) => setAmount(e.currentTarget.value)}
         />
-        <Input
-          label={t('depositDate')}
-          name="transaction_date"
-          type="datetime-local"
-          required
-          value={date}
-          error={fieldError(error, 'transaction_date')}
-          onInput={(e) => setDate(e.currentTarget.value)}
-        />
-        <Select
-          label={t('periode')}
-          name="periode_id"
-          value={periode}
-          error={fieldError(error, 'periode_id')}
-          onChange={setPeriodeId}
-          options={[{ value: '', label: t('none') }, ...periodes.map((p) => ({ value: String(p.id), label: p.periode_name }))]}
-        />
-        <Select
-          label={t('payment')}
-          name="payment_id"
-          value={paymentId}
-          error={fieldError(error, 'payment_id')}
-          onChange={setPaymentId}
-          options={[{ value: '', label: t('none') }, ...payments.map((p) => ({ value: String(p.id), label: p.payment_name }))]}
-        />
-        <Field label={t('file')} error={fieldError(error, 'file')}>
-          {(id, describedBy) => (
-            <input
-              id={id}
-              aria-describedby={describedBy}
-              type="file"
-              accept="image/jpeg,image/png,image/webp,application/pdf"
-              onChange={(e) => setFile(e.currentTarget.files?.[0])}
-            />
-          )}
-        </Field>
-        <button type="submit" disabled={busy || !parsed || !userId}>
-          {busy ? t('saving') : t('save')}
+        <DepositCommonFields c={common} periodes={periodes} payments={payments} error={error} />
+        <button type="submit" disabled={action.busy || !parsed || !userId}>
+          {action.busy ? t('saving') : t('save')}
         </button>
       </form>
     </div>

@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks'
 import { api, unwrap } from '../api/client'
 import type { PeriodeReport } from '../api/types'
 import { loadArrears, loadReminders, missingIn, sendReminders, sumAmounts } from '../arrears'
+import { currentPeriodeId } from '../DepositFields'
 import { downloadCsv } from '../download'
 import { dateOnly, dateTime, money } from '../format'
 import { useT } from '../i18n'
@@ -16,7 +17,6 @@ import { Link, navigate } from '../router'
 import type { PageProps } from '../routes'
 import { useCanWrite } from '../session'
 import { ErrorBox, Loading, Notice, PageTitle, Select } from '../ui'
-import { currentPeriodeId } from './CashDeposit'
 
 /** Percent of the target reached, for the bar only (the amounts themselves are shown exactly). */
 function percent(paid: number, target: number | null): number | undefined {
