@@ -575,6 +575,64 @@ describe('the treasurer console', () => {
     }
   })
 
+  test('auditors sign in read-only; members are still turned away', async () => {
+    const password = 'Audit-Kaabah-2026!'
+    await api(w, 'POST', '/users', {
+      fullname: 'Umar Auditor',
+      username: 'auditor',
+      email: 'auditor@example.test',
+      password,
+      user_type: 'auditor',
+    })
+    const other = await newContext()
+    const p = await other.newPage()
+    watch(p)
+    try {
+      await p.goto(`${w.base}/console/`)
+      await signIn(p, s.members[10]!.email, ADMIN.password)
+      await p.getByRole('alert').filter({ hasText: 'Konsol ini khusus bendahara (admin) dan auditor. Akun ini anggota.' }).waitFor()
+      await signIn(p, 'auditor@example.test', password)
+      await p.getByRole('heading', { name: 'Ringkasan' }).waitFor()
+      await p.getByText('Hanya baca').waitFor()
+      const nav = p.getByRole('navigation', { name: 'Navigasi utama' })
+      await nav.getByRole('link', { name: 'Log audit' }).waitFor()
+      assert.equal(await nav.getByRole('link', { name: 'Catat setoran tunai' }).count(), 0, 'no pages that only write')
+      // The queue: every deposit to read, no decision to take; C changes nothing.
+      await p.goto(`${w.base}/console/queue`)
+      const list = p.getByRole('listbox', { name: 'Antrian verifikasi' })
+      await list.waitFor()
+      const id = Number((await p.locator('.queue-row.selected').getAttribute('id'))?.slice(2))
+      assert.equal(await p.getByRole('button', { name: /^Selesaikan/ }).count(), 0)
+      assert.equal(await p.getByLabel(/^Alasan untuk anggota/).count(), 0)
+      await list.focus()
+      await p.keyboard.press('c')
+      await p.keyboard.press('x')
+      assert.equal(await p.getByRole('button', { name: /yang dipilih/ }).count(), 0)
+      assert.equal((await status(id)).status, 'sent')
+      const previous = page
+      page = p
+      await shot('auditor-queue')
+      await axe('auditor-queue')
+      page = previous
+      await p.goto(`${w.base}/console/deposits/new`)
+      await p.getByRole('alert').filter({ hasText: 'Akun auditor hanya dapat membaca' }).waitFor()
+      await p.goto(`${w.base}/console/periodes`)
+      await p.getByRole('link', { name: 'Periode 2027 A' }).waitFor()
+      assert.equal(await p.getByRole('button', { name: 'Periode baru' }).count(), 0)
+      assert.equal(await p.getByRole('button', { name: /^Hapus / }).count(), 0)
+      await p.goto(`${w.base}/console/members/${s.members[0]!.id}`)
+      await p.getByRole('heading', { name: 'Laporan anggota' }).waitFor()
+      assert.equal(await p.getByLabel('Nama lengkap').isDisabled(), true)
+      assert.equal(await p.getByRole('button', { name: 'Simpan' }).count(), 0)
+      // What the auditor may do: read and download.
+      const download = p.waitForEvent('download')
+      await p.getByRole('button', { name: 'Unduh rekening koran (PDF)' }).click()
+      assert.match((await download).suggestedFilename(), /\.pdf$/)
+    } finally {
+      await other.close()
+    }
+  })
+
   test('language switch: English on request, kept across a reload', async () => {
     await page.goto(`${w.base}/console/`)
     await page.getByRole('heading', { name: 'Ringkasan' }).waitFor()

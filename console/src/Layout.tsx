@@ -18,6 +18,19 @@ export function LanguageSwitch() {
   )
 }
 
+/** The frame of the pages before signing in (sign in, reset password): a card with the language switch. */
+export function PublicCard(props: { title: string; children: ComponentChildren }) {
+  return (
+    <main class="signin" id="main">
+      <div class="signin-card">
+        <h1>{props.title}</h1>
+        {props.children}
+        <LanguageSwitch />
+      </div>
+    </main>
+  )
+}
+
 export function Layout(props: { user: Profile; children: ComponentChildren }) {
   const t = useT()
   const { path } = useLocation()

@@ -3,6 +3,7 @@
  * the page to show (the form's own state, what was typed, is never touched here).
  */
 import { useState } from 'preact/hooks'
+import { unwrap } from './api/client'
 
 export function useAction() {
   const [busy, setBusy] = useState(false)
@@ -25,4 +26,11 @@ export function useAction() {
 /** The API's own message of a success (shown as sent). */
 export function messageOf(res: { data?: unknown }): string {
   return (res.data as { message: string }).message
+}
+
+/** The whole answer of a call that succeeded (to read its message), or the ApiError it was. */
+export async function checked<R extends { data?: unknown; error?: unknown; response: Response }>(call: Promise<R>): Promise<R> {
+  const res = await call
+  unwrap(res as never)
+  return res
 }

@@ -9,6 +9,7 @@ import { useLoad } from '../load'
 import { loadMembers, loadPeriodes } from '../options'
 import { Link, navigate } from '../router'
 import type { PageProps } from '../routes'
+import { useCanWrite } from '../session'
 import { ErrorBox, Loading, Money, Pager, PageTitle, Select, StatusBadge } from '../ui'
 
 const PER_PAGE = 100
@@ -39,6 +40,7 @@ export default function Deposits(props: PageProps) {
     [status, periode, member, page],
   )
   const [csvError, setCsvError] = useState<unknown>()
+  const canWrite = useCanWrite()
 
   function setFilter(name: string, value: string) {
     const q = new URLSearchParams(props.query)
@@ -55,9 +57,11 @@ export default function Deposits(props: PageProps) {
       <PageTitle
         actions={
           <>
-            <Link to="/deposits/new" class="button">
-              {t('cashDeposit')}
-            </Link>
+            {canWrite && (
+              <Link to="/deposits/new" class="button">
+                {t('cashDeposit')}
+              </Link>
+            )}
             <button
               type="button"
               class="secondary"

@@ -10,6 +10,7 @@ import { parseRupiah } from '../money-input'
 import { forgetOptions } from '../options'
 import { Link, navigate } from '../router'
 import type { PageProps } from '../routes'
+import { useCanWrite } from '../session'
 import { DownloadButton, ErrorBox, fieldError, Input, Loading, Notice, PageTitle, Select } from '../ui'
 
 interface Form {
@@ -57,6 +58,7 @@ export default function MemberForm(props: PageProps) {
     [id],
   )
   const [form, setForm] = useState<Form>(EMPTY)
+  const canWrite = useCanWrite()
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>()
   const [notice, setNotice] = useState<string>()
@@ -120,91 +122,96 @@ export default function MemberForm(props: PageProps) {
       {notice && <Notice>{notice}</Notice>}
       <ErrorBox error={error} />
       <form class="form" onSubmit={submit}>
-        <Input
-          label={t('fullname')}
-          name="fullname"
-          required
-          value={form.fullname}
-          error={fieldError(error, 'fullname')}
-          onInput={(e) => set({ fullname: e.currentTarget.value })}
-        />
-        <Input
-          label={t('username')}
-          name="username"
-          required
-          value={form.username}
-          error={fieldError(error, 'username')}
-          onInput={(e) => set({ username: e.currentTarget.value })}
-        />
-        <Input
-          label={t('email')}
-          name="email"
-          type="email"
-          required={!id}
-          value={form.email}
-          error={fieldError(error, 'email')}
-          onInput={(e) => set({ email: e.currentTarget.value })}
-        />
-        <Input
-          label={t('phone')}
-          name="phone_number"
-          type="tel"
-          value={form.phone_number}
-          error={fieldError(error, 'phone_number')}
-          onInput={(e) => set({ phone_number: e.currentTarget.value })}
-        />
-        <Input
-          label={t('domisili')}
-          name="domisili"
-          value={form.domisili}
-          error={fieldError(error, 'domisili')}
-          onInput={(e) => set({ domisili: e.currentTarget.value })}
-        />
-        <Select
-          label={t('role')}
-          name="user_type"
-          value={form.user_type}
-          onChange={(v) => set({ user_type: v as Form['user_type'] })}
-          options={[
-            { value: 'member', label: t('member') },
-            { value: 'admin', label: t('admin') },
-            { value: 'auditor', label: t('auditor') },
-          ]}
-        />
-        <Input
-          label={t('password')}
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required={!id}
-          hint={id ? t('passwordBlankKeeps') : undefined}
-          value={form.password}
-          error={fieldError(error, 'password')}
-          onInput={(e) => set({ password: e.currentTarget.value })}
-        />
-        <Input
-          label={t('savingsTarget')}
-          name="savings_target"
-          inputMode="decimal"
-          value={form.savings_target}
-          hint={target ? money(target) : undefined}
-          error={fieldError(error, 'savings_target') ?? (form.savings_target && !target ? t('amountFormat') : undefined)}
-          onInput={(e) => set({ savings_target: e.currentTarget.value })}
-        />
-        {id && (
-          <label class="check">
-            <input
-              type="checkbox"
-              name="is_active"
-              checked={form.is_active}
-              onChange={(e) => set({ is_active: e.currentTarget.checked })}
-            />{' '}
-            {t('active')}
-          </label>
+        {/* Auditors read the member's details; the fields are shown but cannot be changed. */}
+        <fieldset class="plain" disabled={!canWrite}>
+          <Input
+            label={t('fullname')}
+            name="fullname"
+            required
+            value={form.fullname}
+            error={fieldError(error, 'fullname')}
+            onInput={(e) => set({ fullname: e.currentTarget.value })}
+          />
+          <Input
+            label={t('username')}
+            name="username"
+            required
+            value={form.username}
+            error={fieldError(error, 'username')}
+            onInput={(e) => set({ username: e.currentTarget.value })}
+          />
+          <Input
+            label={t('email')}
+            name="email"
+            type="email"
+            required={!id}
+            value={form.email}
+            error={fieldError(error, 'email')}
+            onInput={(e) => set({ email: e.currentTarget.value })}
+          />
+          <Input
+            label={t('phone')}
+            name="phone_number"
+            type="tel"
+            value={form.phone_number}
+            error={fieldError(error, 'phone_number')}
+            onInput={(e) => set({ phone_number: e.currentTarget.value })}
+          />
+          <Input
+            label={t('domisili')}
+            name="domisili"
+            value={form.domisili}
+            error={fieldError(error, 'domisili')}
+            onInput={(e) => set({ domisili: e.currentTarget.value })}
+          />
+          <Select
+            label={t('role')}
+            name="user_type"
+            value={form.user_type}
+            onChange={(v) => set({ user_type: v as Form['user_type'] })}
+            options={[
+              { value: 'member', label: t('member') },
+              { value: 'admin', label: t('admin') },
+              { value: 'auditor', label: t('auditor') },
+            ]}
+          />
+          <Input
+            label={t('password')}
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            required={!id}
+            hint={id ? t('passwordBlankKeeps') : undefined}
+            value={form.password}
+            error={fieldError(error, 'password')}
+            onInput={(e) => set({ password: e.currentTarget.value })}
+          />
+          <Input
+            label={t('savingsTarget')}
+            name="savings_target"
+            inputMode="decimal"
+            value={form.savings_target}
+            hint={target ? money(target) : undefined}
+            error={fieldError(error, 'savings_target') ?? (form.savings_target && !target ? t('amountFormat') : undefined)}
+            onInput={(e) => set({ savings_target: e.currentTarget.value })}
+          />
+          {id && (
+            <label class="check">
+              <input
+                type="checkbox"
+                name="is_active"
+                checked={form.is_active}
+                onChange={(e) => set({ is_active: e.currentTarget.checked })}
+              />{' '}
+              {t('active')}
+            </label>
+          )}
+        </fieldset>
+        {canWrite && (
+          <button type="submit" disabled={busy}>
+            {busy ? t('saving') : id ? t('save') : t('create')}
+          </button>
         )}
-        <button type="submit" disabled={busy}>
-          {busy ? t('saving') : id ? t('save') : t('create')}
-        </button>
       </form>
       {id && <MemberSummary id={id} />}
     </div>

@@ -7,6 +7,7 @@ import { useLoad } from '../load'
 import { forgetOptions } from '../options'
 import { Link, navigate } from '../router'
 import type { PageProps } from '../routes'
+import { useCanWrite } from '../session'
 import { ErrorBox, Input, Loading, Money, Notice, PageTitle, Select } from '../ui'
 
 export default function Members(props: PageProps) {
@@ -26,6 +27,7 @@ export default function Members(props: PageProps) {
   const [error, setError] = useState<unknown>()
   const [notice, setNotice] = useState<string>()
   const [busy, setBusy] = useState<number>()
+  const canWrite = useCanWrite()
 
   // Searching as one types, a quarter second after the last key.
   useEffect(() => {
@@ -62,9 +64,11 @@ export default function Members(props: PageProps) {
     <div>
       <PageTitle
         actions={
-          <Link to="/members/new" class="button">
-            {t('newMember')}
-          </Link>
+          canWrite && (
+            <Link to="/members/new" class="button">
+              {t('newMember')}
+            </Link>
+          )
         }
       >
         {t('members')}
@@ -99,7 +103,7 @@ export default function Members(props: PageProps) {
               <th scope="col" class="num">
                 {t('savingsTarget')}
               </th>
-              <th scope="col">{t('actions')}</th>
+              {canWrite && <th scope="col">{t('actions')}</th>}
             </tr>
           </thead>
           <tbody>
@@ -113,17 +117,19 @@ export default function Members(props: PageProps) {
                 <td>{u.phone_number ?? '–'}</td>
                 <td>{t(u.user_type)}</td>
                 <td class="num">{u.savings_target === null ? '–' : <Money amount={u.savings_target} />}</td>
-                <td>
-                  <button
-                    type="button"
-                    class="secondary small"
-                    disabled={busy === u.id}
-                    aria-label={`${u.is_active ? t('deactivate') : t('activate')} ${u.fullname}`}
-                    onClick={() => void setActive(u, !u.is_active)}
-                  >
-                    {u.is_active ? t('deactivate') : t('activate')}
-                  </button>
-                </td>
+                {canWrite && (
+                  <td>
+                    <button
+                      type="button"
+                      class="secondary small"
+                      disabled={busy === u.id}
+                      aria-label={`${u.is_active ? t('deactivate') : t('activate')} ${u.fullname}`}
+                      onClick={() => void setActive(u, !u.is_active)}
+                    >
+                      {u.is_active ? t('deactivate') : t('activate')}
+                    </button>
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
