@@ -608,6 +608,7 @@ describe('the treasurer console', () => {
       await p.keyboard.press('c')
       await p.keyboard.press('x')
       assert.equal(await p.getByRole('button', { name: /yang dipilih/ }).count(), 0)
+      assert.equal(await p.locator('.queue-row[aria-checked="true"]').count(), 0, 'nothing to mark for bulk completion')
       assert.equal((await status(id)).status, 'sent')
       const previous = page
       page = p

@@ -117,6 +117,10 @@ const M = {
     'Pintasan: J/K atau ↓/↑ pilih · C selesaikan · P proses · N minta perbaikan / R tolak: tulis alasan lalu Enter · X tandai · Enter buka detail · Esc kembali ke daftar',
     'Shortcuts: J/K or ↓/↑ select · C complete · P in process · N ask for a correction / R reject: type the reason, then Enter · X mark · Enter open detail · Esc back to the list',
   ],
+  shortcutsRead: [
+    'Pintasan: J/K atau ↓/↑ pilih · Enter buka detail (hanya baca)',
+    'Shortcuts: J/K or ↓/↑ select · Enter open detail (read only)',
+  ],
   alreadyHandled: ['Setoran ini sudah ditangani: {status}{by}.', 'This deposit was already handled: {status}{by}.'],
   handledBy: [' oleh {name}', ' by {name}'],
   done: ['Berhasil: {message}', 'Done: {message}'],

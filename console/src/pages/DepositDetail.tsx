@@ -1,6 +1,7 @@
 /** One deposit with its receipt, its history, and the status actions. */
 import { useRef, useState } from 'preact/hooks'
-import { changeStatus, getDeposit, handledElsewhere, isPdf } from '../deposits'
+import { DepositFacts, ReceiptLarge } from '../DepositView'
+import { changeStatus, getDeposit, handledElsewhere } from '../deposits'
 import { downloadReceipt } from '../download'
 import { dateTime } from '../format'
 import { type MessageKey, useT } from '../i18n'
@@ -8,7 +9,7 @@ import { useLoad } from '../load'
 import type { PageProps } from '../routes'
 import { type Decision, ready, StatusActions, useDecision } from '../StatusActions'
 import { useCanWrite } from '../session'
-import { DownloadButton, ErrorBox, Loading, Money, Notice, PageTitle, StatusBadge } from '../ui'
+import { DownloadButton, ErrorBox, Loading, Notice, PageTitle, StatusBadge } from '../ui'
 
 export default function DepositDetail(props: PageProps) {
   const t = useT()
@@ -67,55 +68,9 @@ export default function DepositDetail(props: PageProps) {
       </PageTitle>
       {notice && <Notice>{notice}</Notice>}
       <div class="detail-grid">
-        <div class="receipt-large">
-          {d.bukti_transfer_url && !isPdf(d.bukti_transfer_url) ? (
-            <a href={d.bukti_transfer_url} target="_blank" rel="noreferrer" title={t('openReceipt')}>
-              <img src={d.bukti_transfer_url} alt={`${t('receipt')} #${d.id}`} />
-            </a>
-          ) : d.bukti_transfer_url ? (
-            <a href={d.bukti_transfer_url} target="_blank" rel="noreferrer">
-              {t('openReceipt')} (PDF)
-            </a>
-          ) : (
-            <p class="muted">{t('noReceipt')}</p>
-          )}
-        </div>
+        <ReceiptLarge deposit={d} />
         <div>
-          {d.is_duplicate_receipt && <p class="flag">{t('duplicate', { id: d.duplicate_of_id ?? '?' })}</p>}
-          <dl class="facts">
-            <dt>{t('owner')}</dt>
-            <dd>
-              {d.user.fullname} <span class="muted">@{d.user.username}</span>
-            </dd>
-            <dt>{t('amount')}</dt>
-            <dd class="big">
-              <Money amount={d.amount} />
-            </dd>
-            <dt>{t('depositDate')}</dt>
-            <dd>{dateTime(d.transaction_date, t.lang)}</dd>
-            <dt>{t('periode')}</dt>
-            <dd>{d.periode?.periode_name ?? t('none')}</dd>
-            <dt>{t('payment')}</dt>
-            <dd>{d.payment?.payment_name ?? t('none')}</dd>
-            <dt>{t('reportedBy')}</dt>
-            <dd>
-              {d.reported_by.fullname} · {dateTime(d.reported_date, t.lang)}
-            </dd>
-            {d.status_note && (
-              <>
-                <dt>{t('statusNote')}</dt>
-                <dd>{d.status_note}</dd>
-              </>
-            )}
-            {d.confirmed_by && (
-              <>
-                <dt>{t('confirmedBy')}</dt>
-                <dd>
-                  {d.confirmed_by.fullname} · {dateTime(d.confirmed_at, t.lang)}
-                </dd>
-              </>
-            )}
-          </dl>
+          <DepositFacts deposit={d} />
           <ErrorBox error={error} />
           {open && (
             <StatusActions

@@ -7,6 +7,7 @@ import { memo } from 'preact/compat'
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { api, unwrapList } from '../api/client'
 import type { Transaction, TransactionDetail } from '../api/types'
+import { DepositFacts, ReceiptLarge } from '../DepositView'
 import { bulkChange, changeStatus, HANDLED, handledElsewhere, type ItemResult, isPdf, thumbnailUrl } from '../deposits'
 import { dateTime } from '../format'
 import { type MessageKey, useT } from '../i18n'
@@ -39,6 +40,7 @@ const Row = memo(function Row(props: {
   tx: Transaction
   selected: boolean
   checked: boolean
+  canMark: boolean
   onSelect: (id: number) => void
   onCheck: (id: number) => void
   lang: 'id' | 'en'
@@ -55,21 +57,25 @@ const Row = memo(function Row(props: {
       role="option"
       aria-selected={props.selected}
       // Marked for bulk completion (X): a checkbox drawn inside the option, not a control nested in it.
-      aria-checked={props.checked}
+      aria-checked={props.canMark ? props.checked : undefined}
       class={`queue-row${props.selected ? ' selected' : ''}`}
       onClick={() => props.onSelect(tx.id)}
     >
-      <span
-        class={`mark${props.checked ? ' marked' : ''}`}
-        aria-hidden="true"
-        title={props.labels.check}
-        onClick={(e) => {
-          e.stopPropagation()
-          props.onCheck(tx.id)
-        }}
-      >
-        {props.checked ? '✓' : ''}
-      </span>
+      {props.canMark ? (
+        <span
+          class={`mark${props.checked ? ' marked' : ''}`}
+          aria-hidden="true"
+          title={props.labels.check}
+          onClick={(e) => {
+            e.stopPropagation()
+            props.onCheck(tx.id)
+          }}
+        >
+          {props.checked ? '✓' : ''}
+        </span>
+      ) : (
+        <span />
+      )}
       <span class="thumb">
         {thumb ? (
           <img src={thumb} alt="" loading="lazy" decoding="async" width={48} height={48} />
@@ -221,6 +227,7 @@ export default function Queue() {
   }
 
   function toggle(id: number) {
+    if (!canWrite) return
     setChecked((c) => {
       const n = new Set(c)
       if (n.has(id)) n.delete(id)
@@ -249,7 +256,7 @@ export default function Queue() {
         {t('queue')}
       </PageTitle>
       <p class="muted" id="queue-help">
-        {t('queueCount', { n: items.length })}. {t('shortcuts')}
+        {t('queueCount', { n: items.length })}. {canWrite ? t('shortcuts') : t('shortcutsRead')}
       </p>
       {notice && <Notice>{notice}</Notice>}
       {bulk && bulk.length > 0 && (
@@ -284,6 +291,7 @@ export default function Queue() {
                 selected={tx.id === selectedId}
                 checked={checked.has(tx.id)}
                 onSelect={setSelectedId}
+                canMark={canWrite}
                 onCheck={toggle}
                 lang={t.lang}
                 labels={labels}
@@ -292,55 +300,13 @@ export default function Queue() {
           </div>
           {selected ? (
             <section class="queue-detail" aria-label={t('depositNo', { id: selected.id })}>
-              <div class="receipt-large">
-                {selected.bukti_transfer_url && !isPdf(selected.bukti_transfer_url) ? (
-                  <a href={selected.bukti_transfer_url} target="_blank" rel="noreferrer" title={t('openReceipt')}>
-                    <img key={selected.id} src={selected.bukti_transfer_url} alt={`${t('receipt')} #${selected.id}`} decoding="async" />
-                  </a>
-                ) : selected.bukti_transfer_url ? (
-                  <a href={selected.bukti_transfer_url} target="_blank" rel="noreferrer">
-                    {t('openReceipt')} (PDF)
-                  </a>
-                ) : (
-                  <p class="muted">{t('noReceipt')}</p>
-                )}
-              </div>
+              <ReceiptLarge deposit={selected} />
               <div class="queue-form">
                 <h2>
                   <Link to={`/deposits/${selected.id}`}>{t('depositNo', { id: selected.id })}</Link>{' '}
                   <StatusBadge status={selected.status} />
                 </h2>
-                {selected.is_duplicate_receipt && (
-                  <p class="flag" role="note">
-                    {t('duplicate', { id: selected.duplicate_of_id ?? '?' })}
-                  </p>
-                )}
-                <dl class="facts">
-                  <dt>{t('owner')}</dt>
-                  <dd>
-                    {selected.user.fullname} <span class="muted">@{selected.user.username}</span>
-                  </dd>
-                  <dt>{t('amount')}</dt>
-                  <dd class="big">
-                    <Money amount={selected.amount} />
-                  </dd>
-                  <dt>{t('depositDate')}</dt>
-                  <dd>{dateTime(selected.transaction_date, t.lang)}</dd>
-                  <dt>{t('periode')}</dt>
-                  <dd>{selected.periode?.periode_name ?? t('none')}</dd>
-                  <dt>{t('payment')}</dt>
-                  <dd>{selected.payment?.payment_name ?? t('none')}</dd>
-                  <dt>{t('reportedBy')}</dt>
-                  <dd>
-                    {selected.reported_by.fullname} · {dateTime(selected.reported_date, t.lang)}
-                  </dd>
-                  {selected.status_note && (
-                    <>
-                      <dt>{t('statusNote')}</dt>
-                      <dd>{selected.status_note}</dd>
-                    </>
-                  )}
-                </dl>
+                <DepositFacts deposit={selected} />
                 <ErrorBox error={error} />
                 <StatusActions
                   id="queue-note"
