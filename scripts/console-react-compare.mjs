@@ -7,6 +7,7 @@
 // (`npm install --prefix /tmp/react-measure react@19 react-dom@19`) and pass that folder.
 //
 // Usage: npm run build && REACT_DIR=/tmp/react-measure node scripts/console-react-compare.mjs [visits]
+// THROTTLE=4 slows the page's CPU four times (DevTools' CPU throttling), like an old laptop.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -18,6 +19,7 @@ import { build } from 'vite'
 const reactDir = process.env.REACT_DIR
 if (!reactDir) throw new Error('REACT_DIR: a folder with node_modules/react and node_modules/react-dom')
 const visits = Number(process.argv[2] ?? 7)
+const throttle = Number(process.env.THROTTLE ?? 1)
 const modules = path.resolve(reactDir, 'node_modules')
 const work = mkdtempSync(path.join(tmpdir(), 'console-react-'))
 const shim = path.join(work, 'preact-render.js')
@@ -73,6 +75,7 @@ for (let i = 0; i < visits; i++) {
   for (const name of i % 2 ? ['react', 'preact'] : ['preact', 'react']) {
     const ctx = await browser.newContext({ viewport: { width: 1366, height: 800 } })
     const page = await ctx.newPage()
+    if (throttle > 1) await (await ctx.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: throttle })
     const scripts = []
     page.on('response', (r) => {
       if (r.request().resourceType() !== 'script') return
@@ -93,5 +96,5 @@ await browser.close()
 for (const s of Object.values(servers)) s.close()
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 for (const [name, r] of Object.entries(results)) {
-  console.log(`${name}: first JavaScript ${r.gzip} bytes gzipped in ${r.files} files; cold interactive ${r.ms.join('/')} ms (median ${median(r.ms)})`)
+  console.log(`${name}${throttle > 1 ? ` (CPU ${throttle}x slower)` : ''}: first JavaScript ${r.gzip} bytes gzipped in ${r.files} files; cold interactive ${r.ms.join('/')} ms (median ${median(r.ms)})`)
 }
