@@ -96,5 +96,7 @@ await browser.close()
 for (const s of Object.values(servers)) s.close()
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 for (const [name, r] of Object.entries(results)) {
-  console.log(`${name}${throttle > 1 ? ` (CPU ${throttle}x slower)` : ''}: first JavaScript ${r.gzip} bytes gzipped in ${r.files} files; cold interactive ${r.ms.join('/')} ms (median ${median(r.ms)})`)
+  console.log(
+    `${name}${throttle > 1 ? ` (CPU ${throttle}x slower)` : ''}: first JavaScript ${r.gzip} bytes gzipped in ${r.files} files; cold interactive ${r.ms.join('/')} ms (median ${median(r.ms)})`,
+  )
 }
