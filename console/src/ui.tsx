@@ -181,3 +181,12 @@ export function Pager(props: { page: number; total: number; perPage: number; onP
     </nav>
   )
 }
+
+/** The header of a column of amounts or counts (right-aligned like its cells). */
+export function NumTh(props: { children: ComponentChildren }) {
+  return (
+    <th scope="col" class="num">
+      {props.children}
+    </th>
+  )
+}

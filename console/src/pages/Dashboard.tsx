@@ -10,7 +10,7 @@ import { money } from '../format'
 import { useT } from '../i18n'
 import { useLoad } from '../load'
 import { Link } from '../router'
-import { ErrorBox, Loading, PageTitle } from '../ui'
+import { ErrorBox, Loading, NumTh, PageTitle } from '../ui'
 
 const BarChart = lazy(() => import('./BarChart'))
 
@@ -62,9 +62,7 @@ export default function Dashboard() {
               <tr>
                 <th scope="col">{t('owner')}</th>
                 <th scope="col">{t('periodes')}</th>
-                <th scope="col" class="num">
-                  {t('arrears')}
-                </th>
+                <NumTh>{t('arrears')}</NumTh>
               </tr>
             </thead>
             <tbody>
@@ -99,15 +97,9 @@ export default function Dashboard() {
           <thead>
             <tr>
               <th scope="col">{t('payment')}</th>
-              <th scope="col" class="num">
-                {t('completed')}
-              </th>
-              <th scope="col" class="num">
-                {t('pending')}
-              </th>
-              <th scope="col" class="num">
-                {t('count')}
-              </th>
+              <NumTh>{t('completed')}</NumTh>
+              <NumTh>{t('pending')}</NumTh>
+              <NumTh>{t('count')}</NumTh>
             </tr>
           </thead>
           <tbody>

@@ -10,7 +10,7 @@ import { loadMembers, loadPeriodes } from '../options'
 import { Link, navigate } from '../router'
 import type { PageProps } from '../routes'
 import { useCanWrite } from '../session'
-import { ErrorBox, Loading, Money, Pager, PageTitle, Select, StatusBadge } from '../ui'
+import { ErrorBox, Loading, Money, NumTh, Pager, PageTitle, Select, StatusBadge } from '../ui'
 
 const PER_PAGE = 100
 const STATUSES = ['sent', 'on_process', 'needs_correction', 'completed', 'rejected'] as const
@@ -129,9 +129,7 @@ export default function Deposits(props: PageProps) {
             <tr>
               <th scope="col">#</th>
               <th scope="col">{t('owner')}</th>
-              <th scope="col" class="num">
-                {t('amount')}
-              </th>
+              <NumTh>{t('amount')}</NumTh>
               <th scope="col">{t('depositDate')}</th>
               <th scope="col">{t('periode')}</th>
               <th scope="col">{t('status')}</th>

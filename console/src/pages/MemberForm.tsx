@@ -11,7 +11,7 @@ import { forgetOptions } from '../options'
 import { Link, navigate } from '../router'
 import type { PageProps } from '../routes'
 import { useCanWrite } from '../session'
-import { DownloadButton, ErrorBox, fieldError, Input, Loading, Notice, PageTitle, Select } from '../ui'
+import { DownloadButton, ErrorBox, fieldError, Input, Loading, Notice, NumTh, PageTitle, Select } from '../ui'
 
 interface Form {
   fullname: string
@@ -261,15 +261,9 @@ function MemberSummary(props: { id: number }) {
           <tr>
             <th scope="col">{t('periode')}</th>
             <th scope="col">{t('startDate')}</th>
-            <th scope="col" class="num">
-              {t('completed')}
-            </th>
-            <th scope="col" class="num">
-              {t('pending')}
-            </th>
-            <th scope="col" class="num">
-              {t('target')}
-            </th>
+            <NumTh>{t('completed')}</NumTh>
+            <NumTh>{t('pending')}</NumTh>
+            <NumTh>{t('target')}</NumTh>
           </tr>
         </thead>
         <tbody>

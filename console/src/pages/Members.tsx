@@ -8,7 +8,7 @@ import { forgetOptions } from '../options'
 import { Link, navigate } from '../router'
 import type { PageProps } from '../routes'
 import { useCanWrite } from '../session'
-import { ErrorBox, Input, Loading, Money, Notice, PageTitle, Select } from '../ui'
+import { ErrorBox, Input, Loading, Money, Notice, NumTh, PageTitle, Select } from '../ui'
 
 export default function Members(props: PageProps) {
   const t = useT()
@@ -100,9 +100,7 @@ export default function Members(props: PageProps) {
               <th scope="col">{t('email')}</th>
               <th scope="col">{t('phone')}</th>
               <th scope="col">{t('role')}</th>
-              <th scope="col" class="num">
-                {t('savingsTarget')}
-              </th>
+              <NumTh>{t('savingsTarget')}</NumTh>
               {canWrite && <th scope="col">{t('actions')}</th>}
             </tr>
           </thead>

@@ -16,7 +16,7 @@ import { loadPeriodes } from '../options'
 import { Link, navigate } from '../router'
 import type { PageProps } from '../routes'
 import { useCanWrite } from '../session'
-import { ErrorBox, Loading, Notice, PageTitle, Select } from '../ui'
+import { ErrorBox, Loading, Notice, NumTh, PageTitle, Select } from '../ui'
 
 /** Percent of the target reached, for the bar only (the amounts themselves are shown exactly). */
 function percent(paid: number, target: number | null): number | undefined {
@@ -163,15 +163,9 @@ export default function PeriodeBoard(props: PageProps) {
             <thead>
               <tr>
                 <th scope="col">{t('owner')}</th>
-                <th scope="col" class="num">
-                  {t('completed')}
-                </th>
-                <th scope="col" class="num">
-                  {t('pending')}
-                </th>
-                <th scope="col" class="num">
-                  {t('arrears')}
-                </th>
+                <NumTh>{t('completed')}</NumTh>
+                <NumTh>{t('pending')}</NumTh>
+                <NumTh>{t('arrears')}</NumTh>
                 <th scope="col">{t('progress')}</th>
                 <th scope="col">{t('status')}</th>
               </tr>
@@ -219,9 +213,7 @@ export default function PeriodeBoard(props: PageProps) {
                   <th scope="col">{t('owner')}</th>
                   <th scope="col">{t('channel')}</th>
                   <th scope="col">{t('status')}</th>
-                  <th scope="col" class="num">
-                    {t('arrears')}
-                  </th>
+                  <NumTh>{t('arrears')}</NumTh>
                 </tr>
               </thead>
               <tbody>

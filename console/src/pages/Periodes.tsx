@@ -7,7 +7,7 @@ import { useT } from '../i18n'
 import { parseRupiah } from '../money-input'
 import { loadPeriodes } from '../options'
 import { Link } from '../router'
-import { fieldError, Input } from '../ui'
+import { fieldError, Input, NumTh } from '../ui'
 
 interface Form {
   periode_name: string
@@ -86,9 +86,7 @@ export default function Periodes() {
           <th scope="col">{t('periodeName')}</th>
           <th scope="col">{t('startDate')}</th>
           <th scope="col">{t('endDate')}</th>
-          <th scope="col" class="num">
-            {t('target')}
-          </th>
+          <NumTh>{t('target')}</NumTh>
         </>
       }
       cells={(p) => (

@@ -9,7 +9,7 @@ import { dateTime } from '../format'
 import { type MessageKey, useT } from '../i18n'
 import { useLoad } from '../load'
 import { useCanWrite } from '../session'
-import { ErrorBox, fieldError, Input, Loading, Notice, PageTitle } from '../ui'
+import { ErrorBox, fieldError, Input, Loading, Notice, NumTh, PageTitle } from '../ui'
 
 const EVENTS = ['deposit.submitted', 'deposit.status_changed', 'reminder.due', 'member.created', 'member.target_reached'] as const
 type EventType = (typeof EVENTS)[number]
@@ -125,9 +125,7 @@ function Deliveries(props: { webhook: Webhook; canWrite: boolean }) {
               <th scope="col">{t('date')}</th>
               <th scope="col">{t('webhookEvent')}</th>
               <th scope="col">{t('status')}</th>
-              <th scope="col" class="num">
-                {t('attempts')}
-              </th>
+              <NumTh>{t('attempts')}</NumTh>
               <th scope="col">{t('lastResult')}</th>
               {props.canWrite && <th scope="col">{t('actions')}</th>}
             </tr>
