@@ -163,6 +163,7 @@ const M = {
   accountHolder: ['Atas nama', 'Account holder'],
   newPayment: ['Metode baru', 'New method'],
   paid: ['Sudah bayar', 'Paid'],
+  paidAwaitingVerification: ['Menunggu verifikasi', 'Awaiting verification'],
   unpaid: ['Belum bayar', 'Not paid'],
   reachedTarget: ['Capai target', 'Reached target'],
   progress: ['Kemajuan', 'Progress'],

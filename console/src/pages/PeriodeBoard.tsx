@@ -193,8 +193,11 @@ export default function PeriodeBoard(props: PageProps) {
                     <td>
                       {m.reached_target ? (
                         <span class="badge badge-completed">{t('reachedTarget')}</span>
-                      ) : m.has_paid ? (
+                      ) : m.completed_count > 0 ? (
                         <span class="badge badge-on_process">{t('paid')}</span>
+                      ) : m.has_paid ? (
+                        // Only deposits nobody has verified yet: not "paid" until a treasurer says so.
+                        <span class="badge badge-sent">{t('paidAwaitingVerification')}</span>
                       ) : (
                         <span class="badge badge-rejected">{t('unpaid')}</span>
                       )}
