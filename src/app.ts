@@ -27,6 +27,7 @@ import consolePlugin from './plugins/console.js'
 import docs from './plugins/docs.js'
 import errorEnvelope, { clientErrorHandler, frameworkErrors } from './plugins/error-envelope.js'
 import fileSweeper from './plugins/file-sweeper.js'
+import i18n from './plugins/i18n.js'
 import jobs from './plugins/jobs.js'
 import metrics from './plugins/metrics.js'
 import rateLimits from './plugins/rate-limit.js'
@@ -173,6 +174,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }),
   )
 
+  await app.register(i18n)
   await app.register(errorEnvelope)
   await app.register(metrics)
   await app.register(helmet, { global: true, contentSecurityPolicy: false })

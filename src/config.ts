@@ -41,6 +41,8 @@ const EnvSchema = Type.Object({
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ default: 'Talangraga Umroh <no-reply@talangraga.local>' }),
   APP_TIMEZONE: Type.String({ default: 'Asia/Jakarta' }),
+  /** Language of messages and e-mails when neither Accept-Language nor the user's saved locale says (docs/i18n.md). */
+  APP_LOCALE: Type.Union([Type.Literal('id'), Type.Literal('en')], { default: 'id' }),
   APP_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   CORS_ORIGINS: Type.String({ default: '' }),
   MAX_UPLOAD_MB: Num({ exclusiveMinimum: 0, maximum: 100, default: 10 }),
@@ -104,6 +106,8 @@ export interface Config {
   smtpUrl: string | undefined
   mailFrom: string
   timezone: string
+  /** The default language (APP_LOCALE): after Accept-Language and the user's saved locale. */
+  locale: 'id' | 'en'
   appUrl: string
   corsOrigins: string[]
   maxUploadBytes: number
@@ -283,6 +287,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,
     timezone: env.APP_TIMEZONE,
+    locale: env.APP_LOCALE,
     appUrl: (env.APP_URL ?? `http://${env.HOST}:${env.PORT}`).replace(/\/+$/, ''),
     corsOrigins: env.CORS_ORIGINS.split(',')
       .map((s) => s.trim())

@@ -141,7 +141,7 @@ describe('the treasurer console', () => {
   test('sign in: the refresh token is an HttpOnly, Secure, SameSite=Strict cookie on /auth, and a reload stays signed in', async () => {
     await page.goto(`${w.base}/console/`)
     await signIn(page, 'nobody@example.test', 'wrong-password')
-    await page.getByRole('alert').filter({ hasText: 'Incorrect identifier or password' }).waitFor()
+    await page.getByRole('alert').filter({ hasText: 'Identitas atau kata sandi salah' }).waitFor()
     assert.equal(
       await page.getByLabel('Email, nama pengguna, atau nomor HP').inputValue(),
       'nobody@example.test',
@@ -666,7 +666,7 @@ describe('the treasurer console', () => {
     await page.getByRole('button', { name: 'Lupa kata sandi?' }).click()
     await page.getByLabel('Email').fill(member.email)
     await page.getByRole('button', { name: 'Kirim tautan' }).click()
-    await page.getByRole('status').filter({ hasText: 'If an account with that email exists' }).waitFor()
+    await page.getByRole('status').filter({ hasText: 'Jika ada akun dengan email tersebut' }).waitFor()
     const mail = await w.smtp.waitFor(member.email, /reset-password/, 20_000)
     const body = mail.raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=')
     const link = /(http:\/\/127\.0\.0\.1:\d+\/reset-password\?token=[A-Za-z0-9_-]+)/.exec(body)?.[1]
@@ -677,7 +677,7 @@ describe('the treasurer console', () => {
     await page.getByLabel('Ulangi kata sandi baru').fill('Hajar-Aswad-2026!')
     await shot('reset-password')
     await page.getByRole('button', { name: 'Simpan kata sandi' }).click()
-    await page.getByRole('status').filter({ hasText: 'Password has been reset' }).waitFor()
+    await page.getByRole('status').filter({ hasText: 'Kata sandi telah diatur ulang' }).waitFor()
     const login = await w.app.inject({
       method: 'POST',
       url: '/auth/login',

@@ -1,6 +1,7 @@
 /**
  * Bahasa Indonesia by default, English on request (the choice is kept in localStorage). Messages
- * from the API are never translated: they are shown as the API sends them.
+ * from the API are not translated here: every request asks for them in this language
+ * (Accept-Language, api/client.ts) and they are shown as the API sends them.
  */
 import { store, useStore } from './store'
 

@@ -52,6 +52,8 @@ export const users = pgTable(
     savingsTarget: money('savings_target'),
     /** False when the user turned notification e-mail off (PUT /users/me/notification-settings). */
     emailNotifications: boolean('email_notifications').notNull().default(true),
+    /** Saved language, `id` or `en` (PUT /users/me/update); null: APP_LOCALE. Accept-Language wins over it. */
+    locale: text('locale'),
     isActive: boolean('is_active').notNull().default(true),
     /** Set when the user was deleted but kept (anonymised) because money records point at them. */
     anonymisedAt: timestamp('anonymised_at', { withTimezone: true }),
@@ -64,6 +66,7 @@ export const users = pgTable(
     uniqueIndex('users_phone_number_key').on(t.phoneNumber),
     index('users_active_fullname_idx').on(t.isActive, t.fullname),
     check('users_savings_target_check', sql`${t.savingsTarget} IS NULL OR ${t.savingsTarget} > 0`),
+    check('users_locale_check', sql`${t.locale} IS NULL OR ${t.locale} IN ('id', 'en')`),
   ],
 )
 

@@ -7,6 +7,8 @@
  * type; field problems travel in `errors`, and `message` is a sentence naming the first one, since
  * `message` is all the app shows.
  */
+import { type Locale, labelOf, translate } from '../i18n/index.js'
+
 export interface FieldError {
   field: string
   message: string
@@ -34,23 +36,14 @@ export const tooLarge = (message: string) => new AppError(413, message)
 export const unavailable = (message = 'Service temporarily unavailable, please retry') =>
   new AppError(503, message, null, { 'Retry-After': '5' })
 
-/** How a field is named in a sentence: `phone_number` -> "Phone number". */
-function labelOf(field: string): string {
-  if (field === 'body') return 'The request body'
-  if (field === 'querystring') return 'The query string'
-  if (field === 'params') return 'The path'
-  const item = /^(\w+)\[(\d+)\]\.(\w+)$/.exec(field)
-  if (item) return `${labelOf(item[3] as string)} of item ${Number(item[2]) + 1} in ${item[1]?.replace(/_/g, ' ')}`
-  const words = field.replace(/_/g, ' ').replace(/([a-z])([A-Z])(?=[a-z])/g, (_, a: string, b: string) => `${a} ${b.toLowerCase()}`)
-  return words.charAt(0).toUpperCase() + words.slice(1)
-}
-
 /**
- * One field problem as a sentence a person can act on: "Username is already in use". A message
- * that is already a sentence (capitalised) is kept as it is.
+ * One field problem as a sentence a person can act on: "Username is already in use" (in English;
+ * `locale` gives it in another language). A message that is already a sentence (capitalised) is
+ * kept as it is.
  */
-export function sentenceOf(e: FieldError): string {
-  return /^[A-Z]/.test(e.message) ? e.message : `${labelOf(e.field)} ${e.message}`
+export function sentenceOf(e: FieldError, locale: Locale = 'en'): string {
+  if (/^[A-Z]/.test(e.message)) return translate(locale, e.message)
+  return `${labelOf(e.field, locale)} ${translate(locale, e.message)}`
 }
 
 function fieldErrors(errors: FieldError[] | string, field?: string): FieldError[] {

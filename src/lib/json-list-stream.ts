@@ -11,6 +11,7 @@
  */
 import { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
+import { translate } from '../i18n/index.js'
 
 export interface JsonListSource<T> {
   meta: Record<string, unknown>
@@ -21,7 +22,8 @@ export interface JsonListSource<T> {
 export function sendJsonList<T>(reply: FastifyReply, source: JsonListSource<T>, serializeItem: (item: T) => string, message = 'Success') {
   async function* body() {
     // `meta` before `data`: it is known before the first row (JSON objects have no key order).
-    yield Buffer.from(`{"code":200,"message":${JSON.stringify(message)},"meta":${JSON.stringify(source.meta)},"data":[`)
+    const said = translate(reply.request.locale, message)
+    yield Buffer.from(`{"code":200,"message":${JSON.stringify(said)},"meta":${JSON.stringify(source.meta)},"data":[`)
     let separator = ''
     const write = (items: T[]) => {
       let text = ''

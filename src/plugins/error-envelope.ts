@@ -10,7 +10,8 @@ import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import findMyWay, { type HTTPMethod } from 'find-my-way'
-import { AppError, type FieldError, validation } from '../lib/errors.js'
+import { translate } from '../i18n/index.js'
+import { AppError, type FieldError, sentenceOf, validation } from '../lib/errors.js'
 import { isMalformedMultipart, MALFORMED_MULTIPART } from './uploads.js'
 import { toFieldErrors } from './validation.js'
 
@@ -44,14 +45,29 @@ function pgCode(err: unknown): string | undefined {
   return undefined
 }
 
+/**
+ * The message and field problems in the request's language (Accept-Language, saved locale,
+ * APP_LOCALE). `field`, the status and the headers are the same in every language.
+ */
+function localised(request: FastifyRequest, message: string, errors: FieldError[] | null) {
+  const locale = request.locale
+  if (locale === 'en') return { message, errors }
+  const first = errors?.[0]
+  // A validation or conflict message is the first field problem as a sentence: say it again in
+  // the target language rather than translating the English sentence.
+  const localisedMessage = first && message === sentenceOf(first) ? sentenceOf(first, locale) : translate(locale, message)
+  return { message: localisedMessage, errors: errors?.map((e) => ({ field: e.field, message: translate(locale, e.message) })) ?? null }
+}
+
 function send(
   reply: FastifyReply,
   status: number,
-  message: string,
-  errors: FieldError[] | null = null,
+  englishMessage: string,
+  englishErrors: FieldError[] | null = null,
   headers: Record<string, string> = {},
 ) {
   for (const [k, v] of Object.entries(headers)) reply.header(k, v)
+  const { message, errors } = localised(reply.request, englishMessage, englishErrors)
   const body = errors?.length ? { code: status, message, data: null, errors } : { code: status, message, data: null }
   return reply.code(status).type('application/json; charset=utf-8').send(body)
 }

@@ -150,7 +150,7 @@ function describe(e: AjvError): string {
     case 'exclusiveMinimum':
       return `must be more than ${p.limit}`
     case 'minItems':
-      return `must have at least ${p.limit} item${p.limit === 1 ? '' : 's'}`
+      return p.limit === 1 ? 'must have at least 1 item' : `must have at least ${p.limit} items`
     case 'maxItems':
       return `must have at most ${p.limit} items`
     case 'format':

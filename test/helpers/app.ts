@@ -36,6 +36,9 @@ export async function build(env: Record<string, string> = {}, opts: { redis?: bo
     SECRET_KEY: SECRET_A,
     REFRESH_SECRET_KEY: SECRET_R,
     LOG_LEVEL: 'silent',
+    // The tests assert the English messages; the language choice itself is tested in
+    // test/modules/i18n.test.ts (APP_LOCALE's default is id: docs/i18n.md).
+    APP_LOCALE: 'en',
     AUTH_RATE_LIMIT: '1000',
     // Load shedding measures this machine's load (parallel test files), not the code under test.
     MAX_EVENT_LOOP_DELAY_MS: '0',

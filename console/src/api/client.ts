@@ -5,6 +5,7 @@
  * the server). An expired access token is refreshed once and the request retried.
  */
 import createClient from 'openapi-fetch'
+import { language } from '../i18n'
 import type { paths } from './schema'
 
 /** The CSRF defence of the refresh cookie: the server reads the cookie only with this header. */
@@ -67,6 +68,8 @@ async function authedFetch(request: Request): Promise<Response> {
   const send = (r: Request) => {
     if (accessToken) r.headers.set('Authorization', `Bearer ${accessToken}`)
     r.headers.set('X-Talangraga-Client', 'console')
+    // The server's messages in the language the treasurer chose here, not the browser's.
+    r.headers.set('Accept-Language', language.get())
     return fetch(r)
   }
   const res = await send(request)

@@ -270,7 +270,9 @@ export default async function authRoutes(fastify: FastifyInstance) {
       await app.limits.check(request, [budget.forgot(request.ip)])
       // The lookup, token and mail happen after the answer, so neither the response nor its timing
       // depends on whether the account exists (R10); per-account throttling inside is silent too.
-      const job = service.forgotPassword(request.body.email).catch((err) => request.log.error({ err }, 'password reset request failed'))
+      const job = service
+        .forgotPassword(request.body.email, request.requestedLocale)
+        .catch((err) => request.log.error({ err }, 'password reset request failed'))
       pendingResets.add(job)
       void job.finally(() => pendingResets.delete(job))
       return ok(null, FORGOT_MESSAGE)

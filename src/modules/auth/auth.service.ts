@@ -8,6 +8,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../config.js'
 import type { Db } from '../../db/client.js'
 import { passwordResetTokens, sessions, users } from '../../db/schema.js'
+import { isLocale, type Locale } from '../../i18n/index.js'
+import { resetPasswordMail } from '../../i18n/mail.js'
 import { AppError, invalidToken, notFound, validation } from '../../lib/errors.js'
 import { classifyIdentifier, normaliseEmail } from '../../lib/identity.js'
 import type { Mailer } from '../../lib/mailer.js'
@@ -282,7 +284,7 @@ export function createAuthService(deps: AuthDeps) {
      * Always resolves the same way. When the account exists (and is not throttled) a single-use
      * token is stored hashed and mailed; the token itself is never returned.
      */
-    async forgotPassword(emailInput: string) {
+    async forgotPassword(emailInput: string, requested?: Locale) {
       const email = normaliseEmail(emailInput)
       const user = await findUserByEmail(db, email)
       if (!user?.isActive || !user.email) return
@@ -308,19 +310,9 @@ export function createAuthService(deps: AuthDeps) {
         return
       }
       const link = `${config.appUrl}/reset-password?token=${token}`
-      deps.mailer.send({
-        to: user.email,
-        subject: 'Reset your Talangraga Umroh password',
-        text: [
-          `Assalamu'alaikum ${user.fullname},`,
-          '',
-          'Someone asked to reset the password of your Talangraga Umroh account.',
-          `Your reset code (valid for 30 minutes, usable once): ${token}`,
-          `Or open: ${link}`,
-          '',
-          'If this was not you, ignore this message; your password is unchanged.',
-        ].join('\n'),
-      })
+      // Accept-Language of the request, else the account's saved language, else APP_LOCALE.
+      const locale = requested ?? (isLocale(user.locale) ? user.locale : config.locale)
+      deps.mailer.send({ to: user.email, ...resetPasswordMail(locale, { name: user.fullname, token, link }) })
       log.info({ event: 'auth.reset_requested', userId: user.id }, 'password reset requested')
     },
 

@@ -1,5 +1,7 @@
 /** User JSON as the mobile client's DTO expects it, and the mapper from database rows. */
+
 import type { users } from '../../db/schema.js'
+import { isLocale } from '../../i18n/index.js'
 import { USERNAME_PATTERN } from '../../lib/identity.js'
 import { toMoney } from '../../lib/money.js'
 import { Envelope, Id, Instant, ListEnvelope, MoneyIn, MoneyOut, Nullable, Type } from '../../lib/schemas.js'
@@ -26,6 +28,13 @@ export function roleOf(value: string | undefined) {
   return v === 'admin' || v === 'auditor' ? v : 'member'
 }
 
+/** `id` or `en`, any letter case; blank (the app sends every field) means "not given". */
+const LocaleIn = Type.String({
+  maxLength: 5,
+  pattern: '^\\s*([Ii][Dd]|[Ee][Nn])?\\s*$',
+  description: 'id (Bahasa Indonesia) or en (English)',
+})
+
 export const UserOut = Type.Object({
   id: Id,
   fullname: Type.String(),
@@ -37,6 +46,7 @@ export const UserOut = Type.Object({
   image_profile_url: Nullable(Type.String()),
   is_active: Type.Boolean(),
   savings_target: Nullable(MoneyOut),
+  locale: Nullable(Type.Union([Type.Literal('id'), Type.Literal('en')], { description: 'saved language; null: APP_LOCALE' })),
   created_at: Instant,
   updated_at: Instant,
 })
@@ -63,6 +73,7 @@ export function toUserJson(u: UserRow, signer: UrlSigner) {
     image_profile_url: signer.url(u.imageProfileKey),
     is_active: u.isActive,
     savings_target: toMoney(u.savingsTarget),
+    locale: isLocale(u.locale) ? u.locale : null,
     created_at: u.createdAt.toISOString(),
     updated_at: u.updatedAt.toISOString(),
   }
@@ -137,6 +148,8 @@ export const UserUpdateBody = Type.Object({
   user_type: Type.Optional(UserTypeIn),
   is_active: Type.Optional(Type.Boolean()),
   savings_target: Type.Optional(Nullable(MoneyIn)),
+  /** The language of messages and e-mails when the request's Accept-Language names none (docs/i18n.md). */
+  locale: Type.Optional(LocaleIn),
 })
 export const UserUpdateForm = Type.Object({
   ...UserUpdateBody.properties,

@@ -140,6 +140,8 @@ export interface UserUpdateInput {
   user_type?: string | undefined
   is_active?: boolean | undefined
   savings_target?: number | string | null | undefined
+  /** `id` or `en` in any letter case: the user's language (docs/i18n.md). */
+  locale?: string | undefined
 }
 
 /**
@@ -282,6 +284,7 @@ export function createUserManagementService(deps: UserManagementDeps) {
       if (identity.email !== undefined && identity.email !== current.email) values.email = identity.email
       if (identity.phoneNumber !== undefined && identity.phoneNumber !== current.phoneNumber) values.phoneNumber = identity.phoneNumber
       if (given.savings_target !== undefined) values.savingsTarget = savingsTargetOf(given.savings_target)
+      if (given.locale !== undefined) values.locale = given.locale.trim().toLowerCase()
       if (given.password !== undefined) {
         const problem = passwordProblem(given.password, [values.username ?? current.username, values.email ?? current.email ?? ''])
         if (problem) throw validation(problem, 'password')
