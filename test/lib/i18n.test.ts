@@ -47,7 +47,7 @@ function sources(dir: string): string[] {
  */
 function messagesInSources(): { file: string; text: string }[] {
   const calls =
-    /\b(?:badRequest|notFound|forbidden|conflict|unsupportedMedia|tooLarge|unavailable|validation|invalidToken|new AppError\(\d+,|ok|okList|send\(reply, \d+,|sendJsonList\([^)]*?,)\(?\s*(['`])((?:(?!\2)[^\\]|\\.)*)\2/g
+    /(?:\b(?:badRequest|notFound|forbidden|conflict|unsupportedMedia|tooLarge|unavailable|validation|invalidToken)\(|\bok(?:List)?\([^'`\n]*?,|new AppError\(\d+,|send\(reply, \d+,|sendJsonList\([^)]*?,)\s*(['`])((?:(?!\1)[^\\]|\\.)*)\1/g
   const others = /(?:message: |return |MESSAGE = |MULTIPART = )(['`])((?:(?!\1)[^\\\n]|\\.)*)\1/g
   const out: { file: string; text: string }[] = []
   for (const file of sources('src')) {
@@ -65,15 +65,26 @@ function messagesInSources(): { file: string; text: string }[] {
   return out
 }
 
+/**
+ * What a source text can become at run time: `${cond ? 'a' : 'b'}` gives both texts, any other
+ * `${...}` a sample value.
+ */
+function samples(text: string): string[] {
+  const unescaped = text.replace(/\\(['\\])/g, '$1')
+  const choice = /\$\{[^}]*\? '([^']*)' : '([^']*)'\}/.exec(unescaped)
+  if (choice) return [choice[1], choice[2]].flatMap((c) => samples(unescaped.replace(choice[0], c as string)))
+  return [unescaped.replace(/\$\{[^}]*\}/g, 'X')]
+}
+
 test('every English message in src/ has a catalogue entry', () => {
   const found = messagesInSources()
   assert.ok(found.length > 120, `the scan found ${found.length} messages; it should see the error helpers and ok() calls`)
   const missing = new Set<string>()
   for (const { file, text } of found) {
-    // `${...}` parts become a sample value, as the running code would fill them in.
-    const sample = text.replace(/\$\{[^}]*\}/g, 'X').replace(/\\(['\\])/g, '$1')
-    if (/^[a-z_]*$/.test(sample) || sample === 'X' || sample.startsWith('Bearer realm')) continue
-    if (!keyOf(sample)) missing.add(`${file}: ${text}`)
+    for (const sample of samples(text)) {
+      if (/^[a-z_]*$/.test(sample) || sample === 'X' || sample.startsWith('Bearer realm')) continue
+      if (!keyOf(sample)) missing.add(`${file}: ${text}`)
+    }
   }
   assert.deepEqual([...missing], [])
 })
