@@ -271,6 +271,41 @@ export const en = {
   'root.about': 'Talangraga Umroh API: see /docs',
 
   // The password-reset e-mail (auth.service.ts)
+  // Inbox items and e-mails of notifications and reminders (notifications.messages.ts)
+  'notify.greeting': 'Dear {{name}},',
+  'notify.signoff': 'Kind regards,\nTalangraga Umroh treasurer',
+  'notify.otherLanguage': '---- English ----',
+  'notify.deposit': 'deposit #{{id}} of {{amount}} dated {{date}}',
+  'notify.depositInPeriode': 'deposit #{{id}} of {{amount}} dated {{date}} (periode {{periode}})',
+  'notify.completed.title': 'Deposit verified',
+  'notify.completed.body': 'Your {{deposit}} has been verified and is now counted in your savings.',
+  'notify.completed.mail':
+    'Your {{deposit}} has been verified by the treasurer and is now counted in your Umroh savings. Nothing else to do.',
+  'notify.rejected.title': 'Deposit rejected',
+  'notify.rejected.body': 'We are sorry: your {{deposit}} was rejected. Reason: {{reason}}',
+  'notify.rejected.mail':
+    'We are sorry: your {{deposit}} was rejected by the treasurer.\n\nReason: {{reason}}\n\nIf you think this is a mistake, please contact the treasurer, or report a new deposit with the correct receipt in the app.',
+  'notify.correction.title': 'Deposit needs correction',
+  'notify.correction.body': 'Your {{deposit}} needs a correction. Reason: {{reason}}',
+  'notify.correction.mail':
+    'Your {{deposit}} needs a correction before it can be verified.\n\nReason: {{reason}}\n\nPlease open this deposit in the app, fix the details or upload the receipt again, and send it back.',
+  'notify.reminder.title': 'Savings reminder',
+  'notify.reminder.body': 'Your deposits for periode {{periode}} are {{missing}} short.',
+  'notify.reminder.mail':
+    'This is a reminder that your deposits for periode {{periode}} are {{missing}} short.\n\nPlease make a deposit and report it in the app with its receipt. If you already have, please ignore this message; the treasurer will verify it soon.',
+  'notify.target.title': 'Savings target reached',
+  'notify.target.body': 'Congratulations! Your savings of {{saved}} have reached your target of {{target}}.',
+  'notify.target.mail':
+    'Congratulations! Your Umroh savings are now {{saved}} and have reached your target of {{target}}. The treasurer will contact you about the next steps.',
+  'mail.changed.passwordSubject': 'Your Talangraga Umroh password was changed',
+  'mail.changed.password': 'The password of your account was just changed. If this was not you, reset it now and contact the treasurer.',
+  'mail.what.password': 'password',
+  'mail.what.email': 'email address',
+  'mail.what.phone': 'phone number',
+  'mail.changed.contactSubject': 'Your Talangraga Umroh {{what}} was changed',
+  'mail.changed.contact':
+    'The {{what}} of your Talangraga Umroh account was just changed. If you did not ask for this, contact the treasurer at once.',
+
   'mail.reset.subject': 'Reset your Talangraga Umroh password',
   'mail.reset.greeting': "Assalamu'alaikum {{name}},",
   'mail.reset.intro': 'Someone asked to reset the password of your Talangraga Umroh account.',

@@ -258,6 +258,40 @@ export const id: Record<MessageKey, string> = {
   'common.success': 'Berhasil',
   'root.about': 'Talangraga Umroh API: lihat /docs',
 
+  'notify.greeting': "Assalamu'alaikum {{name}},",
+  'notify.signoff': 'Salam,\nBendahara Talangraga Umroh',
+  'notify.otherLanguage': '---- Bahasa Indonesia ----',
+  'notify.deposit': 'setoran #{{id}} sebesar {{amount}} tanggal {{date}}',
+  'notify.depositInPeriode': 'setoran #{{id}} sebesar {{amount}} tanggal {{date}} (periode {{periode}})',
+  'notify.completed.title': 'Setoran diverifikasi',
+  'notify.completed.body': 'Alhamdulillah, {{deposit}} telah diverifikasi dan tercatat sebagai tabungan.',
+  'notify.completed.mail':
+    'Alhamdulillah, {{deposit}} telah diverifikasi oleh bendahara dan tercatat sebagai tabungan Umroh Anda. Tidak ada yang perlu Anda lakukan.',
+  'notify.rejected.title': 'Setoran ditolak',
+  'notify.rejected.body': 'Mohon maaf, {{deposit}} ditolak. Alasan: {{reason}}',
+  'notify.rejected.mail':
+    'Mohon maaf, {{deposit}} ditolak oleh bendahara.\n\nAlasan: {{reason}}\n\nJika menurut Anda ini keliru, silakan hubungi bendahara, atau laporkan setoran baru dengan bukti transfer yang benar di aplikasi.',
+  'notify.correction.title': 'Setoran perlu diperbaiki',
+  'notify.correction.body': 'Mohon perbaiki {{deposit}}. Alasan: {{reason}}',
+  'notify.correction.mail':
+    'Mohon perbaiki {{deposit}} sebelum bisa diverifikasi.\n\nAlasan: {{reason}}\n\nSilakan buka setoran ini di aplikasi, perbaiki datanya atau unggah ulang bukti transfer, lalu kirim kembali.',
+  'notify.reminder.title': 'Pengingat setoran',
+  'notify.reminder.body': 'Setoran periode {{periode}} masih kurang {{missing}}.',
+  'notify.reminder.mail':
+    'Ini pengingat bahwa setoran Anda untuk periode {{periode}} masih kurang {{missing}}.\n\nSilakan lakukan setoran dan laporkan di aplikasi beserta bukti transfernya. Jika Anda sudah menyetor, abaikan pesan ini; bendahara akan segera memverifikasinya.',
+  'notify.target.title': 'Target tabungan tercapai',
+  'notify.target.body': 'Selamat! Tabungan Anda {{saved}} telah mencapai target {{target}}.',
+  'notify.target.mail':
+    'Selamat! Tabungan Umroh Anda kini {{saved}} dan telah mencapai target {{target}}. Bendahara akan menghubungi Anda untuk langkah berikutnya.',
+  'mail.changed.passwordSubject': 'Kata sandi Talangraga Umroh Anda telah diubah',
+  'mail.changed.password':
+    'Kata sandi akun Anda baru saja diubah. Jika ini bukan Anda, segera atur ulang kata sandi dan hubungi bendahara.',
+  'mail.what.password': 'kata sandi',
+  'mail.what.email': 'alamat email',
+  'mail.what.phone': 'nomor HP',
+  'mail.changed.contactSubject': '{{what}} Talangraga Umroh Anda telah diubah',
+  'mail.changed.contact': '{{what}} akun Talangraga Umroh Anda baru saja diubah. Jika Anda tidak memintanya, segera hubungi bendahara.',
+
   'mail.reset.subject': 'Atur ulang kata sandi Talangraga Umroh Anda',
   'mail.reset.greeting': "Assalamu'alaikum {{name}},",
   'mail.reset.intro': 'Seseorang meminta pengaturan ulang kata sandi akun Talangraga Umroh Anda.',

@@ -8,6 +8,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { ErrorEnvelope } from '../lib/schemas.js'
+import { openapiComponents } from './openapi-components.js'
 import { shapeDocument } from './openapi-shape.js'
 
 async function docs(app: FastifyInstance) {
@@ -36,7 +37,9 @@ async function docs(app: FastifyInstance) {
     // 3.1: its schemas are JSON Schema 2020-12, which is what TypeBox writes (numeric
     // exclusiveMinimum, `type: 'null'` in unions); 3.0.3 rejects both.
     transformObject: (document) =>
-      'openapiObject' in document ? shapeDocument(document.openapiObject as Parameters<typeof shapeDocument>[0]) : document.swaggerObject,
+      'openapiObject' in document
+        ? shapeDocument(document.openapiObject as Parameters<typeof shapeDocument>[0], openapiComponents)
+        : document.swaggerObject,
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -47,7 +50,11 @@ async function docs(app: FastifyInstance) {
           "(without `page`/`per_page` a list holds every matching row). Every error, including the framework's own " +
           '(400 malformed JSON or multipart, 404, 405, 413, 414, 415, 429, 503), is `{code, message, data: null}`: `data` ' +
           'is always null, field problems are in a top-level `errors: [{field, message}]` (422 validation, 409 conflicts), ' +
-          'and `message` is a sentence naming the first problem, e.g. "Username is already in use".',
+          'and `message` is a sentence naming the first problem, e.g. "Username is already in use".\n\n' +
+          'Messages (and e-mails) are in Bahasa Indonesia or English: the language `Accept-Language` asks for, else the ' +
+          "user's saved `locale` (PUT /users/me/update), else the server's APP_LOCALE (default `id`). Status codes, " +
+          '`errors[].field`, `WWW-Authenticate` and every other machine-readable part are the same in every language; ' +
+          'answers carry `Content-Language`.',
       },
       servers: [{ url: app.config.appUrl, description: 'This server (APP_URL)' }],
       components: {

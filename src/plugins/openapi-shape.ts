@@ -76,7 +76,7 @@ type Operation = {
   parameters?: Array<{ name: string; in: string; description?: string; schema?: unknown; required?: boolean }>
   [key: string]: unknown
 }
-type OpenApiDocument = { paths?: Record<string, Record<string, Operation>>; [key: string]: unknown }
+type OpenApiDocument = { paths?: Record<string, Record<string, Operation>>; components?: unknown; [key: string]: unknown }
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'])
 
@@ -84,7 +84,7 @@ const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'options', 'he
  * The last pass over the generated document. Operations are copied before they are changed because
  * @fastify/swagger shares one operation object between the methods of a multi-method route.
  */
-export function shapeDocument<T extends OpenApiDocument>(doc: T): T {
+export function shapeDocument<T extends OpenApiDocument>(doc: T, components: Record<string, NamedSchema> = {}): T {
   const paths: Record<string, Record<string, Operation>> = {}
   for (const [rawUrl, item] of Object.entries(doc.paths ?? {})) {
     const url = rawUrl === '/files/{*}' ? '/files/{key}' : rawUrl
@@ -123,5 +123,135 @@ export function shapeDocument<T extends OpenApiDocument>(doc: T): T {
     }
     paths[url] = outItem
   }
-  return { ...doc, paths }
+  return hoistComponents({ ...doc, paths }, components)
+}
+
+// ---- Shared shapes: components.schemas and $ref ---------------------------------------------
+
+/** A schema to name in `components.schemas`, with an example that validates against it. */
+export interface NamedSchema {
+  schema: unknown
+  example?: unknown
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+
+/** JSON text with sorted keys, so that two equal schemas have the same text. */
+function stable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
+/**
+ * One spelling for equal schemas: `const: x` as `enum: [x]` (what @fastify/swagger writes), a
+ * union of string literals as one `enum`, a Record as `additionalProperties`, and `anyOf: [{type: T, ...}, {type: 'null'}]` as
+ * `type: [T, 'null']` (what some routes write), so
+ * that a copy of a shape is recognised however its route spelled it.
+ */
+function normalise(node: Json): Json {
+  if (Array.isArray(node)) return node.map(normalise)
+  if (!node || typeof node !== 'object') return node
+  const out: Record<string, Json> = {}
+  for (const [k, v] of Object.entries(node)) {
+    out[k] = k === 'examples' || k === 'example' || k === 'enum' || k === 'default' || k === 'const' ? v : normalise(v)
+  }
+  if ('const' in out && !('enum' in out)) {
+    out.enum = [out.const as Json]
+    delete out.const
+  }
+  // TypeBox's Record(String, X) is patternProperties "^.*$": X, which is additionalProperties: X.
+  const pattern = out.patternProperties
+  if (pattern && typeof pattern === 'object' && !Array.isArray(pattern) && Object.keys(pattern).length === 1 && '^.*$' in pattern) {
+    out.additionalProperties = pattern['^.*$'] as Json
+    delete out.patternProperties
+  }
+  // A nullable enum lists null among its values, or null would fail the enum.
+  if (Array.isArray(out.type) && out.type.includes('null') && Array.isArray(out.enum) && !out.enum.includes(null)) {
+    out.enum = [...out.enum, null]
+  }
+  const any = out.anyOf
+  // A union of single string literals is an enum of strings.
+  const literal = (x: Json) =>
+    !!x &&
+    typeof x === 'object' &&
+    !Array.isArray(x) &&
+    x.type === 'string' &&
+    Array.isArray(x.enum) &&
+    x.enum.length === 1 &&
+    Object.keys(x).length === 2
+  if (Array.isArray(any) && any.length > 1 && any.every(literal)) {
+    const { anyOf: _anyOf, ...rest } = out
+    return { type: 'string', enum: any.flatMap((x) => (x as { enum: Json[] }).enum), ...rest }
+  }
+  if (Array.isArray(any) && any.length === 2) {
+    const isNull = (x: Json) => !!x && typeof x === 'object' && !Array.isArray(x) && x.type === 'null' && Object.keys(x).length === 1
+    const other = any.find((x) => !isNull(x)) as Record<string, Json> | undefined
+    if (any.some(isNull) && other && typeof other.type === 'string' && !('description' in other && 'description' in out)) {
+      const { anyOf: _anyOf, ...rest } = out
+      const merged: Record<string, Json> = { ...other, ...rest, type: [other.type, 'null'] }
+      if (Array.isArray(merged.enum) && !merged.enum.includes(null)) merged.enum = [...merged.enum, null]
+      return merged
+    }
+  }
+  return out
+}
+
+/** The text a schema is recognised by: without its own description (routes add their own). */
+function fingerprint(node: Record<string, unknown>): string {
+  const { description: _description, ...rest } = node
+  return stable(rest)
+}
+
+/**
+ * Replace every copy of a named schema by a `$ref` to `components.schemas`: the exact shape, or
+ * its nullable form (`type: [T, 'null']`) as `anyOf: [$ref, null]`. A copy's own description stays
+ * next to its `$ref` (allowed in OpenAPI 3.1).
+ */
+export function hoistComponents<T extends OpenApiDocument>(doc: T, named: Record<string, NamedSchema>): T {
+  const byPrint = new Map<string, string>()
+  const components: Record<string, Json> = {}
+  for (const [name, { schema, example }] of Object.entries(named)) {
+    const plain = normalise(JSON.parse(JSON.stringify(schema)) as Json) as Record<string, Json>
+    byPrint.set(fingerprint(plain), name)
+    components[name] = example === undefined ? plain : { ...plain, examples: [example as Json] }
+  }
+  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
+
+  const walk = (node: Json, self?: string): Json => {
+    if (Array.isArray(node)) return node.map((n) => walk(n))
+    if (!node || typeof node !== 'object') return node
+    const name = byPrint.get(fingerprint(node))
+    if (name && name !== self) {
+      return typeof node.description === 'string' && node.description !== (components[name] as { description?: Json }).description
+        ? { ...ref(name), description: node.description }
+        : ref(name)
+    }
+    const type = node.type
+    if (Array.isArray(type) && type.length === 2 && type.includes('null')) {
+      const nonNull = type.find((x) => x !== 'null') as Json
+      const inner = byPrint.get(fingerprint({ ...node, type: nonNull }))
+      if (inner && inner !== self) return { anyOf: [ref(inner), { type: 'null' }] }
+    }
+    const out: Record<string, Json> = {}
+    // `properties` maps names to schemas and `examples` holds values: only schemas are replaced.
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'examples' || k === 'example' || k === 'enum' || k === 'const' || k === 'default') out[k] = v
+      else if (k === 'properties' && v && typeof v === 'object' && !Array.isArray(v))
+        out[k] = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, walk(s)]))
+      else out[k] = walk(v)
+    }
+    return out
+  }
+
+  const paths = walk(normalise(doc.paths as Json)) as OpenApiDocument['paths']
+  const schemas: Record<string, Json> = {}
+  for (const [name, body] of Object.entries(components)) schemas[name] = walk(body, name)
+  const existing = (doc.components ?? {}) as { schemas?: Record<string, Json> }
+  return { ...doc, paths, components: { ...existing, schemas: { ...existing.schemas, ...schemas } } }
 }

@@ -72,3 +72,34 @@ test('Redocly lint (recommended-strict) finds no problem beyond the documented e
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('shared shapes are components referenced with $ref, with realistic Indonesian examples', async () => {
+  const doc = (await document()) as unknown as {
+    servers: { url: string }[]
+    components: { schemas: Record<string, { examples?: unknown[] }> }
+    paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>
+  }
+  assert.ok(doc.servers[0]?.url.startsWith('http'))
+  for (const name of ['User', 'Periode', 'Payment', 'Transaction', 'Error', 'PageMeta']) {
+    assert.ok(doc.components.schemas[name], `components.schemas.${name}`)
+    assert.ok(doc.components.schemas[name]?.examples?.length, `${name} has an example`)
+  }
+  const text = JSON.stringify(doc.paths)
+  for (const name of ['User', 'Periode', 'Payment', 'Transaction', 'Error', 'PageMeta']) {
+    assert.ok(text.includes(`"#/components/schemas/${name}"`), `some operation refers to ${name}`)
+  }
+  const schemaOf = (path: string, method: string, status: string) =>
+    doc.paths[path]?.[method]?.responses[status]?.content?.['application/json']?.schema as Record<string, unknown>
+  assert.deepEqual((schemaOf('/periodes', 'get', '200').properties as Record<string, unknown>).meta, {
+    $ref: '#/components/schemas/PageMeta',
+  })
+  assert.deepEqual(schemaOf('/users/{id}', 'get', '401'), { $ref: '#/components/schemas/Error' })
+  assert.deepEqual((schemaOf('/users/{id}', 'get', '200').properties as Record<string, unknown>).data, {
+    $ref: '#/components/schemas/User',
+  })
+  const member = doc.components.schemas.User?.examples?.[0] as { fullname: string; phone_number: string }
+  assert.match(member.fullname, /Siti/)
+  assert.match(member.phone_number, /^\+62/)
+  const deposit = doc.components.schemas.Transaction?.examples?.[0] as { amount: number }
+  assert.equal(deposit.amount, 1_500_000)
+})

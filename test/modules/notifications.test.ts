@@ -14,7 +14,7 @@ import { startSmtp } from '../helpers/smtp.js'
 import { makePeriode, makeTransaction } from './transactions.fixtures.js'
 
 const smtp = await startSmtp()
-const t = await build({ SMTP_URL: smtp.url, JOBS_POLL_MS: '100' })
+const t = await build({ SMTP_URL: smtp.url, JOBS_POLL_MS: '100', APP_LOCALE: 'id' })
 const db = t.db.database.db
 
 const owner = await userWithToken(t, 'member')
@@ -145,4 +145,24 @@ test('member.target_reached: once, when a completion takes the completed total a
   await setStatus(deps[2]?.id as number, 'completed')
   await settle(t)
   assert.equal((await reached()).length, 1, 'not again once past the target')
+})
+
+test('a member who saved English gets the inbox item and the e-mail in English only', async () => {
+  const english = await userWithToken(t, 'member')
+  await db.update(users).set({ locale: 'en' }).where(eq(users.id, english.user.id))
+  const dep = await makeTransaction(t, { userId: english.user.id, amount: '1500000.00', periodeId: periode.id })
+  assert.equal((await setStatus(dep.id, 'rejected', 'The receipt is blurred')).statusCode, 200)
+  await settle(t)
+  const item = (await inbox(english.auth)).data.find((n) => n.data.transaction_id === dep.id)
+  assert.equal(item?.title, 'Deposit rejected')
+  assert.match(
+    item?.body ?? '',
+    /^We are sorry: your deposit #\d+ of Rp 1\.500\.000 dated .* was rejected\. Reason: The receipt is blurred$/,
+  )
+  const raw = (await smtp.waitFor(english.user.email, new RegExp(`#${dep.id}`))).raw
+  const mail = text(raw)
+  assert.match(raw, /Subject: Deposit rejected: Rp 1\.500\.000/)
+  assert.match(mail, /Dear .*,/)
+  assert.match(mail, /Reason: The receipt is blurred/)
+  assert.doesNotMatch(mail, /Alasan|Bahasa Indonesia|---- English ----/)
 })

@@ -15,7 +15,7 @@ import { startSmtp } from '../helpers/smtp.js'
 import { makeTransaction } from './transactions.fixtures.js'
 
 const smtp = await startSmtp()
-const t = await build({ SMTP_URL: smtp.url, JOBS_POLL_MS: '100', REMINDER_SCHEDULE: '' })
+const t = await build({ SMTP_URL: smtp.url, JOBS_POLL_MS: '100', REMINDER_SCHEDULE: '', APP_LOCALE: 'id' })
 const db = t.db.database.db
 const admin = await userWithToken(t, 'admin')
 

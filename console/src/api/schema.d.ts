@@ -953,7 +953,493 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        /**
+         * @example {
+         *       "id": 42,
+         *       "fullname": "Siti Aminah",
+         *       "username": "siti.aminah",
+         *       "email": "siti.aminah@example.com",
+         *       "phone_number": "+6281234567890",
+         *       "domisili": "Bandung",
+         *       "user_type": "member",
+         *       "image_profile_url": null,
+         *       "is_active": true,
+         *       "savings_target": 35000000,
+         *       "locale": "id",
+         *       "created_at": "2025-06-02T03:15:00.000Z",
+         *       "updated_at": "2026-11-20T08:40:12.000Z"
+         *     }
+         */
+        User: {
+            id: number;
+            fullname: string;
+            username: string;
+            email: string | null;
+            phone_number: string | null;
+            domisili: string | null;
+            /** @enum {string} */
+            user_type: "admin" | "member" | "auditor";
+            image_profile_url: string | null;
+            is_active: boolean;
+            /** @description Amount in IDR, at most 2 decimals */
+            savings_target: number | null;
+            /**
+             * @description saved language; null: APP_LOCALE
+             * @enum {string|null}
+             */
+            locale: "id" | "en" | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 with offset
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 with offset
+             */
+            updated_at: string;
+        };
+        /**
+         * @example {
+         *       "id": 42,
+         *       "fullname": "Siti Aminah",
+         *       "username": "siti.aminah",
+         *       "image_profile_url": null
+         *     }
+         */
+        UserBrief: {
+            id: number;
+            fullname: string;
+            username: string;
+            image_profile_url: string | null;
+        };
+        /**
+         * @example {
+         *       "id": 7,
+         *       "periode_name": "Umroh Syawal 1448 H",
+         *       "start_date": "2026-01-01",
+         *       "end_date": "2026-12-31",
+         *       "target_amount": 12000000,
+         *       "created_at": "2025-12-15T02:00:00.000Z"
+         *     }
+         */
+        Periode: {
+            id: number;
+            periode_name: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD
+             */
+            start_date: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD
+             */
+            end_date: string;
+            /** @description Amount in IDR, at most 2 decimals */
+            target_amount: number | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 with offset
+             */
+            created_at: string;
+        };
+        /**
+         * @example {
+         *       "id": 2,
+         *       "payment_name": "Transfer BSI",
+         *       "payment_type": "bank_transfer",
+         *       "account_number": "7123456789",
+         *       "account_holder": "Talangraga Umroh",
+         *       "is_active": true,
+         *       "created_at": "2025-06-01T01:00:00.000Z"
+         *     }
+         */
+        Payment: {
+            id: number;
+            payment_name: string;
+            payment_type: string;
+            account_number: string | null;
+            account_holder: string | null;
+            is_active: boolean;
+            /**
+             * Format: date-time
+             * @description ISO 8601 with offset
+             */
+            created_at: string;
+        };
+        /**
+         * @example {
+         *       "id": 1287,
+         *       "amount": 1500000,
+         *       "transaction_date": "2026-11-28T01:30:00.000Z",
+         *       "bukti_transfer_url": "https://umroh.example.com/files/receipts%2F2026-11%2F9f2c.jpg?exp=1796860800&sig=3q2-7w",
+         *       "status": "completed",
+         *       "user_id": 42,
+         *       "user": {
+         *         "id": 42,
+         *         "fullname": "Siti Aminah",
+         *         "username": "siti.aminah",
+         *         "email": "siti.aminah@example.com",
+         *         "user_type": "member",
+         *         "image_profile_url": null
+         *       },
+         *       "reported_date": "2026-11-28T01:32:05.000Z",
+         *       "reported_by": {
+         *         "id": 42,
+         *         "fullname": "Siti Aminah",
+         *         "username": "siti.aminah",
+         *         "email": "siti.aminah@example.com",
+         *         "user_type": "member",
+         *         "image_profile_url": null
+         *       },
+         *       "confirmed_by": {
+         *         "id": 3,
+         *         "fullname": "Hj. Nurhayati",
+         *         "username": "nurhayati",
+         *         "email": "bendahara@example.com",
+         *         "user_type": "admin",
+         *         "image_profile_url": null
+         *       },
+         *       "confirmed_at": "2026-11-28T09:10:44.000Z",
+         *       "payment_id": 2,
+         *       "payment": {
+         *         "id": 2,
+         *         "payment_name": "Transfer BSI",
+         *         "payment_type": "bank_transfer",
+         *         "account_number": "7123456789",
+         *         "account_holder": "Talangraga Umroh",
+         *         "is_active": true,
+         *         "created_at": "2025-06-01T01:00:00.000Z"
+         *       },
+         *       "periode_id": 7,
+         *       "periode": {
+         *         "id": 7,
+         *         "periode_name": "Umroh Syawal 1448 H",
+         *         "start_date": "2026-01-01",
+         *         "end_date": "2026-12-31",
+         *         "target_amount": 12000000,
+         *         "created_at": "2025-12-15T02:00:00.000Z"
+         *       },
+         *       "is_duplicate_receipt": false,
+         *       "duplicate_of_id": null,
+         *       "receipt_number": "0137/KWT/XI/2026",
+         *       "status_note": null,
+         *       "created_at": "2026-11-28T01:32:05.000Z",
+         *       "updated_at": "2026-11-28T09:10:44.000Z"
+         *     }
+         */
+        Transaction: {
+            id: number;
+            /** @description Amount in IDR, at most 2 decimals */
+            amount: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601 with offset
+             */
+            transaction_date: string;
+            bukti_transfer_url: string | null;
+            /** @enum {string} */
+            status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
+            user_id: number;
+            user: {
+                id: number;
+                fullname: string;
+                username: string;
+                email: string | null;
+                /** @enum {string} */
+                user_type: "admin" | "member" | "auditor";
+                image_profile_url: string | null;
+            };
+            /**
+             * Format: date-time
+             * @description ISO 8601 with offset
+             */
+            reported_date: string;
+            reported_by: {
+                id: number;
+                fullname: string;
+                username: string;
+                email: string | null;
+                /** @enum {string} */
+                user_type: "admin" | "member" | "auditor";
+                image_profile_url: string | null;
+            };
+            confirmed_by: {
+                id: number;
+                fullname: string;
+                username: string;
+                email: string | null;
+                /** @enum {string} */
+                user_type: "admin" | "member" | "auditor";
+                image_profile_url: string | null;
+            } | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 with offset
+             */
+            confirmed_at: string | null;
+            payment_id: number | null;
+            payment: components["schemas"]["Payment"] | null;
+            periode_id: number | null;
+            periode: components["schemas"]["Periode"] | null;
+            is_duplicate_receipt: boolean;
+            duplicate_of_id: number | null;
+            /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
+            receipt_number: string | null;
+            /** @description the reason given with the change to the current status (rejection, correction request) */
+            status_note: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 with offset
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 with offset
+             */
+            updated_at: string;
+        };
+        /**
+         * @example {
+         *       "id": 1287,
+         *       "amount": 1500000,
+         *       "transaction_date": "2026-11-28T01:30:00.000Z",
+         *       "bukti_transfer_url": "https://umroh.example.com/files/receipts%2F2026-11%2F9f2c.jpg?exp=1796860800&sig=3q2-7w",
+         *       "status": "completed",
+         *       "user_id": 42,
+         *       "user": {
+         *         "id": 42,
+         *         "fullname": "Siti Aminah",
+         *         "username": "siti.aminah",
+         *         "email": "siti.aminah@example.com",
+         *         "user_type": "member",
+         *         "image_profile_url": null
+         *       },
+         *       "reported_date": "2026-11-28T01:32:05.000Z",
+         *       "reported_by": {
+         *         "id": 42,
+         *         "fullname": "Siti Aminah",
+         *         "username": "siti.aminah",
+         *         "email": "siti.aminah@example.com",
+         *         "user_type": "member",
+         *         "image_profile_url": null
+         *       },
+         *       "confirmed_by": {
+         *         "id": 3,
+         *         "fullname": "Hj. Nurhayati",
+         *         "username": "nurhayati",
+         *         "email": "bendahara@example.com",
+         *         "user_type": "admin",
+         *         "image_profile_url": null
+         *       },
+         *       "confirmed_at": "2026-11-28T09:10:44.000Z",
+         *       "payment_id": 2,
+         *       "payment": {
+         *         "id": 2,
+         *         "payment_name": "Transfer BSI",
+         *         "payment_type": "bank_transfer",
+         *         "account_number": "7123456789",
+         *         "account_holder": "Talangraga Umroh",
+         *         "is_active": true,
+         *         "created_at": "2025-06-01T01:00:00.000Z"
+         *       },
+         *       "periode_id": 7,
+         *       "periode": {
+         *         "id": 7,
+         *         "periode_name": "Umroh Syawal 1448 H",
+         *         "start_date": "2026-01-01",
+         *         "end_date": "2026-12-31",
+         *         "target_amount": 12000000,
+         *         "created_at": "2025-12-15T02:00:00.000Z"
+         *       },
+         *       "is_duplicate_receipt": false,
+         *       "duplicate_of_id": null,
+         *       "receipt_number": "0137/KWT/XI/2026",
+         *       "status_note": null,
+         *       "created_at": "2026-11-28T01:32:05.000Z",
+         *       "updated_at": "2026-11-28T09:10:44.000Z",
+         *       "history": [
+         *         {
+         *           "from_status": null,
+         *           "to_status": "sent",
+         *           "changed_by": {
+         *             "id": 42,
+         *             "fullname": "Siti Aminah",
+         *             "username": "siti.aminah",
+         *             "email": "siti.aminah@example.com",
+         *             "user_type": "member",
+         *             "image_profile_url": null
+         *           },
+         *           "note": null,
+         *           "changes": null,
+         *           "created_at": "2026-11-28T01:32:05.000Z"
+         *         },
+         *         {
+         *           "from_status": "sent",
+         *           "to_status": "completed",
+         *           "changed_by": {
+         *             "id": 3,
+         *             "fullname": "Hj. Nurhayati",
+         *             "username": "nurhayati",
+         *             "email": "bendahara@example.com",
+         *             "user_type": "admin",
+         *             "image_profile_url": null
+         *           },
+         *           "note": null,
+         *           "changes": null,
+         *           "created_at": "2026-11-28T09:10:44.000Z"
+         *         }
+         *       ]
+         *     }
+         */
+        TransactionDetail: {
+            id: number;
+            /** @description Amount in IDR, at most 2 decimals */
+            amount: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601 with offset
+             */
+            transaction_date: string;
+            bukti_transfer_url: string | null;
+            /** @enum {string} */
+            status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
+            user_id: number;
+            user: {
+                id: number;
+                fullname: string;
+                username: string;
+                email: string | null;
+                /** @enum {string} */
+                user_type: "admin" | "member" | "auditor";
+                image_profile_url: string | null;
+            };
+            /**
+             * Format: date-time
+             * @description ISO 8601 with offset
+             */
+            reported_date: string;
+            reported_by: {
+                id: number;
+                fullname: string;
+                username: string;
+                email: string | null;
+                /** @enum {string} */
+                user_type: "admin" | "member" | "auditor";
+                image_profile_url: string | null;
+            };
+            confirmed_by: {
+                id: number;
+                fullname: string;
+                username: string;
+                email: string | null;
+                /** @enum {string} */
+                user_type: "admin" | "member" | "auditor";
+                image_profile_url: string | null;
+            } | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 with offset
+             */
+            confirmed_at: string | null;
+            payment_id: number | null;
+            payment: components["schemas"]["Payment"] | null;
+            periode_id: number | null;
+            periode: components["schemas"]["Periode"] | null;
+            is_duplicate_receipt: boolean;
+            duplicate_of_id: number | null;
+            /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
+            receipt_number: string | null;
+            /** @description the reason given with the change to the current status (rejection, correction request) */
+            status_note: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 with offset
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 with offset
+             */
+            updated_at: string;
+            history: {
+                /** @enum {string|null} */
+                from_status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction" | null;
+                /** @enum {string} */
+                to_status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
+                changed_by: {
+                    id: number;
+                    fullname: string;
+                    username: string;
+                    email: string | null;
+                    /** @enum {string} */
+                    user_type: "admin" | "member" | "auditor";
+                    image_profile_url: string | null;
+                } | null;
+                note: string | null;
+                /** @description a correction: each changed field with its old and new value */
+                changes: {
+                    [key: string]: {
+                        from: unknown;
+                        to: unknown;
+                    };
+                } | null;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 with offset
+                 */
+                created_at: string;
+            }[];
+        };
+        /**
+         * @example {
+         *       "page": 1,
+         *       "per_page": 500,
+         *       "total": 64
+         *     }
+         */
+        PageMeta: {
+            page: number;
+            per_page: number;
+            total: number;
+        };
+        /**
+         * @example {
+         *       "field": "username",
+         *       "message": "is already in use"
+         *     }
+         */
+        FieldError: {
+            field: string;
+            message: string;
+        };
+        /**
+         * @description Error envelope
+         * @example {
+         *       "code": 409,
+         *       "message": "Username is already in use",
+         *       "data": null,
+         *       "errors": [
+         *         {
+         *           "field": "username",
+         *           "message": "is already in use"
+         *         }
+         *       ]
+         *     }
+         */
+        Error: {
+            /** @description the HTTP status */
+            code: number;
+            /** @description a sentence a person can act on; names the first field problem when there are any */
+            message: string;
+            /** @description always null on errors */
+            data: null;
+            /** @description field problems (validation 422, conflicts 409), first one in `message` */
+            errors?: components["schemas"]["FieldError"][];
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -1039,9 +1525,13 @@ export interface operations {
                         code: number;
                         message: string;
                         data: {
+                            /** @enum {string} */
                             status: "ok" | "degraded" | "unavailable";
+                            /** @enum {string} */
                             database: "up" | "down";
+                            /** @enum {string} */
                             redis: "up" | "down" | "not_configured";
+                            /** @enum {string} */
                             rate_limits: "shared" | "per_process";
                         };
                     };
@@ -1057,9 +1547,13 @@ export interface operations {
                         code: number;
                         message: string;
                         data: {
+                            /** @enum {string} */
                             status: "ok" | "degraded" | "unavailable";
+                            /** @enum {string} */
                             database: "up" | "down";
+                            /** @enum {string} */
                             redis: "up" | "down" | "not_configured";
+                            /** @enum {string} */
                             rate_limits: "shared" | "per_process";
                         };
                     };
@@ -1112,9 +1606,13 @@ export interface operations {
                         code: number;
                         message: string;
                         data: {
+                            /** @enum {string} */
                             status: "ok" | "degraded" | "unavailable";
+                            /** @enum {string} */
                             database: "up" | "down";
+                            /** @enum {string} */
                             redis: "up" | "down" | "not_configured";
+                            /** @enum {string} */
                             rate_limits: "shared" | "per_process";
                         };
                     };
@@ -1130,9 +1628,13 @@ export interface operations {
                         code: number;
                         message: string;
                         data: {
+                            /** @enum {string} */
                             status: "ok" | "degraded" | "unavailable";
+                            /** @enum {string} */
                             database: "up" | "down";
+                            /** @enum {string} */
                             redis: "up" | "down" | "not_configured";
+                            /** @enum {string} */
                             rate_limits: "shared" | "per_process";
                         };
                     };
@@ -1186,28 +1688,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            fullname: string;
-                            username: string;
-                            email: string | null;
-                            phone_number: string | null;
-                            domisili: string | null;
-                            user_type: "admin" | "member" | "auditor";
-                            image_profile_url: string | null;
-                            is_active: boolean;
-                            savings_target: number | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            updated_at: string;
-                        };
+                        data: components["schemas"]["User"];
                     };
                 };
             };
@@ -1217,19 +1698,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1238,19 +1707,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1259,19 +1716,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1280,19 +1725,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1301,19 +1734,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1322,19 +1743,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1343,19 +1752,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1394,28 +1791,7 @@ export interface operations {
                             token_type: "bearer";
                             /** @description access token lifetime in seconds */
                             expires_in: number;
-                            user: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                phone_number: string | null;
-                                domisili: string | null;
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                                is_active: boolean;
-                                savings_target: number | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                updated_at: string;
-                            };
+                            user: components["schemas"]["User"];
                         };
                     };
                 };
@@ -1426,19 +1802,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1447,19 +1811,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1468,19 +1820,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1489,19 +1829,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1510,19 +1838,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1545,28 +1861,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            fullname: string;
-                            username: string;
-                            email: string | null;
-                            phone_number: string | null;
-                            domisili: string | null;
-                            user_type: "admin" | "member" | "auditor";
-                            image_profile_url: string | null;
-                            is_active: boolean;
-                            savings_target: number | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            updated_at: string;
-                        };
+                        data: components["schemas"]["User"];
                     };
                 };
             };
@@ -1576,19 +1871,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1642,19 +1925,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1663,19 +1934,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1684,19 +1943,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1705,19 +1952,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1726,19 +1961,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1747,19 +1970,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1800,19 +2011,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1821,19 +2020,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1842,19 +2029,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1863,19 +2038,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1917,19 +2080,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1964,19 +2115,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -1985,19 +2124,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2006,19 +2133,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2027,19 +2142,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2048,19 +2151,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2099,19 +2190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2120,19 +2199,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2141,19 +2208,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2162,19 +2217,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2215,19 +2258,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2236,19 +2267,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2257,19 +2276,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2278,19 +2285,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2331,19 +2326,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2352,19 +2335,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2373,19 +2344,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2394,19 +2353,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2415,19 +2362,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2468,19 +2403,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2489,19 +2412,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2510,19 +2421,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2531,19 +2430,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2552,19 +2439,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2599,19 +2474,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2620,19 +2483,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2641,19 +2492,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2662,19 +2501,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2683,19 +2510,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2704,19 +2519,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2725,19 +2528,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2775,19 +2566,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2796,19 +2575,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2817,19 +2584,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2838,19 +2593,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2887,12 +2630,21 @@ export interface operations {
                             total_saved: number;
                             /** @description Completed deposits */
                             deposit_count: number;
+                            /** @description Amount in IDR, at most 2 decimals */
                             average_deposit: number | null;
                             /** @description Amount in IDR, at most 2 decimals */
                             pending_amount: number;
                             pending_count: number;
                             rejected_count: number;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
                             first_deposit_date: string | null;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
                             last_deposit_date: string | null;
                             monthly: {
                                 /** @description YYYY-MM in APP_TIMEZONE */
@@ -2914,6 +2666,7 @@ export interface operations {
                                  * @description YYYY-MM-DD
                                  */
                                 end_date: string;
+                                /** @description Amount in IDR, at most 2 decimals */
                                 target_amount: number | null;
                                 /** @description Amount in IDR, at most 2 decimals */
                                 completed_amount: number;
@@ -2921,6 +2674,7 @@ export interface operations {
                                 /** @description Amount in IDR, at most 2 decimals */
                                 pending_amount: number;
                                 pending_count: number;
+                                /** @description Amount in IDR, at most 2 decimals */
                                 remaining: number | null;
                                 reached_target: boolean | null;
                             }[];
@@ -2933,8 +2687,10 @@ export interface operations {
                                 remaining: number;
                                 progress_percent: number;
                                 reached: boolean;
+                                /** @description Amount in IDR, at most 2 decimals */
                                 average_monthly: number | null;
                                 months_to_target: number | null;
+                                /** @description YYYY-MM in APP_TIMEZONE */
                                 projected_completion_month: string | null;
                             } | null;
                             arrears: {
@@ -2961,19 +2717,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -2982,19 +2726,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3003,19 +2735,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3024,19 +2744,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3045,19 +2753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3066,19 +2762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3123,6 +2807,7 @@ export interface operations {
                                  * @description YYYY-MM-DD
                                  */
                                 end_date: string;
+                                /** @description Amount in IDR, at most 2 decimals */
                                 target_amount: number | null;
                             };
                             totals: {
@@ -3153,6 +2838,10 @@ export interface operations {
                                 pending_count: number;
                                 has_paid: boolean;
                                 reached_target: boolean | null;
+                                /**
+                                 * Format: date
+                                 * @description YYYY-MM-DD
+                                 */
                                 last_deposit_date: string | null;
                             }[];
                         };
@@ -3165,19 +2854,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3186,19 +2863,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3207,19 +2872,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3228,19 +2881,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3249,19 +2890,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3270,19 +2899,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3336,19 +2953,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3357,19 +2962,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3378,19 +2971,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3399,19 +2980,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3420,19 +2989,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3461,6 +3018,7 @@ export interface operations {
                         code: number;
                         message: string;
                         data: {
+                            /** @enum {string} */
                             scope: "all" | "own";
                             from: string | null;
                             to: string | null;
@@ -3478,6 +3036,7 @@ export interface operations {
                                 member_count: number;
                             };
                             by_status: {
+                                /** @enum {string} */
                                 status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
                                 count: number;
                                 /** @description Amount in IDR, at most 2 decimals */
@@ -3522,19 +3081,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3543,19 +3090,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3564,19 +3099,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3585,19 +3108,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3606,19 +3117,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3657,19 +3156,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3678,19 +3165,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3699,19 +3174,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3720,19 +3183,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3741,19 +3192,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3789,109 +3228,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            /** @description Amount in IDR, at most 2 decimals */
-                            amount: number;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            transaction_date: string;
-                            bukti_transfer_url: string | null;
-                            /** @enum {string} */
-                            status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
-                            user_id: number;
-                            user: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            reported_date: string;
-                            reported_by: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            };
-                            confirmed_by: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            } | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            confirmed_at: string | null;
-                            payment_id: number | null;
-                            payment: {
-                                id: number;
-                                payment_name: string;
-                                payment_type: string;
-                                account_number: string | null;
-                                account_holder: string | null;
-                                is_active: boolean;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                            } | null;
-                            periode_id: number | null;
-                            periode: {
-                                id: number;
-                                periode_name: string;
-                                /**
-                                 * Format: date
-                                 * @description YYYY-MM-DD
-                                 */
-                                start_date: string;
-                                /**
-                                 * Format: date
-                                 * @description YYYY-MM-DD
-                                 */
-                                end_date: string;
-                                /** @description Amount in IDR, at most 2 decimals */
-                                target_amount: number | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                            } | null;
-                            is_duplicate_receipt: boolean;
-                            duplicate_of_id: number | null;
-                            /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
-                            receipt_number: string | null;
-                            /** @description the reason given with the change to the current status (rejection, correction request) */
-                            status_note: string | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            updated_at: string;
-                        }[];
+                        data: components["schemas"]["Transaction"][];
                         meta: {
                             page: number;
                             per_page: number;
@@ -3912,19 +3249,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3933,19 +3258,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3954,19 +3267,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -3975,19 +3276,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4043,109 +3332,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            /** @description Amount in IDR, at most 2 decimals */
-                            amount: number;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            transaction_date: string;
-                            bukti_transfer_url: string | null;
-                            /** @enum {string} */
-                            status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
-                            user_id: number;
-                            user: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            reported_date: string;
-                            reported_by: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            };
-                            confirmed_by: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            } | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            confirmed_at: string | null;
-                            payment_id: number | null;
-                            payment: {
-                                id: number;
-                                payment_name: string;
-                                payment_type: string;
-                                account_number: string | null;
-                                account_holder: string | null;
-                                is_active: boolean;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                            } | null;
-                            periode_id: number | null;
-                            periode: {
-                                id: number;
-                                periode_name: string;
-                                /**
-                                 * Format: date
-                                 * @description YYYY-MM-DD
-                                 */
-                                start_date: string;
-                                /**
-                                 * Format: date
-                                 * @description YYYY-MM-DD
-                                 */
-                                end_date: string;
-                                /** @description Amount in IDR, at most 2 decimals */
-                                target_amount: number | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                            } | null;
-                            is_duplicate_receipt: boolean;
-                            duplicate_of_id: number | null;
-                            /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
-                            receipt_number: string | null;
-                            /** @description the reason given with the change to the current status (rejection, correction request) */
-                            status_note: string | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            updated_at: string;
-                        };
+                        data: components["schemas"]["Transaction"];
                     };
                 };
             };
@@ -4155,19 +3342,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4176,19 +3351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4197,19 +3360,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4218,19 +3369,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4239,19 +3378,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4260,19 +3387,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4281,19 +3396,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4302,19 +3405,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4367,109 +3458,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            /** @description Amount in IDR, at most 2 decimals */
-                            amount: number;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            transaction_date: string;
-                            bukti_transfer_url: string | null;
-                            /** @enum {string} */
-                            status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
-                            user_id: number;
-                            user: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            reported_date: string;
-                            reported_by: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            };
-                            confirmed_by: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            } | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            confirmed_at: string | null;
-                            payment_id: number | null;
-                            payment: {
-                                id: number;
-                                payment_name: string;
-                                payment_type: string;
-                                account_number: string | null;
-                                account_holder: string | null;
-                                is_active: boolean;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                            } | null;
-                            periode_id: number | null;
-                            periode: {
-                                id: number;
-                                periode_name: string;
-                                /**
-                                 * Format: date
-                                 * @description YYYY-MM-DD
-                                 */
-                                start_date: string;
-                                /**
-                                 * Format: date
-                                 * @description YYYY-MM-DD
-                                 */
-                                end_date: string;
-                                /** @description Amount in IDR, at most 2 decimals */
-                                target_amount: number | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                            } | null;
-                            is_duplicate_receipt: boolean;
-                            duplicate_of_id: number | null;
-                            /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
-                            receipt_number: string | null;
-                            /** @description the reason given with the change to the current status (rejection, correction request) */
-                            status_note: string | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            updated_at: string;
-                        }[];
+                        data: components["schemas"]["Transaction"][];
                     };
                 };
             };
@@ -4479,19 +3468,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4500,19 +3477,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4521,19 +3486,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4542,19 +3495,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4563,19 +3504,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4584,19 +3513,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4605,19 +3522,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4626,19 +3531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4663,137 +3556,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            /** @description Amount in IDR, at most 2 decimals */
-                            amount: number;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            transaction_date: string;
-                            bukti_transfer_url: string | null;
-                            /** @enum {string} */
-                            status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
-                            user_id: number;
-                            user: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            reported_date: string;
-                            reported_by: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            };
-                            confirmed_by: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            } | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            confirmed_at: string | null;
-                            payment_id: number | null;
-                            payment: {
-                                id: number;
-                                payment_name: string;
-                                payment_type: string;
-                                account_number: string | null;
-                                account_holder: string | null;
-                                is_active: boolean;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                            } | null;
-                            periode_id: number | null;
-                            periode: {
-                                id: number;
-                                periode_name: string;
-                                /**
-                                 * Format: date
-                                 * @description YYYY-MM-DD
-                                 */
-                                start_date: string;
-                                /**
-                                 * Format: date
-                                 * @description YYYY-MM-DD
-                                 */
-                                end_date: string;
-                                /** @description Amount in IDR, at most 2 decimals */
-                                target_amount: number | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                            } | null;
-                            is_duplicate_receipt: boolean;
-                            duplicate_of_id: number | null;
-                            /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
-                            receipt_number: string | null;
-                            /** @description the reason given with the change to the current status (rejection, correction request) */
-                            status_note: string | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            updated_at: string;
-                            history: {
-                                /** @enum {string|null} */
-                                from_status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction" | null;
-                                /** @enum {string} */
-                                to_status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
-                                changed_by: {
-                                    id: number;
-                                    fullname: string;
-                                    username: string;
-                                    email: string | null;
-                                    /** @enum {string} */
-                                    user_type: "admin" | "member" | "auditor";
-                                    image_profile_url: string | null;
-                                } | null;
-                                note: string | null;
-                                /** @description a correction: each changed field with its old and new value */
-                                changes: {
-                                    [key: string]: {
-                                        from: unknown;
-                                        to: unknown;
-                                    };
-                                } | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                            }[];
-                        };
+                        data: components["schemas"]["TransactionDetail"];
                     };
                 };
             };
@@ -4803,19 +3566,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4824,19 +3575,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4845,19 +3584,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4866,19 +3593,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -4887,19 +3602,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4951,137 +3654,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            /** @description Amount in IDR, at most 2 decimals */
-                            amount: number;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            transaction_date: string;
-                            bukti_transfer_url: string | null;
-                            /** @enum {string} */
-                            status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
-                            user_id: number;
-                            user: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            reported_date: string;
-                            reported_by: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            };
-                            confirmed_by: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            } | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            confirmed_at: string | null;
-                            payment_id: number | null;
-                            payment: {
-                                id: number;
-                                payment_name: string;
-                                payment_type: string;
-                                account_number: string | null;
-                                account_holder: string | null;
-                                is_active: boolean;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                            } | null;
-                            periode_id: number | null;
-                            periode: {
-                                id: number;
-                                periode_name: string;
-                                /**
-                                 * Format: date
-                                 * @description YYYY-MM-DD
-                                 */
-                                start_date: string;
-                                /**
-                                 * Format: date
-                                 * @description YYYY-MM-DD
-                                 */
-                                end_date: string;
-                                /** @description Amount in IDR, at most 2 decimals */
-                                target_amount: number | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                            } | null;
-                            is_duplicate_receipt: boolean;
-                            duplicate_of_id: number | null;
-                            /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
-                            receipt_number: string | null;
-                            /** @description the reason given with the change to the current status (rejection, correction request) */
-                            status_note: string | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            updated_at: string;
-                            history: {
-                                /** @enum {string|null} */
-                                from_status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction" | null;
-                                /** @enum {string} */
-                                to_status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
-                                changed_by: {
-                                    id: number;
-                                    fullname: string;
-                                    username: string;
-                                    email: string | null;
-                                    /** @enum {string} */
-                                    user_type: "admin" | "member" | "auditor";
-                                    image_profile_url: string | null;
-                                } | null;
-                                note: string | null;
-                                /** @description a correction: each changed field with its old and new value */
-                                changes: {
-                                    [key: string]: {
-                                        from: unknown;
-                                        to: unknown;
-                                    };
-                                } | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                            }[];
-                        };
+                        data: components["schemas"]["TransactionDetail"];
                     };
                 };
             };
@@ -5091,19 +3664,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5112,19 +3673,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5133,19 +3682,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5154,19 +3691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5175,19 +3700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5196,19 +3709,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5217,19 +3718,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5238,19 +3727,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5259,19 +3736,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5280,19 +3745,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5327,19 +3780,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5348,19 +3789,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5369,19 +3798,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5390,19 +3807,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5411,19 +3816,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5432,19 +3825,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5453,19 +3834,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5474,19 +3843,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5495,19 +3852,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5523,6 +3868,7 @@ export interface operations {
             content: {
                 "application/json": {
                     ids: number[];
+                    /** @enum {string} */
                     status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
                     /** @description the reason; required for rejected and needs_correction */
                     note?: string;
@@ -5545,109 +3891,7 @@ export interface operations {
                             /** @description the HTTP status this change alone would have had */
                             code: number;
                             message: string;
-                            transaction?: {
-                                id: number;
-                                /** @description Amount in IDR, at most 2 decimals */
-                                amount: number;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                transaction_date: string;
-                                bukti_transfer_url: string | null;
-                                /** @enum {string} */
-                                status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
-                                user_id: number;
-                                user: {
-                                    id: number;
-                                    fullname: string;
-                                    username: string;
-                                    email: string | null;
-                                    /** @enum {string} */
-                                    user_type: "admin" | "member" | "auditor";
-                                    image_profile_url: string | null;
-                                };
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                reported_date: string;
-                                reported_by: {
-                                    id: number;
-                                    fullname: string;
-                                    username: string;
-                                    email: string | null;
-                                    /** @enum {string} */
-                                    user_type: "admin" | "member" | "auditor";
-                                    image_profile_url: string | null;
-                                };
-                                confirmed_by: {
-                                    id: number;
-                                    fullname: string;
-                                    username: string;
-                                    email: string | null;
-                                    /** @enum {string} */
-                                    user_type: "admin" | "member" | "auditor";
-                                    image_profile_url: string | null;
-                                } | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                confirmed_at: string | null;
-                                payment_id: number | null;
-                                payment: {
-                                    id: number;
-                                    payment_name: string;
-                                    payment_type: string;
-                                    account_number: string | null;
-                                    account_holder: string | null;
-                                    is_active: boolean;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO 8601 with offset
-                                     */
-                                    created_at: string;
-                                } | null;
-                                periode_id: number | null;
-                                periode: {
-                                    id: number;
-                                    periode_name: string;
-                                    /**
-                                     * Format: date
-                                     * @description YYYY-MM-DD
-                                     */
-                                    start_date: string;
-                                    /**
-                                     * Format: date
-                                     * @description YYYY-MM-DD
-                                     */
-                                    end_date: string;
-                                    /** @description Amount in IDR, at most 2 decimals */
-                                    target_amount: number | null;
-                                    /**
-                                     * Format: date-time
-                                     * @description ISO 8601 with offset
-                                     */
-                                    created_at: string;
-                                } | null;
-                                is_duplicate_receipt: boolean;
-                                duplicate_of_id: number | null;
-                                /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
-                                receipt_number: string | null;
-                                /** @description the reason given with the change to the current status (rejection, correction request) */
-                                status_note: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                updated_at: string;
-                            };
+                            transaction?: components["schemas"]["Transaction"];
                         }[];
                     };
                 };
@@ -5658,19 +3902,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5679,19 +3911,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5700,19 +3920,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5721,19 +3929,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5742,19 +3938,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5763,19 +3947,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5784,19 +3956,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5813,6 +3973,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @enum {string} */
                     status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
                     /** @description the reason; required for rejected and needs_correction */
                     note?: string;
@@ -5829,137 +3990,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            /** @description Amount in IDR, at most 2 decimals */
-                            amount: number;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            transaction_date: string;
-                            bukti_transfer_url: string | null;
-                            /** @enum {string} */
-                            status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
-                            user_id: number;
-                            user: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            reported_date: string;
-                            reported_by: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            };
-                            confirmed_by: {
-                                id: number;
-                                fullname: string;
-                                username: string;
-                                email: string | null;
-                                /** @enum {string} */
-                                user_type: "admin" | "member" | "auditor";
-                                image_profile_url: string | null;
-                            } | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            confirmed_at: string | null;
-                            payment_id: number | null;
-                            payment: {
-                                id: number;
-                                payment_name: string;
-                                payment_type: string;
-                                account_number: string | null;
-                                account_holder: string | null;
-                                is_active: boolean;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                            } | null;
-                            periode_id: number | null;
-                            periode: {
-                                id: number;
-                                periode_name: string;
-                                /**
-                                 * Format: date
-                                 * @description YYYY-MM-DD
-                                 */
-                                start_date: string;
-                                /**
-                                 * Format: date
-                                 * @description YYYY-MM-DD
-                                 */
-                                end_date: string;
-                                /** @description Amount in IDR, at most 2 decimals */
-                                target_amount: number | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                            } | null;
-                            is_duplicate_receipt: boolean;
-                            duplicate_of_id: number | null;
-                            /** @description Kuitansi number `<NNNN>/KWT/<month in Roman numerals>/<year>`; null until completed */
-                            receipt_number: string | null;
-                            /** @description the reason given with the change to the current status (rejection, correction request) */
-                            status_note: string | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            updated_at: string;
-                            history: {
-                                /** @enum {string|null} */
-                                from_status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction" | null;
-                                /** @enum {string} */
-                                to_status: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
-                                changed_by: {
-                                    id: number;
-                                    fullname: string;
-                                    username: string;
-                                    email: string | null;
-                                    /** @enum {string} */
-                                    user_type: "admin" | "member" | "auditor";
-                                    image_profile_url: string | null;
-                                } | null;
-                                note: string | null;
-                                /** @description a correction: each changed field with its old and new value */
-                                changes: {
-                                    [key: string]: {
-                                        from: unknown;
-                                        to: unknown;
-                                    };
-                                } | null;
-                                /**
-                                 * Format: date-time
-                                 * @description ISO 8601 with offset
-                                 */
-                                created_at: string;
-                            }[];
-                        };
+                        data: components["schemas"]["TransactionDetail"];
                     };
                 };
             };
@@ -5969,19 +4000,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -5990,19 +4009,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6011,19 +4018,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6032,19 +4027,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6053,19 +4036,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6074,19 +4045,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6095,19 +4054,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6116,19 +4063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6137,19 +4072,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -6182,38 +4105,8 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: ({
-                            id: number;
-                            fullname: string;
-                            username: string;
-                            email: string | null;
-                            phone_number: string | null;
-                            domisili: string | null;
-                            user_type: "admin" | "member" | "auditor";
-                            image_profile_url: string | null;
-                            is_active: boolean;
-                            savings_target: number | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            updated_at: string;
-                        } | {
-                            id: number;
-                            fullname: string;
-                            username: string;
-                            image_profile_url: string | null;
-                        })[];
-                        meta: {
-                            page: number;
-                            per_page: number;
-                            total: number;
-                        };
+                        data: (components["schemas"]["User"] | components["schemas"]["UserBrief"])[];
+                        meta: components["schemas"]["PageMeta"];
                     };
                 };
             };
@@ -6223,19 +4116,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6244,19 +4125,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -6311,28 +4180,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            fullname: string;
-                            username: string;
-                            email: string | null;
-                            phone_number: string | null;
-                            domisili: string | null;
-                            user_type: "admin" | "member" | "auditor";
-                            image_profile_url: string | null;
-                            is_active: boolean;
-                            savings_target: number | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            updated_at: string;
-                        };
+                        data: components["schemas"]["User"];
                     };
                 };
             };
@@ -6342,19 +4190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6363,19 +4199,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6384,19 +4208,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6405,19 +4217,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6426,19 +4226,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6447,19 +4235,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6468,19 +4244,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -6505,6 +4269,8 @@ export interface operations {
                     user_type?: string;
                     is_active?: boolean;
                     savings_target?: (number | string) | null;
+                    /** @description id (Bahasa Indonesia) or en (English) */
+                    locale?: string;
                 };
                 "multipart/form-data": {
                     fullname?: string;
@@ -6518,6 +4284,8 @@ export interface operations {
                     is_active?: boolean;
                     /** @description Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000 */
                     savings_target?: number | string;
+                    /** @description id (Bahasa Indonesia) or en (English) */
+                    locale?: string;
                     /**
                      * Format: binary
                      * @description JPEG, PNG or WebP profile image
@@ -6536,28 +4304,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            fullname: string;
-                            username: string;
-                            email: string | null;
-                            phone_number: string | null;
-                            domisili: string | null;
-                            user_type: "admin" | "member" | "auditor";
-                            image_profile_url: string | null;
-                            is_active: boolean;
-                            savings_target: number | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            updated_at: string;
-                        };
+                        data: components["schemas"]["User"];
                     };
                 };
             };
@@ -6567,19 +4314,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6588,19 +4323,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6609,19 +4332,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6630,19 +4341,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6651,19 +4350,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6672,19 +4359,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6693,19 +4368,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6714,19 +4377,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -6751,28 +4402,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            fullname: string;
-                            username: string;
-                            email: string | null;
-                            phone_number: string | null;
-                            domisili: string | null;
-                            user_type: "admin" | "member" | "auditor";
-                            image_profile_url: string | null;
-                            is_active: boolean;
-                            savings_target: number | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            updated_at: string;
-                        };
+                        data: components["schemas"]["User"];
                     };
                 };
             };
@@ -6782,19 +4412,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6803,19 +4421,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6824,19 +4430,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -6863,6 +4457,8 @@ export interface operations {
                     user_type?: string;
                     is_active?: boolean;
                     savings_target?: (number | string) | null;
+                    /** @description id (Bahasa Indonesia) or en (English) */
+                    locale?: string;
                 };
                 "multipart/form-data": {
                     fullname?: string;
@@ -6876,6 +4472,8 @@ export interface operations {
                     is_active?: boolean;
                     /** @description Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000 */
                     savings_target?: number | string;
+                    /** @description id (Bahasa Indonesia) or en (English) */
+                    locale?: string;
                     /**
                      * Format: binary
                      * @description JPEG, PNG or WebP profile image
@@ -6894,28 +4492,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            fullname: string;
-                            username: string;
-                            email: string | null;
-                            phone_number: string | null;
-                            domisili: string | null;
-                            user_type: "admin" | "member" | "auditor";
-                            image_profile_url: string | null;
-                            is_active: boolean;
-                            savings_target: number | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            updated_at: string;
-                        };
+                        data: components["schemas"]["User"];
                     };
                 };
             };
@@ -6925,19 +4502,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6946,19 +4511,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6967,19 +4520,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -6988,19 +4529,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7009,19 +4538,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7030,19 +4547,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7051,19 +4556,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7072,19 +4565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -7119,19 +4600,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7140,19 +4609,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7161,19 +4618,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7182,19 +4627,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7203,19 +4636,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7224,19 +4645,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7245,19 +4654,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -7284,6 +4681,8 @@ export interface operations {
                     user_type?: string;
                     is_active?: boolean;
                     savings_target?: (number | string) | null;
+                    /** @description id (Bahasa Indonesia) or en (English) */
+                    locale?: string;
                 };
                 "multipart/form-data": {
                     fullname?: string;
@@ -7297,6 +4696,8 @@ export interface operations {
                     is_active?: boolean;
                     /** @description Amount in IDR: > 0, at most 2 decimals, at most 1,000,000,000,000 */
                     savings_target?: number | string;
+                    /** @description id (Bahasa Indonesia) or en (English) */
+                    locale?: string;
                     /**
                      * Format: binary
                      * @description JPEG, PNG or WebP profile image
@@ -7315,28 +4716,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            fullname: string;
-                            username: string;
-                            email: string | null;
-                            phone_number: string | null;
-                            domisili: string | null;
-                            user_type: "admin" | "member" | "auditor";
-                            image_profile_url: string | null;
-                            is_active: boolean;
-                            savings_target: number | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            updated_at: string;
-                        };
+                        data: components["schemas"]["User"];
                     };
                 };
             };
@@ -7346,19 +4726,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7367,19 +4735,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7388,19 +4744,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7409,19 +4753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7430,19 +4762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7451,19 +4771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7472,19 +4780,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7493,19 +4789,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -7531,31 +4815,8 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            periode_name: string;
-                            /**
-                             * Format: date
-                             * @description YYYY-MM-DD
-                             */
-                            start_date: string;
-                            /**
-                             * Format: date
-                             * @description YYYY-MM-DD
-                             */
-                            end_date: string;
-                            target_amount: number | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                        }[];
-                        meta: {
-                            page: number;
-                            per_page: number;
-                            total: number;
-                        };
+                        data: components["schemas"]["Periode"][];
+                        meta: components["schemas"]["PageMeta"];
                     };
                 };
             };
@@ -7565,19 +4826,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7586,19 +4835,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -7638,26 +4875,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            periode_name: string;
-                            /**
-                             * Format: date
-                             * @description YYYY-MM-DD
-                             */
-                            start_date: string;
-                            /**
-                             * Format: date
-                             * @description YYYY-MM-DD
-                             */
-                            end_date: string;
-                            target_amount: number | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                        };
+                        data: components["schemas"]["Periode"];
                     };
                 };
             };
@@ -7667,19 +4885,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7688,19 +4894,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7709,19 +4903,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7730,19 +4912,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7751,19 +4921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7772,19 +4930,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -7809,26 +4955,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            periode_name: string;
-                            /**
-                             * Format: date
-                             * @description YYYY-MM-DD
-                             */
-                            start_date: string;
-                            /**
-                             * Format: date
-                             * @description YYYY-MM-DD
-                             */
-                            end_date: string;
-                            target_amount: number | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                        };
+                        data: components["schemas"]["Periode"];
                     };
                 };
             };
@@ -7838,19 +4965,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7859,19 +4974,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7880,19 +4983,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -7934,26 +5025,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            periode_name: string;
-                            /**
-                             * Format: date
-                             * @description YYYY-MM-DD
-                             */
-                            start_date: string;
-                            /**
-                             * Format: date
-                             * @description YYYY-MM-DD
-                             */
-                            end_date: string;
-                            target_amount: number | null;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                        };
+                        data: components["schemas"]["Periode"];
                     };
                 };
             };
@@ -7963,19 +5035,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -7984,19 +5044,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8005,19 +5053,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8026,19 +5062,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8047,19 +5071,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8068,19 +5080,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8089,19 +5089,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -8136,19 +5124,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8157,19 +5133,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8178,19 +5142,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8199,19 +5151,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8220,19 +5160,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8241,19 +5169,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8262,19 +5178,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -8300,24 +5204,8 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            payment_name: string;
-                            payment_type: string;
-                            account_number: string | null;
-                            account_holder: string | null;
-                            is_active: boolean;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                        }[];
-                        meta: {
-                            page: number;
-                            per_page: number;
-                            total: number;
-                        };
+                        data: components["schemas"]["Payment"][];
+                        meta: components["schemas"]["PageMeta"];
                     };
                 };
             };
@@ -8327,19 +5215,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8348,19 +5224,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -8394,19 +5258,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            payment_name: string;
-                            payment_type: string;
-                            account_number: string | null;
-                            account_holder: string | null;
-                            is_active: boolean;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                        };
+                        data: components["schemas"]["Payment"];
                     };
                 };
             };
@@ -8416,19 +5268,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8437,19 +5277,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8458,19 +5286,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8479,19 +5295,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8500,19 +5304,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8521,19 +5313,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -8558,19 +5338,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            payment_name: string;
-                            payment_type: string;
-                            account_number: string | null;
-                            account_holder: string | null;
-                            is_active: boolean;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                        };
+                        data: components["schemas"]["Payment"];
                     };
                 };
             };
@@ -8580,19 +5348,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8601,19 +5357,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8622,19 +5366,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -8670,19 +5402,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            payment_name: string;
-                            payment_type: string;
-                            account_number: string | null;
-                            account_holder: string | null;
-                            is_active: boolean;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                        };
+                        data: components["schemas"]["Payment"];
                     };
                 };
             };
@@ -8692,19 +5412,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8713,19 +5421,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8734,19 +5430,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8755,19 +5439,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8776,19 +5448,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8797,19 +5457,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8818,19 +5466,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -8855,19 +5491,7 @@ export interface operations {
                     "application/json": {
                         code: number;
                         message: string;
-                        data: {
-                            id: number;
-                            payment_name: string;
-                            payment_type: string;
-                            account_number: string | null;
-                            account_holder: string | null;
-                            is_active: boolean;
-                            /**
-                             * Format: date-time
-                             * @description ISO 8601 with offset
-                             */
-                            created_at: string;
-                        } | null;
+                        data: components["schemas"]["Payment"] | null;
                     };
                 };
             };
@@ -8877,19 +5501,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8898,19 +5510,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8919,19 +5519,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8940,19 +5528,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8961,19 +5537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -8982,19 +5546,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -9025,19 +5577,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9046,19 +5586,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9067,19 +5595,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9088,19 +5604,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9109,19 +5613,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9130,19 +5622,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -9198,19 +5678,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9219,19 +5687,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9240,19 +5696,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9261,19 +5705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -9310,19 +5742,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9331,19 +5751,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9352,19 +5760,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9373,19 +5769,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9394,19 +5778,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9415,19 +5787,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -9454,7 +5814,12 @@ export interface operations {
                             organisation_name: string;
                             address: string | null;
                             contact: string | null;
+                            /** @description Signed, expiring URL of the logo image */
                             logo_url: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
                             updated_at: string | null;
                         };
                     };
@@ -9466,19 +5831,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9487,19 +5840,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9508,19 +5849,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -9566,7 +5895,12 @@ export interface operations {
                             organisation_name: string;
                             address: string | null;
                             contact: string | null;
+                            /** @description Signed, expiring URL of the logo image */
                             logo_url: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
                             updated_at: string | null;
                         };
                     };
@@ -9578,19 +5912,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9599,19 +5921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9620,19 +5930,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9641,19 +5939,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9662,19 +5948,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9683,19 +5957,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9704,19 +5966,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9725,19 +5975,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -9792,11 +6030,7 @@ export interface operations {
                              */
                             created_at: string;
                         }[];
-                        meta: {
-                            page: number;
-                            per_page: number;
-                            total: number;
-                        };
+                        meta: components["schemas"]["PageMeta"];
                     };
                 };
             };
@@ -9806,19 +6040,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9827,19 +6049,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9848,19 +6058,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9869,19 +6067,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9890,19 +6076,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -9940,19 +6114,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9961,19 +6123,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -9982,19 +6132,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10003,19 +6141,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10024,19 +6150,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -10072,6 +6186,10 @@ export interface operations {
                             data: {
                                 [key: string]: unknown;
                             };
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
                             read_at: string | null;
                             /**
                              * Format: date-time
@@ -10095,19 +6213,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10116,19 +6222,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10137,19 +6231,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10158,19 +6240,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -10205,6 +6275,10 @@ export interface operations {
                             data: {
                                 [key: string]: unknown;
                             };
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
                             read_at: string | null;
                             /**
                              * Format: date-time
@@ -10221,19 +6295,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10242,19 +6304,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10263,19 +6313,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10284,19 +6322,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10305,19 +6331,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10326,19 +6340,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10347,19 +6349,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -10395,19 +6385,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10416,19 +6394,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10437,19 +6403,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10458,19 +6412,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10479,19 +6421,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -10534,19 +6464,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10555,19 +6473,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10576,19 +6482,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10597,19 +6491,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10618,19 +6500,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10639,19 +6509,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -10704,13 +6562,13 @@ export interface operations {
                              * @description ISO 8601 with offset
                              */
                             created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
                             delivered_at: string | null;
                         }[];
-                        meta: {
-                            page: number;
-                            per_page: number;
-                            total: number;
-                        };
+                        meta: components["schemas"]["PageMeta"];
                     };
                 };
             };
@@ -10720,19 +6578,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10741,19 +6587,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10762,19 +6596,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10783,19 +6605,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10804,19 +6614,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -10860,19 +6658,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10881,19 +6667,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10902,19 +6676,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10923,19 +6685,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10944,19 +6694,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10965,19 +6703,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -10986,19 +6712,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11007,19 +6721,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -11068,19 +6770,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11089,19 +6779,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11110,19 +6788,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11131,19 +6797,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -11203,19 +6857,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11224,19 +6866,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11245,19 +6875,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11266,19 +6884,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11287,19 +6893,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11308,19 +6902,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11329,19 +6911,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -11392,19 +6962,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11413,19 +6971,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11434,19 +6980,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11455,19 +6989,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11476,19 +6998,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11497,19 +7007,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -11570,19 +7068,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11591,19 +7077,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11612,19 +7086,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11633,19 +7095,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11654,19 +7104,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11675,19 +7113,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11696,19 +7122,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11717,19 +7131,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -11764,19 +7166,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11785,19 +7175,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11806,19 +7184,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11827,19 +7193,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11848,19 +7202,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11869,19 +7211,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11890,19 +7220,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -11911,19 +7229,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -11962,19 +7268,23 @@ export interface operations {
                             attempts: number;
                             last_status_code: number | null;
                             last_error: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
                             next_attempt_at: string | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
                              */
                             created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
                             delivered_at: string | null;
                         }[];
-                        meta: {
-                            page: number;
-                            per_page: number;
-                            total: number;
-                        };
+                        meta: components["schemas"]["PageMeta"];
                     };
                 };
             };
@@ -11984,19 +7294,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -12005,19 +7303,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -12026,19 +7312,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -12047,19 +7321,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -12068,19 +7330,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -12089,19 +7339,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -12138,12 +7376,20 @@ export interface operations {
                             attempts: number;
                             last_status_code: number | null;
                             last_error: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
                             next_attempt_at: string | null;
                             /**
                              * Format: date-time
                              * @description ISO 8601 with offset
                              */
                             created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 with offset
+                             */
                             delivered_at: string | null;
                         };
                     };
@@ -12155,19 +7401,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -12176,19 +7410,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -12197,19 +7419,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -12218,19 +7428,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -12239,19 +7437,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -12260,19 +7446,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -12281,19 +7455,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error envelope */
@@ -12302,19 +7464,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the HTTP status */
-                        code: number;
-                        /** @description a sentence a person can act on; names the first field problem when there are any */
-                        message: string;
-                        /** @description always null on errors */
-                        data: null;
-                        /** @description field problems (validation 422, conflicts 409), first one in `message` */
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

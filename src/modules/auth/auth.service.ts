@@ -9,7 +9,7 @@ import type { Config } from '../../config.js'
 import type { Db } from '../../db/client.js'
 import { passwordResetTokens, sessions, users } from '../../db/schema.js'
 import { isLocale, type Locale } from '../../i18n/index.js'
-import { resetPasswordMail } from '../../i18n/mail.js'
+import { letter, mailLanguages, resetPasswordMail } from '../../i18n/mail.js'
 import { AppError, invalidToken, notFound, validation } from '../../lib/errors.js'
 import { classifyIdentifier, normaliseEmail } from '../../lib/identity.js'
 import type { Mailer } from '../../lib/mailer.js'
@@ -370,11 +370,9 @@ export function createAuthService(deps: AuthDeps) {
     async notifyPasswordChanged(userId: number) {
       const user = await findUserById(db, userId)
       if (!user?.email) return
-      deps.mailer.send({
-        to: user.email,
-        subject: 'Your Talangraga Umroh password was changed',
-        text: `Assalamu'alaikum ${user.fullname},\n\nThe password of your account was just changed. If this was not you, reset it now and contact the treasurer.`,
-      })
+      const languages = mailLanguages(user.locale, config.locale)
+      const mail = letter(languages, user.fullname, { key: 'mail.changed.passwordSubject' }, { key: 'mail.changed.password' })
+      deps.mailer.send({ to: user.email, ...mail })
     },
   }
 }

@@ -1,8 +1,12 @@
 /**
- * What a notification says: a short Indonesian title and body for the inbox (the app is in
- * Indonesian), and the e-mail: plain, friendly Indonesian text with the English version below it.
+ * What a notification says (texts in src/i18n, keys notify.*): a short title and body for the
+ * inbox in the reader's language, and the e-mail: plain, friendly text in the reader's saved
+ * language, or in APP_LOCALE's language with the other one below it when they saved none.
  * Each says which deposit, how much, the reason, and what to do next.
  */
+import { isLocale, type Locale, t } from '../../i18n/index.js'
+import { mailLanguages } from '../../i18n/mail.js'
+
 export type NotificationType =
   | 'deposit.completed'
   | 'deposit.rejected'
@@ -33,79 +37,60 @@ export interface DepositFacts {
   reason: string | null
 }
 
-function mail(greetingName: string, id: string, en: string, subject: string) {
+/** Who a notification is for: the name in the greeting and their saved language (null: none). */
+export interface Reader {
+  name: string
+  locale: string | null
+}
+
+function rendered(
+  who: Reader,
+  fallback: Locale,
+  kind: 'completed' | 'rejected' | 'correction' | 'reminder' | 'target',
+  params: (l: Locale) => Record<string, string>,
+  subjectSuffix = '',
+): Rendered {
+  const inbox = isLocale(who.locale) ? who.locale : fallback
+  const languages = mailLanguages(who.locale, fallback)
+  const at = (l: Locale) => params(l)
   return {
-    subject,
-    text: `Assalamu'alaikum ${greetingName},\n\n${id}\n\nSalam,\nBendahara Talangraga Umroh\n\n---- English ----\n\nDear ${greetingName},\n\n${en}\n\nKind regards,\nTalangraga Umroh treasurer\n`,
+    title: t(inbox, `notify.${kind}.title`),
+    body: t(inbox, `notify.${kind}.body`, at(inbox)),
+    mail: {
+      subject: languages.map((l) => t(l, `notify.${kind}.title`)).join(' / ') + subjectSuffix,
+      text: languages
+        .map(
+          (l, i) =>
+            `${i ? `${t(l, 'notify.otherLanguage')}\n\n` : ''}${t(l, 'notify.greeting', { name: who.name })}\n\n${t(l, `notify.${kind}.mail`, at(l))}\n\n${t(l, 'notify.signoff')}\n`,
+        )
+        .join('\n'),
+    },
   }
 }
 
+const KIND = { 'deposit.completed': 'completed', 'deposit.rejected': 'rejected', 'deposit.needs_correction': 'correction' } as const
+
+/**
+ * A decided deposit: the inbox item in the reader's saved language (else APP_LOCALE), the e-mail
+ * in that language only, or in both when the reader saved none (i18n/mail.ts).
+ */
 export function renderDeposit(
   type: 'deposit.completed' | 'deposit.rejected' | 'deposit.needs_correction',
-  name: string,
+  who: Reader,
   d: DepositFacts,
+  fallback: Locale = 'id',
 ): Rendered {
-  const what = `setoran #${d.id} sebesar ${rupiah(d.amount)} tanggal ${d.date}${d.periode ? ` (periode ${d.periode})` : ''}`
-  const whatEn = `deposit #${d.id} of ${rupiah(d.amount)} dated ${d.date}${d.periode ? ` (periode ${d.periode})` : ''}`
-  const reason = d.reason ?? '-'
-  if (type === 'deposit.completed') {
-    return {
-      title: 'Setoran diverifikasi',
-      body: `Alhamdulillah, ${what} telah diverifikasi dan tercatat sebagai tabungan.`,
-      mail: mail(
-        name,
-        `Alhamdulillah, ${what} telah diverifikasi oleh bendahara dan tercatat sebagai tabungan Umroh Anda. Tidak ada yang perlu Anda lakukan.`,
-        `Your ${whatEn} has been verified by the treasurer and is now counted in your Umroh savings. Nothing else to do.`,
-        `Setoran diverifikasi / Deposit verified: ${rupiah(d.amount)}`,
-      ),
-    }
+  const params = (l: Locale) => {
+    const facts = { id: String(d.id), amount: rupiah(d.amount), date: d.date, periode: d.periode ?? '' }
+    return { deposit: t(l, d.periode ? 'notify.depositInPeriode' : 'notify.deposit', facts), reason: d.reason ?? '-' }
   }
-  if (type === 'deposit.rejected') {
-    return {
-      title: 'Setoran ditolak',
-      body: `Mohon maaf, ${what} ditolak. Alasan: ${reason}`,
-      mail: mail(
-        name,
-        `Mohon maaf, ${what} ditolak oleh bendahara.\n\nAlasan: ${reason}\n\nJika menurut Anda ini keliru, silakan hubungi bendahara, atau laporkan setoran baru dengan bukti transfer yang benar di aplikasi.`,
-        `We are sorry: your ${whatEn} was rejected by the treasurer.\n\nReason: ${reason}\n\nIf you think this is a mistake, please contact the treasurer, or report a new deposit with the correct receipt in the app.`,
-        `Setoran ditolak / Deposit rejected: ${rupiah(d.amount)}`,
-      ),
-    }
-  }
-  return {
-    title: 'Setoran perlu diperbaiki',
-    body: `${what[0]?.toUpperCase()}${what.slice(1)} perlu diperbaiki. Alasan: ${reason}`,
-    mail: mail(
-      name,
-      `${what[0]?.toUpperCase()}${what.slice(1)} perlu diperbaiki sebelum bisa diverifikasi.\n\nAlasan: ${reason}\n\nSilakan buka setoran ini di aplikasi, perbaiki datanya atau unggah ulang bukti transfer, lalu kirim kembali.`,
-      `Your ${whatEn} needs a correction before it can be verified.\n\nReason: ${reason}\n\nPlease open this deposit in the app, fix the details or upload the receipt again, and send it back.`,
-      `Setoran perlu diperbaiki / Deposit needs correction: ${rupiah(d.amount)}`,
-    ),
-  }
+  return rendered(who, fallback, KIND[type], params, `: ${rupiah(d.amount)}`)
 }
 
-export function renderReminder(name: string, periode: string, missing: string): Rendered {
-  return {
-    title: 'Pengingat setoran',
-    body: `Setoran periode ${periode} masih kurang ${rupiah(missing)}.`,
-    mail: mail(
-      name,
-      `Ini pengingat bahwa setoran Anda untuk periode ${periode} masih kurang ${rupiah(missing)}.\n\nSilakan lakukan setoran dan laporkan di aplikasi beserta bukti transfernya. Jika Anda sudah menyetor, abaikan pesan ini; bendahara akan segera memverifikasinya.`,
-      `This is a reminder that your deposits for periode ${periode} are ${rupiah(missing)} short.\n\nPlease make a deposit and report it in the app with its receipt. If you already have, please ignore this message; the treasurer will verify it soon.`,
-      `Pengingat setoran / Savings reminder: periode ${periode}`,
-    ),
-  }
+export function renderReminder(who: Reader, periode: string, missing: string, fallback: Locale = 'id'): Rendered {
+  return rendered(who, fallback, 'reminder', () => ({ periode, missing: rupiah(missing) }), `: periode ${periode}`)
 }
 
-export function renderTargetReached(name: string, target: string, saved: string): Rendered {
-  return {
-    title: 'Target tabungan tercapai',
-    body: `Selamat! Tabungan Anda ${rupiah(saved)} telah mencapai target ${rupiah(target)}.`,
-    mail: mail(
-      name,
-      `Selamat! Tabungan Umroh Anda kini ${rupiah(saved)} dan telah mencapai target ${rupiah(target)}. Bendahara akan menghubungi Anda untuk langkah berikutnya.`,
-      `Congratulations! Your Umroh savings are now ${rupiah(saved)} and have reached your target of ${rupiah(target)}. The treasurer will contact you about the next steps.`,
-      'Target tabungan tercapai / Savings target reached',
-    ),
-  }
+export function renderTargetReached(who: Reader, target: string, saved: string, fallback: Locale = 'id'): Rendered {
+  return rendered(who, fallback, 'target', () => ({ target: rupiah(target), saved: rupiah(saved) }))
 }

@@ -61,6 +61,8 @@ export interface Recipient {
   fullname: string
   email: string | null
   email_notifications: boolean
+  /** Saved language (`id`, `en`) or null. */
+  locale: string | null
 }
 
 /** Active, not anonymised users among `ids`: who gets the inbox item and (if opted in) the mail. */
@@ -68,7 +70,7 @@ export async function recipients(exec: Executor, ids: number[]): Promise<Recipie
   if (!ids.length) return []
   return rows<Recipient>(
     exec,
-    sql`SELECT id, fullname, email, email_notifications FROM users
+    sql`SELECT id, fullname, email, email_notifications, locale FROM users
         WHERE id IN (${sql.join(
           ids.map((i) => sql`${i}`),
           sql`, `,

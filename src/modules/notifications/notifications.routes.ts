@@ -23,7 +23,7 @@ export default async function notificationsRoutes(fastify: FastifyInstance) {
   const db = app.database.db
   const service = createNotificationsService(db)
 
-  app.events.subscribe(notificationsSubscriber(app.config.timezone))
+  app.events.subscribe(notificationsSubscriber(app.config.timezone, app.config.locale))
   app.jobs.register(MAIL_JOB, {
     async run(job) {
       const mail = job.payload as MailPayload

@@ -4,10 +4,11 @@
  * so each event gives each recipient exactly one inbox item and one queued mail.
  */
 import type { Db, Executor } from '../../db/client.js'
+import type { Locale } from '../../i18n/index.js'
 import { notFound } from '../../lib/errors.js'
 import { type DomainEvent, publish } from '../jobs/events.js'
 import { enqueue } from '../jobs/jobs.queries.js'
-import { type NotificationType, type Rendered, renderDeposit, renderTargetReached } from './notifications.messages.js'
+import { type NotificationType, type Reader, type Rendered, renderDeposit, renderTargetReached } from './notifications.messages.js'
 import * as q from './notifications.queries.js'
 
 /** Mail jobs: a few retries over about an hour, then given up (and logged). */
@@ -37,13 +38,13 @@ export async function notify(
   people: q.Recipient[],
   type: NotificationType,
   data: Record<string, unknown>,
-  render: (name: string) => Rendered,
+  render: (who: Reader) => Rendered,
   mailExtra: (person: q.Recipient) => Partial<MailPayload> = () => ({}),
 ) {
   const items: q.NewNotification[] = []
   const mails: MailPayload[] = []
   for (const person of people) {
-    const text = render(person.fullname)
+    const text = render({ name: person.fullname, locale: person.locale })
     items.push({ userId: person.id, type, title: text.title, body: text.body, data })
     if (person.email && person.email_notifications) mails.push({ to: person.email, ...text.mail, ...mailExtra(person) })
   }
@@ -56,7 +57,7 @@ export async function notify(
 }
 
 /** The subscriber of the event bus: deposits decided, targets reached. */
-export function notificationsSubscriber(timezone: string) {
+export function notificationsSubscriber(timezone: string, locale: Locale = 'id') {
   return async (event: DomainEvent, exec: Executor) => {
     if (event.type === 'deposit.status_changed') {
       const d = event.data as {
@@ -78,7 +79,7 @@ export function notificationsSubscriber(timezone: string) {
         people,
         type,
         { transaction_id: d.transaction_id, status: d.to, amount: Number(facts.amount), reason: d.note },
-        (name) => renderDeposit(type as 'deposit.completed', name, deposit),
+        (who) => renderDeposit(type as 'deposit.completed', who, deposit, locale),
       )
       if (d.to === 'completed') {
         const crossed = await q.targetCrossed(exec, d.user_id, facts.amount)
@@ -96,7 +97,7 @@ export function notificationsSubscriber(timezone: string) {
     if (event.type === 'member.target_reached') {
       const d = event.data as { user_id: number; target: number; saved: number; transaction_id: number }
       const people = await q.recipients(exec, [d.user_id])
-      await notify(exec, people, 'member.target_reached', d, (name) => renderTargetReached(name, String(d.target), String(d.saved)))
+      await notify(exec, people, 'member.target_reached', d, (who) => renderTargetReached(who, String(d.target), String(d.saved), locale))
     }
   }
 }

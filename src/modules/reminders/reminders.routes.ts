@@ -37,7 +37,12 @@ const ListQuery = Type.Object({
 
 export default async function remindersRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createRemindersService({ db: app.database.db, timezone: app.config.timezone, kick: () => app.jobs.kick() })
+  const service = createRemindersService({
+    db: app.database.db,
+    timezone: app.config.timezone,
+    kick: () => app.jobs.kick(),
+    locale: app.config.locale,
+  })
 
   const schedule = app.config.reminderSchedule
   if (schedule && app.config.jobs.enabled) {

@@ -4,9 +4,11 @@
  * address and did not turn e-mail off. The unique key (user, periode, channel) makes "at most one"
  * hold across instances and repeated runs: a row that already exists is counted as skipped.
  */
+
 import { sql } from 'drizzle-orm'
 import { type Db, rows } from '../../db/client.js'
 import { reminders } from '../../db/schema.js'
+import type { Locale } from '../../i18n/index.js'
 import { notFound } from '../../lib/errors.js'
 import { toMoney } from '../../lib/money.js'
 import { publish } from '../jobs/events.js'
@@ -20,9 +22,11 @@ export interface RemindersDeps {
   db: Db
   timezone: string
   kick: () => void
+  /** APP_LOCALE, for members who saved no language. */
+  locale?: Locale
 }
 
-export function createRemindersService({ db, timezone, kick }: RemindersDeps) {
+export function createRemindersService({ db, timezone, kick, locale = 'id' }: RemindersDeps) {
   const today = () =>
     new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date())
 
@@ -43,7 +47,7 @@ export function createRemindersService({ db, timezone, kick }: RemindersDeps) {
         const channels = person.email && person.email_notifications ? ['inbox', 'email'] : ['inbox']
         // One short transaction per member and periode: the reminder rows, the inbox item, the mail job.
         await db.transaction(async (tx) => {
-          const text = renderReminder(person.fullname, r.periode_name, r.missing)
+          const text = renderReminder({ name: person.fullname, locale: person.locale }, r.periode_name, r.missing, locale)
           const data = { periode_id: r.periode_id, periode_name: r.periode_name, amount: toMoney(r.missing) }
           let fresh = false
           for (const channel of channels) {

@@ -38,7 +38,13 @@ const UPDATE_SUMMARY =
 
 export default async function usersRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createUserManagementService({ db: app.database.db, log: app.log, storage: app.storage, mailer: app.mailer })
+  const service = createUserManagementService({
+    db: app.database.db,
+    log: app.log,
+    storage: app.storage,
+    mailer: app.mailer,
+    defaultLocale: app.config.locale,
+  })
 
   const updated = (user: UserRow) => ok(toUserJson(user, app.signer), 'User updated')
 

@@ -9,6 +9,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import { recordAudit } from '../../db/audit.js'
 import type { Db, Tx } from '../../db/client.js'
 import { files, transactionStatusHistory, transactions, users } from '../../db/schema.js'
+import type { Locale } from '../../i18n/index.js'
+import { changedMail, mailLanguages } from '../../i18n/mail.js'
 import { conflict, forbidden, notFound, validation } from '../../lib/errors.js'
 import type { Mailer } from '../../lib/mailer.js'
 import { parseAmount } from '../../lib/money.js'
@@ -108,6 +110,8 @@ export interface UserManagementDeps {
   log: FastifyBaseLogger
   storage: Storage
   mailer: Mailer
+  /** APP_LOCALE: the first language of mails to users who saved none. */
+  defaultLocale?: Locale
 }
 
 export interface UserListInput {
@@ -174,14 +178,9 @@ export function createUserManagementService(deps: UserManagementDeps) {
   const { db, log, storage, mailer } = deps
 
   /** Notify an account's owner of a change to how they log in or are reached (SECURITY R9). */
-  function notifyContactChange(to: string[], fullname: string, what: string) {
-    for (const address of new Set(to)) {
-      mailer.send({
-        to: address,
-        subject: `Your Talangraga Umroh ${what} was changed`,
-        text: `Assalamu'alaikum ${fullname},\n\nThe ${what} of your Talangraga Umroh account was just changed. If you did not ask for this, contact the treasurer at once.`,
-      })
-    }
+  function notifyContactChange(to: string[], user: Pick<UserRow, 'fullname' | 'locale'>, what: 'password' | 'email' | 'phone') {
+    const mail = changedMail(mailLanguages(user.locale, deps.defaultLocale ?? 'id'), user.fullname, what)
+    for (const address of new Set(to)) mailer.send({ to: address, ...mail })
   }
 
   return {
@@ -377,15 +376,15 @@ export function createUserManagementService(deps: UserManagementDeps) {
         )
       if (values.passwordHash) {
         log.info({ event: 'user.password_set', userId: id, by: auth.userId }, 'password set by an admin; sessions revoked')
-        if (user.email) notifyContactChange([user.email], user.fullname, 'password')
+        if (user.email) notifyContactChange([user.email], user, 'password')
       }
       if (values.email)
         notifyContactChange(
           [current.email, user.email].filter((e): e is string => !!e),
-          user.fullname,
-          'email address',
+          user,
+          'email',
         )
-      if (values.phoneNumber && user.email) notifyContactChange([user.email], user.fullname, 'phone number')
+      if (values.phoneNumber && user.email) notifyContactChange([user.email], user, 'phone')
       log.info(
         { event: 'user.update', userId: id, by: auth.userId, fields: Object.keys(values).filter((k) => k !== 'passwordHash') },
         'user updated',
