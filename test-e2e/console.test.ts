@@ -205,7 +205,7 @@ describe('the treasurer console', () => {
     await page.keyboard.press('c')
     await page
       .getByRole('status')
-      .filter({ hasText: `#${first}: Status updated` })
+      .filter({ hasText: `#${first}: Status diperbarui` })
       .waitFor()
     assert.equal((await status(first)).status, 'completed')
 
@@ -219,7 +219,7 @@ describe('the treasurer console', () => {
     await page.keyboard.press('Enter')
     await page
       .getByRole('status')
-      .filter({ hasText: `#${second}: Status updated` })
+      .filter({ hasText: `#${second}: Status diperbarui` })
       .waitFor()
     const rejected = await status(second)
     assert.equal(rejected.status, 'rejected')
@@ -235,7 +235,7 @@ describe('the treasurer console', () => {
       await page.keyboard.press('c')
       await page
         .getByRole('status')
-        .filter({ hasText: `#${id}: Status updated` })
+        .filter({ hasText: `#${id}: Status diperbarui` })
         .waitFor()
     }
     figures.twentyCompletionsMs = Date.now() - t0
@@ -268,9 +268,9 @@ describe('the treasurer console', () => {
     await page.getByRole('button', { name: 'Selesaikan 3 yang dipilih' }).click()
     const results = page.locator('.bulk-results li')
     await page.waitForFunction(() => document.querySelectorAll('.bulk-results li').length === 3)
-    assert.match((await results.nth(0).textContent()) ?? '', /✓ Status updated/)
-    assert.match((await results.nth(1).textContent()) ?? '', /✗ Cannot change a transaction from rejected to completed/)
-    assert.match((await results.nth(2).textContent()) ?? '', /✓ Status updated/)
+    assert.match((await results.nth(0).textContent()) ?? '', /✓ Status diperbarui/)
+    assert.match((await results.nth(1).textContent()) ?? '', /✗ Status transaksi tidak dapat diubah dari rejected ke completed/)
+    assert.match((await results.nth(2).textContent()) ?? '', /✓ Status diperbarui/)
     assert.equal((await status(ids[0]!)).status, 'completed')
     assert.equal((await status(ids[2]!)).status, 'completed')
   })
@@ -289,7 +289,7 @@ describe('the treasurer console', () => {
     await page.keyboard.press('Enter')
     await page
       .getByRole('status')
-      .filter({ hasText: `#${id}: Status updated` })
+      .filter({ hasText: `#${id}: Status diperbarui` })
       .waitFor()
     const asked = await api<{ status: string; status_note: string }>(w, 'GET', `/transactions/${id}`)
     assert.equal(asked.status, 'needs_correction')
@@ -475,9 +475,9 @@ describe('the treasurer console', () => {
       .getByRole('button', { name: /^Tandai sudah dibaca: / })
       .first()
       .click()
-    await page.getByRole('status').filter({ hasText: 'Notification marked read' }).waitFor()
+    await page.getByRole('status').filter({ hasText: 'Notifikasi ditandai sudah dibaca' }).waitFor()
     await page.getByRole('button', { name: 'Tandai semua sudah dibaca' }).click()
-    await page.getByRole('status').filter({ hasText: 'All notifications marked read' }).waitFor()
+    await page.getByRole('status').filter({ hasText: 'Semua notifikasi ditandai sudah dibaca' }).waitFor()
     await page.getByText(/^0 belum dibaca dari \d+$/).waitFor()
   })
 
@@ -516,7 +516,7 @@ describe('the treasurer console', () => {
     assert.equal(await page.getByLabel('Nama organisasi').inputValue(), 'Paguyuban Umroh Talangraga', 'the form keeps what was typed')
     await page.getByLabel('Logo baru (JPEG, PNG, WebP)').setInputFiles([])
     await page.getByRole('button', { name: 'Simpan' }).click()
-    await page.getByRole('status').filter({ hasText: 'Settings updated' }).waitFor()
+    await page.getByRole('status').filter({ hasText: 'Pengaturan diperbarui' }).waitFor()
     const saved = await api<{ organisation_name: string; contact: string }>(w, 'GET', '/settings')
     assert.equal(saved.organisation_name, 'Paguyuban Umroh Talangraga')
     assert.equal(saved.contact, '0812-3456-7890')
@@ -550,7 +550,7 @@ describe('the treasurer console', () => {
       await page.getByLabel('Alamat penerima (URL https)').fill(url)
       await page.getByLabel('Keterangan').fill('Spreadsheet bendahara')
       await page.getByRole('button', { name: 'Simpan' }).click()
-      await page.getByRole('status').filter({ hasText: 'Webhook created' }).waitFor()
+      await page.getByRole('status').filter({ hasText: 'Webhook dibuat' }).waitFor()
       assert.match((await page.locator('code.secret').textContent()) ?? '', /\S{16,}/, 'the secret is shown once')
       // A decision makes an event; the receiver gets it and the delivery log says so.
       const hooks = await api<{ id: number }[]>(w, 'GET', '/webhooks')
@@ -568,7 +568,7 @@ describe('the treasurer console', () => {
       await axe('webhooks')
       page.once('dialog', (d) => void d.accept())
       await page.getByRole('button', { name: `Hapus ${url}` }).click()
-      await page.getByRole('status').filter({ hasText: 'Webhook deleted' }).waitFor()
+      await page.getByRole('status').filter({ hasText: 'Webhook dihapus' }).waitFor()
       assert.deepEqual(await api(w, 'GET', '/webhooks'), [])
     } finally {
       await new Promise((resolve) => receiver.close(resolve))

@@ -19,6 +19,12 @@ declare module 'fastify' {
   }
 }
 
+/** An item that reports its own outcome: `{code, message, ...}`. */
+function isOutcome(item: unknown): item is { code: number; message: string } {
+  const o = item as { code?: unknown; message?: unknown } | null
+  return !!o && typeof o === 'object' && typeof o.code === 'number' && typeof o.message === 'string'
+}
+
 /** The locale for a request, in the order of docs/i18n.md. */
 export function localeOf(request: FastifyRequest, fallback: Locale): Locale {
   const asked = request.requestedLocale
@@ -39,15 +45,22 @@ async function i18nPlugin(app: FastifyInstance) {
       return localeOf(this, fallback)
     },
   })
-  // Every JSON answer in the envelope has a `message` written in English by its route.
+  // Every JSON answer in the envelope has a `message` written in English by its route; so has each
+  // item of an answer made of per-item outcomes (`POST /transactions/status`: `[{id, ok, code, message}]`).
   app.addHook('preSerialization', async (request, _reply, payload) => {
     if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return payload
-    const body = payload as { code?: unknown; message?: unknown }
+    const body = payload as { code?: unknown; message?: unknown; data?: unknown }
     if (typeof body.message !== 'string' || typeof body.code !== 'number') return payload
     const locale = request.locale
     if (locale === 'en') return payload
     const message = translate(locale, body.message)
-    return message === body.message ? payload : { ...payload, message }
+    const items = Array.isArray(body.data) && isOutcome(body.data[0]) ? body.data : undefined
+    if (!items && message === body.message) return payload
+    return {
+      ...payload,
+      message,
+      ...(items ? { data: items.map((item) => (isOutcome(item) ? { ...item, message: translate(locale, item.message) } : item)) } : {}),
+    }
   })
   // Caches and proxies must not hand one language's answer to another's reader.
   app.addHook('onSend', async (request, reply) => {

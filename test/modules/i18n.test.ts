@@ -8,6 +8,7 @@ import { test } from 'node:test'
 import { loadConfig } from '../../src/config.js'
 import { build, createUser, login, unique, userWithToken } from '../helpers/app.js'
 import { startSmtp } from '../helpers/smtp.js'
+import { makeTransaction } from './transactions.fixtures.js'
 
 const smtp = await startSmtp()
 const t = await build({ APP_LOCALE: 'id', SMTP_URL: smtp.url, APP_URL: 'https://app.talangraga.test' })
@@ -154,4 +155,26 @@ test('success messages follow the language too', async () => {
   const tokens = await login(t, user)
   const list = await t.app.inject({ method: 'GET', url: '/periodes', headers: { authorization: `Bearer ${tokens.access_token}`, ...EN } })
   assert.equal(list.json().message, 'Success')
+})
+
+test('per-item outcomes of a bulk status change are in the asked language too', async () => {
+  const admin = await userWithToken(t, 'admin')
+  const member = await createUser(t)
+  const dep = await makeTransaction(t, { userId: member.id, amount: '1500000.00' })
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/transactions/status',
+    headers: { ...admin.auth, ...ID },
+    payload: { ids: [dep.id, dep.id + 100000], status: 'on_process' },
+  })
+  assert.equal(res.statusCode, 200, res.body)
+  const items = res.json().data as { id: number; code: number; message: string }[]
+  assert.deepEqual(
+    items.map((i) => [i.code, i.message]),
+    [
+      [200, 'Status diperbarui'],
+      [404, 'Transaksi tidak ditemukan'],
+    ],
+  )
+  assert.match(res.json().message, /^1 dari 2 diperbarui$/)
 })
