@@ -65,6 +65,11 @@ export const en = {
   'label.locale': 'Locale',
   'label.image_profile': 'Image profile',
   'label.Idempotency-Key': 'Idempotency-Key',
+  'label.page': 'Page',
+  'label.per_page': 'Per page',
+  'label.ids': 'Ids',
+  'label.q': 'Q',
+  'label.as_of': 'As of',
 
   // src/lib/errors.ts
   'error.notFound': '{{what}} not found',

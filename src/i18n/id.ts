@@ -64,6 +64,11 @@ export const id: Record<MessageKey, string> = {
   'label.locale': 'Bahasa',
   'label.image_profile': 'Foto profil',
   'label.Idempotency-Key': 'Idempotency-Key',
+  'label.page': 'Halaman',
+  'label.per_page': 'Jumlah per halaman',
+  'label.ids': 'Daftar id',
+  'label.q': 'Kata kunci',
+  'label.as_of': 'Tanggal acuan',
 
   'error.notFound': '{{what}} tidak ditemukan',
   'error.forbidden': 'Anda tidak berhak melakukan tindakan ini',

@@ -37,7 +37,9 @@ function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const full = path.join(dir, name)
     if (statSync(full).isDirectory()) return sources(full)
-    return full.endsWith('.ts') && !full.includes(`${path.sep}i18n${path.sep}`) ? [full] : []
+    // The catalogues themselves, and the OpenAPI examples (sample answers, not messages).
+    const skip = full.includes(`${path.sep}i18n${path.sep}`) || full.endsWith('openapi-components.ts')
+    return full.endsWith('.ts') && !skip ? [full] : []
   })
 }
 
