@@ -62,10 +62,13 @@ type Schema = {
   enum?: unknown[]
   const?: unknown
   default?: unknown
+  $ref?: string
 }
 
 /** A value for `schema`: usually of its shape (to get past the first check), often hostile. */
 function generate(schema: Schema | undefined, depth = 0): unknown {
+  // Shared shapes are components (`#/components/schemas/User`).
+  if (schema?.$ref) return generate(doc.components?.schemas?.[schema.$ref.split('/').pop() ?? ''], depth)
   if (!schema || depth > 4 || chance(0.08)) return pick<unknown>([...HOSTILE_STRINGS, ...HOSTILE_NUMBERS, null, true, [], {}])
   const branches = schema.anyOf ?? schema.oneOf
   if (branches) return generate(pick(branches), depth + 1)
@@ -129,6 +132,7 @@ type Operation = {
 const t = await build()
 const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
   paths: Record<string, Record<string, Operation>>
+  components?: { schemas?: Record<string, Schema> }
 }
 const ajv = new Ajv2020.default({ strict: false, allErrors: false, validateFormats: true })
 addFormats.default(ajv)
@@ -233,7 +237,8 @@ test(`fuzz every operation of the OpenAPI document (seed ${SEED}, ${PER_OPERATIO
           if (schema) {
             let validate = validators.get(schema)
             if (!validate) {
-              validate = ajv.compile(schema)
+              // The document's components travel with each schema so that its `$ref`s resolve.
+              validate = ajv.compile({ ...schema, components: doc.components })
               validators.set(schema, validate)
             }
             if (!validate(body)) failures.push(`body does not match its schema (${ajv.errorsText(validate.errors)}): ${what}`)
