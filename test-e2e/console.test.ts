@@ -446,7 +446,7 @@ describe('the treasurer console', () => {
     await page.getByRole('button', { name: /^Kirim pengingat \(\d+ anggota\)$/ }).click()
     await page
       .getByRole('status')
-      .filter({ hasText: /\d+ reminders sent, 0 already sent before/ })
+      .filter({ hasText: /\d+ pengingat dikirim, 0 sudah dikirim sebelumnya/ })
       .waitFor()
     await page.locator('table.reminders tbody tr').first().waitFor()
     const log = await w.app.inject({
