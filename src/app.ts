@@ -30,6 +30,7 @@ import fileSweeper from './plugins/file-sweeper.js'
 import jobs from './plugins/jobs.js'
 import metrics from './plugins/metrics.js'
 import rateLimits from './plugins/rate-limit.js'
+import services from './plugins/services.js'
 import { createLocalStorage, type Storage } from './plugins/storage.js'
 import { createS3Storage } from './plugins/storage-s3.js'
 import uploads from './plugins/uploads.js'
@@ -213,6 +214,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     reply.log = log
   })
   await app.register(jobs)
+  await app.register(services)
 
   // Financial data and tokens: nothing is cached by browsers or proxies.
   app.addHook('onSend', async (request, reply) => {

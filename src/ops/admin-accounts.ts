@@ -8,10 +8,10 @@ import { recordAudit } from '../db/audit.js'
 import type { Db } from '../db/client.js'
 import { users } from '../db/schema.js'
 import { normaliseEmail } from '../lib/identity.js'
-import { passwordProblem } from '../modules/auth/password-policy.js'
-import { hashPassword } from '../modules/auth/passwords.js'
-import { revokeUserSessions } from '../modules/auth/sessions.queries.js'
 import { createAdmin } from '../modules/users/bootstrap-admin.js'
+import { passwordProblem } from '../modules/users/password-policy.js'
+import { hashPassword } from '../modules/users/passwords.js'
+import { revokeUserSessions } from '../modules/users/sessions.queries.js'
 import { findUserByEmail, updateUser } from '../modules/users/users.queries.js'
 
 export interface AdminSummary {

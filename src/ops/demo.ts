@@ -17,8 +17,8 @@ import { sql } from 'drizzle-orm'
 import sharp from 'sharp'
 import { type Db, rows } from '../db/client.js'
 import { files, payments, periodes, transactionStatusHistory, transactions, users } from '../db/schema.js'
-import { hashPassword } from '../modules/auth/passwords.js'
 import { discardFile, type StoredFile, storeUpload } from '../modules/files/files.service.js'
+import { hashPassword } from '../modules/users/passwords.js'
 import type { Storage } from '../plugins/storage.js'
 
 export interface DemoResult {

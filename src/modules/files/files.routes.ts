@@ -8,13 +8,11 @@
  * downloads, and `nosniff` + a sandboxing CSP make sure nothing inside a file can run in a browser.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { and, eq, isNull, ne, or, sql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import type { Executor } from '../../db/client.js'
-import { files, transactions, users } from '../../db/schema.js'
-import { AppError, notFound } from '../../lib/errors.js'
+import { notFound, refused } from '../../lib/errors.js'
+import { isValidKey } from '../../lib/file-keys.js'
 import { errorResponses, Type } from '../../lib/schemas.js'
-import { isValidKey } from '../../plugins/storage.js'
+import { findServableFile } from './files.queries.js'
 
 const FileQuery = Type.Object({
   // Text on purpose: a malformed capability is a 403 like any other bad one, not a 422.
@@ -27,32 +25,7 @@ const Binary = { description: 'The file (JPEG, PNG, WebP or PDF; thumbnails are 
 
 const DAY_SECONDS = 86_400
 
-/**
- * The file behind a valid link, if it may still be served: its owner (who uploaded it) is neither
- * deactivated nor deleted, and a receipt still belongs to at least one deposit that is not deleted
- * (a batch shares one receipt). Links live a week, so these checks, not the expiry, are what makes
- * a revocation or a deletion take effect at once.
- */
-async function findServableFile(db: Executor, key: string) {
-  const [row] = await db
-    .select({ contentType: files.contentType, thumbnailKey: files.thumbnailKey })
-    .from(files)
-    .leftJoin(users, eq(users.id, files.ownerId))
-    .where(
-      and(
-        eq(files.key, key),
-        or(isNull(files.ownerId), and(eq(users.isActive, true), isNull(users.anonymisedAt))),
-        or(
-          ne(files.kind, 'receipt'),
-          sql`EXISTS (SELECT 1 FROM ${transactions} WHERE ${transactions.fileKey} = ${files.key} AND ${transactions.deletedAt} IS NULL)`,
-        ),
-      ),
-    )
-    .limit(1)
-  return row
-}
-
-const invalidLink = () => new AppError(403, 'This file link is invalid or has expired')
+const invalidLink = () => refused('This file link is invalid or has expired')
 
 /** A download name made from the key only: `receipt-1f2e3d4c.jpg`, never anything the client sent. */
 export function downloadName(key: string, thumb: boolean): string {

@@ -14,14 +14,14 @@ import {
   NotificationSettingsResponse,
   ReadAllResponse,
 } from './notifications.schemas.js'
-import { createNotificationsService, MAIL_JOB, type MailPayload, notificationsSubscriber } from './notifications.service.js'
+import { MAIL_JOB, type MailPayload, notificationsSubscriber } from './notifications.service.js'
 
 const tags = ['notifications']
 
 export default async function notificationsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const db = app.database.db
-  const service = createNotificationsService(db)
+  const service = app.services.notifications
 
   app.events.subscribe(notificationsSubscriber(app.config.timezone))
   app.jobs.register(MAIL_JOB, {

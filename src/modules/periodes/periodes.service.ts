@@ -9,9 +9,9 @@ import { sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import { recordAudit } from '../../db/audit.js'
 import type { Db, Tx } from '../../db/client.js'
+import type { AuthContext } from '../../lib/auth-context.js'
 import { conflict, notFound, validation } from '../../lib/errors.js'
 import { parseAmount } from '../../lib/money.js'
-import type { AuthContext } from '../auth/auth.types.js'
 import {
   deletePeriode,
   findOverlapping,

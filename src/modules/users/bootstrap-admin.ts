@@ -4,8 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { Db } from '../../db/client.js'
-import { passwordProblem } from '../auth/password-policy.js'
-import { hashPassword } from '../auth/passwords.js'
+import { passwordProblem } from './password-policy.js'
+import { hashPassword } from './passwords.js'
 import { assertIdentityFree, normaliseIdentity } from './users.accounts.js'
 import { adminExists, insertUser } from './users.queries.js'
 

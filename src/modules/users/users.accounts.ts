@@ -7,15 +7,15 @@
 
 import { recordAudit } from '../../db/audit.js'
 import type { Db } from '../../db/client.js'
+import type { UserType } from '../../lib/auth-context.js'
 import { taken, validation } from '../../lib/errors.js'
 import { normaliseEmail, normalisePhone, usernameProblem } from '../../lib/identity.js'
 import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
-import type { UserType } from '../auth/auth.types.js'
-import { passwordProblem } from '../auth/password-policy.js'
-import { hashPassword } from '../auth/passwords.js'
 import { discardFile, recordFile, storeUpload } from '../files/files.service.js'
 import { publish } from '../jobs/events.js'
+import { passwordProblem } from './password-policy.js'
+import { hashPassword } from './passwords.js'
 import { findIdentityConflicts, insertUser } from './users.queries.js'
 
 export interface RegisterInput {
