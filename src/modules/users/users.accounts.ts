@@ -64,19 +64,21 @@ export interface NewAccountOptions {
   actorId?: number
 }
 
+/** The one way an account is made. `storage` is needed only with a profile image. */
 export async function createAccount(
-  deps: { db: Db; storage: Storage },
+  deps: { db: Db; storage?: Storage | undefined },
   input: RegisterInput,
   opts: NewAccountOptions,
-  image: UploadedFile | undefined,
+  image?: UploadedFile,
 ) {
   const { db, storage } = deps
+  if (image && !storage) throw new Error('createAccount: a profile image needs storage')
   const { email, username, phoneNumber } = normaliseIdentity(input)
   const problem = passwordProblem(input.password, [input.username, input.email])
   if (problem) throw validation(problem, 'password')
   await assertIdentityFree(db, { email, username, phoneNumber })
   const passwordHash = await hashPassword(input.password)
-  const stored = image ? await storeUpload(storage, image, 'profile') : undefined
+  const stored = image && storage ? await storeUpload(storage, image, 'profile') : undefined
   try {
     return await db.transaction(async (tx) => {
       const created = await insertUser(tx, {
@@ -107,7 +109,7 @@ export async function createAccount(
       return created
     })
   } catch (err) {
-    await discardFile(storage, stored)
+    if (storage) await discardFile(storage, stored)
     throw err
   }
 }

@@ -1,5 +1,5 @@
 /** SQL for users. Functions take an executor so services can compose them in transactions. */
-import { and, eq, exists, ilike, isNull, ne, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, eq, exists, ilike, isNull, ne, or, type SQL, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { prepared } from '../../db/prepared.js'
 import { transactionStatusHistory, transactions, users } from '../../db/schema.js'
@@ -196,4 +196,20 @@ export async function anonymiseUser(db: Executor, id: number) {
     isActive: false,
     anonymisedAt: sql`now()` as unknown as Date,
   })
+}
+
+/** Every admin account, oldest first (the CLI's `admin list`). */
+export async function listAdminUsers(db: Executor) {
+  return db
+    .select({
+      id: users.id,
+      username: users.username,
+      email: users.email,
+      fullname: users.fullname,
+      isActive: users.isActive,
+      createdAt: users.createdAt,
+    })
+    .from(users)
+    .where(eq(users.userType, 'admin'))
+    .orderBy(asc(users.id))
 }
