@@ -68,7 +68,7 @@ const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.body.pas
 export const loggableUrl = (url: string) => url.replace(/([?&](?:sig|signature|token|reset_token)=)[^&#]*/gi, '$1[redacted]')
 
 /** An incoming X-Request-Id is kept when it is short and plain (no spaces, quotes or control characters). */
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:@\/+=-]{1,128}$/
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/
 
 /** The id of a request: the caller's X-Request-Id when sane, else a fresh UUID. */
 export function requestIdOf(req: { headers: Record<string, string | string[] | undefined> }): string {

@@ -1,6 +1,6 @@
 /**
  * Row types of the tables, for code outside src/db/ and *.queries.ts, which may not import the
- * Drizzle tables themselves (biome.json): types only, so no query can be built from them.
+ * Drizzle tables themselves (biome.jsonc): types only, so no query can be built from them.
  */
 import type { payments, periodes, users } from './schema.js'
 

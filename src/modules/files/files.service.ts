@@ -105,9 +105,8 @@ export async function storeUpload(storage: Storage, upload: UploadedFile, kind: 
     try {
       // rotate() applies the EXIF orientation; without keepMetadata()/withMetadata() sharp writes
       // no EXIF, GPS, XMP, IPTC or ICC profile (pixels are converted to sRGB).
-      // Encoder effort is set for the upload path's CPU (measured per 1280x960, 300 KB JPEG on this
-      // project's 2-core machine): Huffman optimisation cost 8 ms of 20 ms for 3-8% smaller photos
-      // (19% on the bench's noise image), and WebP effort 0 saves 3 ms on a ~1 KB thumbnail.
+      // Encoder effort is set for the upload path's CPU: Huffman optimisation off, WebP effort 0
+      // (the measurements: docs/decisions.md, "Figures behind code choices").
       const pipeline = input()
       info =
         ext === 'jpg'
