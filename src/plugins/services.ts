@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { createAuditService } from '../modules/audit/audit.service.js'
 import { createAuthService } from '../modules/auth/auth.service.js'
+import { createDownloadsService } from '../modules/files/downloads.service.js'
 import { createNotificationsService } from '../modules/notifications/notifications.service.js'
 import { createPaymentsService } from '../modules/payments/payments.service.js'
 import { createPeriodesService } from '../modules/periodes/periodes.service.js'
@@ -32,6 +33,7 @@ function buildServices(app: FastifyInstance) {
   return {
     users,
     auth: createAuthService({ db, config, tokens: app.tokens, mailer, log, users }),
+    downloads: createDownloadsService({ db, storage, signer: app.signer }),
     periodes: createPeriodesService({ db, log }),
     payments: createPaymentsService({ db, log }),
     settings,
