@@ -28,50 +28,13 @@ import { roleOf, type UserRow } from './users.schemas.js'
 const lockAdminSet = (tx: Tx) => lockForTransaction(tx, LOCKS.adminSet)
 
 /** Throws 409 when taking `userId` out of the active admins would leave none. */
-export async function assertNotLastAdmin(tx: Tx, userId: number) {
+async function assertNotLastAdmin(tx: Tx, userId: number) {
   if ((await countActiveAdmins(tx, userId)) === 0) {
     throw conflict('This is the last active admin; make another admin first')
   }
 }
 
-/** Deleting a user: shared by DELETE /users/{id} and its alias DELETE /auth/delete/{id}. */
-function createUserDeletion(deps: { db: Db; log: FastifyBaseLogger }) {
-  const { db, log } = deps
-  return {
-    async delete(auth: AuthContext, id: number): Promise<'deleted' | 'anonymised'> {
-      if (auth.userId === id) throw forbidden('You cannot delete your own account')
-      const outcome = await db.transaction(async (tx) => {
-        await lockAdminSet(tx)
-        const user = await findUserById(tx, id)
-        if (!user || user.anonymisedAt) throw notFound('User')
-        if (user.userType === 'admin' && user.isActive) await assertNotLastAdmin(tx, id)
-        // Every money record that names the user, in any role: owner, reporter, confirmer, the admin
-        // who soft-deleted one, or who moved one through the status machine. Removing the row would
-        // break those references (and the audit trail), so any of them means "anonymise".
-        const money = await namedInMoneyRecords(tx, id)
-        await revokeUserSessions(tx, id, 'user_deleted')
-        if (money) {
-          await anonymiseUser(tx, id)
-        } else {
-          await deleteUser(tx, id)
-        }
-        const result = money ? ('anonymised' as const) : ('deleted' as const)
-        await recordAudit(tx, {
-          actorId: auth.userId,
-          action: `user.${result}`,
-          entity: 'user',
-          entityId: id,
-          details: { userType: user.userType },
-        })
-        return result
-      })
-      log.info({ event: 'user.delete', userId: id, by: auth.userId, outcome }, 'user deleted')
-      return outcome
-    },
-  }
-}
-
-// ---- Listing, reading, creating and updating users (the /users routes) -------------------
+// ---- The users service: listing, reading, creating, updating and deleting users --------------
 
 export interface UsersDeps {
   db: Db
@@ -153,7 +116,40 @@ export function createUsersService(deps: UsersDeps) {
   }
 
   return {
-    ...createUserDeletion({ db, log }),
+    /**
+     * DELETE /users/{id} (and its alias DELETE /auth/delete/{id}). Never destroys money records: a
+     * user they name is anonymised and deactivated instead of removed.
+     */
+    async delete(auth: AuthContext, id: number): Promise<'deleted' | 'anonymised'> {
+      if (auth.userId === id) throw forbidden('You cannot delete your own account')
+      const outcome = await db.transaction(async (tx) => {
+        await lockAdminSet(tx)
+        const user = await findUserById(tx, id)
+        if (!user || user.anonymisedAt) throw notFound('User')
+        if (user.userType === 'admin' && user.isActive) await assertNotLastAdmin(tx, id)
+        // Every money record that names the user, in any role: owner, reporter, confirmer, the admin
+        // who soft-deleted one, or who moved one through the status machine. Removing the row would
+        // break those references (and the audit trail), so any of them means "anonymise".
+        const money = await namedInMoneyRecords(tx, id)
+        await revokeUserSessions(tx, id, 'user_deleted')
+        if (money) {
+          await anonymiseUser(tx, id)
+        } else {
+          await deleteUser(tx, id)
+        }
+        const result = money ? ('anonymised' as const) : ('deleted' as const)
+        await recordAudit(tx, {
+          actorId: auth.userId,
+          action: `user.${result}`,
+          entity: 'user',
+          entityId: id,
+          details: { userType: user.userType },
+        })
+        return result
+      })
+      log.info({ event: 'user.delete', userId: id, by: auth.userId, outcome }, 'user deleted')
+      return outcome
+    },
 
     /** The one way an account is made (registration, admin creation, the first admin, the CLI). */
     createAccount: (input: RegisterInput, opts: NewAccountOptions, image?: UploadedFile) =>
