@@ -10,7 +10,7 @@
  */
 import type { Database } from '../src/db/client.js'
 import { rows, sql } from '../src/db/client.js'
-import { hashPassword } from '../src/modules/auth/passwords.js'
+import { hashPassword } from '../src/modules/users/passwords.js'
 
 export const BENCH_PASSWORD = 'Bench-Umroh-Madinah-2026!'
 export const FAMILY_SIZE = 8

@@ -31,6 +31,7 @@ import i18n from './plugins/i18n.js'
 import jobs from './plugins/jobs.js'
 import metrics from './plugins/metrics.js'
 import rateLimits from './plugins/rate-limit.js'
+import services from './plugins/services.js'
 import { createLocalStorage, type Storage } from './plugins/storage.js'
 import { createS3Storage } from './plugins/storage-s3.js'
 import uploads from './plugins/uploads.js'
@@ -66,6 +67,15 @@ const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.body.pas
 
 /** A request URL fit for a log: a signed file link's signature is a bearer credential until it expires. */
 export const loggableUrl = (url: string) => url.replace(/([?&](?:sig|signature|token|reset_token)=)[^&#]*/gi, '$1[redacted]')
+
+/** An incoming X-Request-Id is kept when it is short and plain (no spaces, quotes or control characters). */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/
+
+/** The id of a request: the caller's X-Request-Id when sane, else a fresh UUID. */
+export function requestIdOf(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = req.headers['x-request-id']
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID()
+}
 
 /** Fastify's request line, with the URL made loggable. */
 const serializers = {
@@ -103,7 +113,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: 1024 * 1024,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    genReqId: () => randomUUID(),
+    // The request id of the logs (reqId), echoed as X-Request-Id: a caller's own id when it is sane.
+    genReqId: requestIdOf,
     // Slow-loris guard: a request must arrive within two minutes (generous for receipts on mobile data).
     requestTimeout: 120_000,
     return503OnClosing: true,
@@ -113,6 +124,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
+  // First hook of all: every answer, refusals by later hooks and 404s included, names its request.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id)
+  })
 
   const database =
     options.database ??
@@ -215,6 +230,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     reply.log = log
   })
   await app.register(jobs)
+  await app.register(services)
 
   // Financial data and tokens: nothing is cached by browsers or proxies.
   app.addHook('onSend', async (request, reply) => {

@@ -7,8 +7,8 @@
 import { inspect } from 'node:util'
 import { buildApp } from './app.js'
 import { loadConfig, loadDotEnv } from './config.js'
-import { warmPasswordHasher } from './modules/auth/passwords.js'
 import { ensureBootstrapAdmin } from './modules/users/bootstrap-admin.js'
+import { warmPasswordHasher } from './modules/users/passwords.js'
 import { assertClusterable, clusterSize, isClusterWorker, runPrimary } from './ops/cluster.js'
 import { describeStartupError, type StartupStage } from './startup-errors.js'
 

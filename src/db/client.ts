@@ -160,8 +160,7 @@ async function openPgliteOwned(dir: string | undefined, owner: DataDirOwner | un
   if (dir) mkdirSync(dir, { recursive: true })
   // PostgreSQL's default 128 MB of shared buffers live inside PGlite's WebAssembly memory, which
   // never shrinks: 16 MB is plenty for a community's working set, and the files below are cached
-  // by the operating system anyway. Measured on the bench data (30,000 transactions): resident
-  // memory 363 -> 229 MB at start and 416 -> 296 MB after list queries, same query times.
+  // by the operating system anyway (measured: docs/decisions.md, "Figures behind code choices").
   const raw: PGlite = new PGlite(dir, { postgresqlconf: ['shared_buffers = 16MB'] })
   await raw.waitReady
   const { client, epoch } = countingWrites(raw)

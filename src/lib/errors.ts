@@ -32,9 +32,11 @@ export const forbidden = (message = 'You do not have permission to perform this 
   new AppError(403, message, null, { 'WWW-Authenticate': 'Bearer realm="talangraga", error="insufficient_scope"' })
 export const conflict = (message: string) => new AppError(409, message)
 export const unsupportedMedia = (message: string) => new AppError(415, message)
-export const tooLarge = (message: string) => new AppError(413, message)
-export const unavailable = (message = 'Service temporarily unavailable, please retry') =>
-  new AppError(503, message, null, { 'Retry-After': '5' })
+/** 403 for a refusal that no other token would change (a bad signed link, the console cookie without its header). */
+export const refused = (message: string) => new AppError(403, message)
+/** 429 with the seconds after which a retry can succeed. */
+export const tooMany = (message: string, retryAfterSeconds: number | string) =>
+  new AppError(429, message, null, { 'Retry-After': String(retryAfterSeconds) })
 
 /**
  * One field problem as a sentence a person can act on: "Username is already in use" (in English;
@@ -66,6 +68,14 @@ const REALM = 'Bearer realm="talangraga"'
 
 /** 401 without credentials: RFC 6750 says no error code then. */
 export const missingToken = () => new AppError(401, 'Not authenticated', null, { 'WWW-Authenticate': REALM })
+
+/** 401 for wrong or missing credentials of another kind (a password, the metrics token), without an error code. */
+export const unauthorized = (message: string, realm = 'talangraga') =>
+  new AppError(401, message, null, { 'WWW-Authenticate': `Bearer realm="${realm}"` })
+
+/** 400 for a request that breaks RFC 6750 itself (credentials sent twice). */
+export const invalidRequest = (message: string) =>
+  new AppError(400, message, null, { 'WWW-Authenticate': `${REALM}, error="invalid_request"` })
 
 /** 401 for a token that is malformed, expired, revoked or of the wrong kind. */
 export const invalidToken = (message: string) =>

@@ -3,6 +3,7 @@
  * emails trimmed and lower-cased, phone numbers to E.164 (Indonesian 08… -> +628…), usernames
  * compared case-insensitively and never shaped like an email or a phone number.
  */
+import { createHash } from 'node:crypto'
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase()
@@ -44,3 +45,9 @@ export function classifyIdentifier(identifier: string): { kind: IdentifierKind; 
   }
   return { kind: 'username', value: trimmed.toLowerCase() }
 }
+
+/** An identifier hashed for a rate-limit key: no emails or phone numbers in Redis. */
+export const identifierKey = (value: unknown) =>
+  typeof value === 'string' && value.trim()
+    ? createHash('sha256').update(value.trim().toLowerCase()).digest('base64url').slice(0, 22)
+    : undefined

@@ -3,16 +3,14 @@
  * on a database so the CLI runs them directly when it owns DATA_DIR (or on PostgreSQL) and the
  * server runs the very same ones when the CLI asks it over the control channel.
  */
-import { asc, eq } from 'drizzle-orm'
 import { recordAudit } from '../db/audit.js'
 import type { Db } from '../db/client.js'
-import { users } from '../db/schema.js'
 import { normaliseEmail } from '../lib/identity.js'
-import { passwordProblem } from '../modules/auth/password-policy.js'
-import { hashPassword } from '../modules/auth/passwords.js'
-import { revokeUserSessions } from '../modules/auth/sessions.queries.js'
 import { createAdmin } from '../modules/users/bootstrap-admin.js'
-import { findUserByEmail, updateUser } from '../modules/users/users.queries.js'
+import { passwordProblem } from '../modules/users/password-policy.js'
+import { hashPassword } from '../modules/users/passwords.js'
+import { revokeUserSessions } from '../modules/users/sessions.queries.js'
+import { findUserByEmail, listAdminUsers, updateUser } from '../modules/users/users.queries.js'
 
 export interface AdminSummary {
   id: number
@@ -29,19 +27,7 @@ export async function createAdminAccount(db: Db, input: { email: string; passwor
 }
 
 export async function listAdmins(db: Db): Promise<AdminSummary[]> {
-  const rows = await db
-    .select({
-      id: users.id,
-      username: users.username,
-      email: users.email,
-      fullname: users.fullname,
-      isActive: users.isActive,
-      createdAt: users.createdAt,
-    })
-    .from(users)
-    .where(eq(users.userType, 'admin'))
-    .orderBy(asc(users.id))
-  return rows.map((r) => ({
+  return (await listAdminUsers(db)).map((r) => ({
     id: r.id,
     username: r.username,
     email: r.email,

@@ -13,13 +13,21 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { sql } from 'drizzle-orm'
 import sharp from 'sharp'
-import { type Db, rows } from '../db/client.js'
-import { files, payments, periodes, transactionStatusHistory, transactions, users } from '../db/schema.js'
-import { hashPassword } from '../modules/auth/passwords.js'
+import type { Db } from '../db/client.js'
 import { discardFile, type StoredFile, storeUpload } from '../modules/files/files.service.js'
+import { hashPassword } from '../modules/users/passwords.js'
 import type { Storage } from '../plugins/storage.js'
+import {
+  countCommunity,
+  insertFileRecords,
+  insertPayments,
+  insertPeriodes,
+  insertStatusHistory,
+  insertTransactions,
+  insertUsers,
+  type StatusHistoryInsert,
+} from './bulk.queries.js'
 
 export interface DemoResult {
   admin: { email: string; username: string; password: string }
@@ -123,12 +131,8 @@ const rupiah = (n: number) => `Rp ${n.toLocaleString('id-ID')}`
 
 /** True when the database holds no community yet (an admin made by create-admin or ADMIN_EMAIL is allowed). */
 export async function isEmptyForDemo(db: Db): Promise<boolean> {
-  const [row] = await rows<{ n: number }>(
-    db,
-    sql`SELECT ((SELECT count(*) FROM ${users} WHERE ${users.userType} = 'member') + (SELECT count(*) FROM ${periodes})
-      + (SELECT count(*) FROM ${payments}) + (SELECT count(*) FROM ${transactions}))::int AS n`,
-  )
-  return row?.n === 0
+  const n = await countCommunity(db)
+  return n.members + n.periodes + n.payments + n.transactions === 0
 }
 
 /** A receipt photo stand-in: a bank-app style slip with the amount, date and reference. */
@@ -278,9 +282,8 @@ export async function seedDemo(db: Db, storage: Storage, opts: { now?: Date; onP
   try {
     await db.transaction(async (tx) => {
       const ids = await (async () => {
-        const [admin] = await tx
-          .insert(users)
-          .values({
+        const [admin] = await insertUsers(tx, [
+          {
             fullname: 'Hj. Neneng Rohaeti',
             username: 'bendahara',
             email: 'bendahara@demo.talangraga.test',
@@ -288,25 +291,23 @@ export async function seedDemo(db: Db, storage: Storage, opts: { now?: Date; onP
             passwordHash: adminHash,
             domisili: 'Bandung',
             phoneNumber: '+6281120001446',
-          })
-          .returning({ id: users.id })
-        const memberIds = await tx
-          .insert(users)
-          .values(
-            members.map((m) => ({
-              fullname: m.fullname,
-              username: m.username,
-              email: m.email,
-              phoneNumber: m.phone,
-              domisili: m.city,
-              userType: 'member' as const,
-              passwordHash: memberHash,
-              savingsTarget: '35000000.00',
-            })),
-          )
-          .returning({ id: users.id })
-        const periodeIds = await tx.insert(periodes).values(periodeRows).returning({ id: periodes.id, name: periodes.periodeName })
-        const paymentIds = await tx.insert(payments).values(paymentRows).returning({ id: payments.id })
+          },
+        ])
+        const memberIds = await insertUsers(
+          tx,
+          members.map((m) => ({
+            fullname: m.fullname,
+            username: m.username,
+            email: m.email,
+            phoneNumber: m.phone,
+            domisili: m.city,
+            userType: 'member' as const,
+            passwordHash: memberHash,
+            savingsTarget: '35000000.00',
+          })),
+        )
+        const periodeIds = await insertPeriodes(tx, periodeRows)
+        const paymentIds = await insertPayments(tx, paymentRows)
         return {
           admin: admin?.id as number,
           members: memberIds.map((r) => r.id),
@@ -325,7 +326,8 @@ export async function seedDemo(db: Db, storage: Storage, opts: { now?: Date; onP
         withFiles.filter((x) => x.f),
         200,
       )) {
-        await tx.insert(files).values(
+        await insertFileRecords(
+          tx,
           slice.map(({ f, userId }) => {
             const s = f as StoredFile
             return {
@@ -364,8 +366,8 @@ export async function seedDemo(db: Db, storage: Storage, opts: { now?: Date; onP
             updatedAt: d.status === 'sent' ? reported : decided,
           }
         })
-        const inserted = await tx.insert(transactions).values(values).returning({ id: transactions.id })
-        const history: (typeof transactionStatusHistory.$inferInsert)[] = []
+        const inserted = await insertTransactions(tx, values)
+        const history: StatusHistoryInsert[] = []
         inserted.forEach((row, i) => {
           const v = values[i] as (typeof values)[number]
           const d = (slice[i] as (typeof slice)[number]).d
@@ -391,7 +393,7 @@ export async function seedDemo(db: Db, storage: Storage, opts: { now?: Date; onP
           }
           byStatus[d.status] = (byStatus[d.status] ?? 0) + 1
         })
-        await tx.insert(transactionStatusHistory).values(history)
+        await insertStatusHistory(tx, history)
       }
     })
   } catch (err) {

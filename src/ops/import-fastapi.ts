@@ -11,11 +11,19 @@
  * Rows whose id already exists are left alone (ON CONFLICT (id) DO NOTHING), so a second run with
  * --merge changes nothing; without --merge a non-empty target is refused.
  */
-import { type SQL, sql } from 'drizzle-orm'
 import pg from 'pg'
-import { type Database, type Executor, rows } from '../db/client.js'
-import { payments, periodes, transactionStatusHistory, transactions, users } from '../db/schema.js'
+import type { Database, Executor } from '../db/client.js'
 import { normaliseEmail, normalisePhone } from '../lib/identity.js'
+import {
+  advanceIdSequences,
+  countCommunity,
+  findIdentityClashes,
+  insertPayments,
+  insertPeriodes,
+  insertStatusHistory,
+  insertTransactions,
+  insertUsers,
+} from './bulk.queries.js'
 
 type Table = 'users' | 'periodes' | 'payments' | 'transactions'
 
@@ -178,13 +186,9 @@ function roleOf(raw: unknown): 'admin' | 'member' | undefined {
 
 const when = (v: unknown): Date | undefined => (v instanceof Date ? v : v ? new Date(String(v)) : undefined)
 
-async function counts(db: Executor) {
-  const [row] = await rows<Record<Table, number>>(
-    db,
-    sql`SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM periodes)::int AS periodes,
-               (SELECT count(*) FROM payments)::int AS payments, (SELECT count(*) FROM transactions)::int AS transactions`,
-  )
-  return row as Record<Table, number>
+async function counts(db: Executor): Promise<Record<Table, number>> {
+  const { users, periodes, payments, transactions } = await countCommunity(db)
+  return { users, periodes, payments, transactions }
 }
 
 /** Insert in slices (large imports stay under the bind-parameter limit); returns the ids inserted. */
@@ -386,13 +390,9 @@ export async function importFastapi(sourceUrl: string, target: Database, options
   const inserted = await db.transaction(async (tx) => {
     if (options.merge) {
       // A new old-row must not collide with an existing different row on a unique identity.
-      const clashes = await rows<{ id: number; other: number; what: string }>(
+      const clashes = await findIdentityClashes(
         tx,
-        sql`SELECT v.id, u.id AS other, 'email/username/phone' AS what
-            FROM jsonb_to_recordset(${JSON.stringify(userValues.map((u) => ({ id: u.id, email: u.email, username: u.username, phone: u.phoneNumber })))}::jsonb)
-                 AS v(id int, email text, username text, phone text)
-            JOIN users u ON u.id <> v.id AND (u.email = v.email OR lower(u.username) = lower(v.username) OR u.phone_number = v.phone)
-            WHERE NOT EXISTS (SELECT 1 FROM users x WHERE x.id = v.id)`,
+        userValues.map((u) => ({ id: u.id, email: u.email, username: u.username, phone: u.phoneNumber })),
       )
       if (clashes.length) {
         throw new ImportError(
@@ -401,26 +401,10 @@ export async function importFastapi(sourceUrl: string, target: Database, options
         )
       }
     }
-    const u = await insertSlices(
-      userValues,
-      (s) => tx.insert(users).values(s).onConflictDoNothing({ target: users.id }).returning({ id: users.id }),
-      onSlice,
-    )
-    const pe = await insertSlices(
-      periodeValues,
-      (s) => tx.insert(periodes).values(s).onConflictDoNothing({ target: periodes.id }).returning({ id: periodes.id }),
-      onSlice,
-    )
-    const pa = await insertSlices(
-      paymentValues,
-      (s) => tx.insert(payments).values(s).onConflictDoNothing({ target: payments.id }).returning({ id: payments.id }),
-      onSlice,
-    )
-    const tr = await insertSlices(
-      txValues,
-      (s) => tx.insert(transactions).values(s).onConflictDoNothing({ target: transactions.id }).returning({ id: transactions.id }),
-      onSlice,
-    )
+    const u = await insertSlices(userValues, (s) => insertUsers(tx, s, { keepExisting: true }), onSlice)
+    const pe = await insertSlices(periodeValues, (s) => insertPeriodes(tx, s, { keepExisting: true }), onSlice)
+    const pa = await insertSlices(paymentValues, (s) => insertPayments(tx, s, { keepExisting: true }), onSlice)
+    const tr = await insertSlices(txValues, (s) => insertTransactions(tx, s, { keepExisting: true }), onSlice)
     // One history entry per imported transaction, so its current status has a recorded origin.
     const newTx = new Set(tr)
     const history = txValues
@@ -433,12 +417,8 @@ export async function importFastapi(sourceUrl: string, target: Database, options
         note: 'imported from the FastAPI backend',
         ...(t.confirmedAt ? { createdAt: t.confirmedAt } : {}),
       }))
-    for (let i = 0; i < history.length; i += 500) await tx.insert(transactionStatusHistory).values(history.slice(i, i + 500))
-    // Explicit ids do not advance the sequences: move each past the highest id, or new rows collide.
-    for (const table of ['users', 'periodes', 'payments', 'transactions'] as const) {
-      const t: SQL = sql.raw(table)
-      await tx.execute(sql`SELECT setval(pg_get_serial_sequence(${table}, 'id'), COALESCE((SELECT max(id) FROM ${t}), 0) + 1, false)`)
-    }
+    for (let i = 0; i < history.length; i += 500) await insertStatusHistory(tx, history.slice(i, i + 500))
+    await advanceIdSequences(tx)
     const result = { users: u.length, periodes: pe.length, payments: pa.length, transactions: tr.length }
     // Counts must add up before anything is committed: every old row is now new here or was here.
     const now = await counts(tx)

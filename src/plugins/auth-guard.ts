@@ -8,11 +8,12 @@
  * every admin read, list and report is theirs, and services need no third role), any other method
  * is 403, except on routes marked `ownAccount` (the caller's own password and sessions).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { AuthContext } from '../lib/auth-context.js'
+import { bearerToken } from '../lib/bearer-token.js'
 import { forbidden, invalidToken, missingToken } from '../lib/errors.js'
-import type { AuthContext } from '../modules/auth/auth.types.js'
-import { findActiveSession } from '../modules/auth/sessions.queries.js'
+import { findActiveSession } from '../modules/users/sessions.queries.js'
 
 export type AccessLevel = 'public' | 'user' | 'admin'
 
@@ -28,20 +29,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     auth: AuthContext
   }
-}
-
-/**
- * The raw bearer token from the Authorization header, or undefined when there is none. Another
- * scheme (Basic, ...) carries no bearer credentials: that is "no authentication", whose 401 has no
- * error code (RFC 6750 §3.1); only a malformed Bearer header is an invalid_token.
- */
-export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization
-  if (!header) return undefined
-  if (!/^Bearer(\s|$)/i.test(header.trimStart())) return undefined
-  const match = /^\s*Bearer\s+(\S+)\s*$/i.exec(header)
-  if (!match) throw invalidToken('Malformed Authorization header')
-  return match[1]
 }
 
 const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD'])

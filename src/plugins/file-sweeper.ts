@@ -9,11 +9,10 @@
 import type { Dirent } from 'node:fs'
 import { readdir, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { inArray, or } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { files } from '../db/schema.js'
-import { isValidKey } from './storage.js'
+import { isValidKey } from '../lib/file-keys.js'
+import { knownFileKeys } from '../modules/files/files.queries.js'
 
 const HOUR = 3_600_000
 const BATCH = 500
@@ -51,11 +50,7 @@ async function* walk(dir: string): AsyncGenerator<{ file: string; ageMs: number 
 
 /** Delete the old keys of `batch` that no `files` row (as key or thumbnail) points at. */
 async function sweepBatch(app: FastifyInstance, root: string, batch: string[]): Promise<number> {
-  const rows = await app.database.db
-    .select({ key: files.key, thumb: files.thumbnailKey })
-    .from(files)
-    .where(or(inArray(files.key, batch), inArray(files.thumbnailKey, batch)))
-  const known = new Set(rows.flatMap((r) => [r.key, r.thumb]))
+  const known = await knownFileKeys(app.database.db, batch)
   let removed = 0
   for (const key of batch) {
     if (known.has(key)) continue

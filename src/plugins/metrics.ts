@@ -13,7 +13,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
-import { AppError } from '../lib/errors.js'
+import { unauthorized } from '../lib/errors.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -80,7 +80,7 @@ async function metrics(app: FastifyInstance) {
     const header = request.headers.authorization ?? ''
     const given = header.startsWith('Bearer ') ? header.slice(7) : ''
     if (!given || !sameSecret(given, token)) {
-      throw new AppError(401, 'Metrics need Authorization: Bearer <METRICS_TOKEN>', null, { 'WWW-Authenticate': 'Bearer realm="metrics"' })
+      throw unauthorized('Metrics need Authorization: Bearer <METRICS_TOKEN>', 'metrics')
     }
     reply.header('content-type', registry.contentType)
     return registry.metrics()

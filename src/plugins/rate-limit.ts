@@ -14,11 +14,10 @@
  * attempt back with `refund()` once it has succeeded. `clear()` forgets a budget (a successful login
  * or reset clears that account's failures).
  */
-import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
-import { AppError } from '../lib/errors.js'
+import { tooMany } from '../lib/errors.js'
 
 /** The longest a client ever waits after its last attempt (documented in docs/decisions.md). */
 export const MAX_BACKOFF_MS = 15 * 60_000
@@ -54,12 +53,6 @@ declare module 'fastify' {
     limits: Limits
   }
 }
-
-/** Identifiers are hashed into keys: no emails or phone numbers in Redis. */
-export const identifierKey = (value: unknown) =>
-  typeof value === 'string' && value.trim()
-    ? createHash('sha256').update(value.trim().toLowerCase()).digest('base64url').slice(0, 22)
-    : undefined
 
 interface Hit {
   count: number
@@ -183,7 +176,7 @@ async function rateLimits(app: FastifyInstance, opts: { redis?: Redis | undefine
         if (res.exceeded) {
           request.log.warn({ limit: rule.name }, 'rate limit exceeded')
           const retry = String(Math.max(1, Math.ceil(res.ttlMs / 1000)))
-          throw new AppError(429, 'Too many attempts, please try again later', null, { 'Retry-After': retry })
+          throw tooMany('Too many attempts, please try again later', retry)
         }
       }
     },

@@ -9,7 +9,8 @@ import { createReadStream } from 'node:fs'
 import { rm, stat } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { isValidKey, type Storage } from './storage.js'
+import { isValidKey } from '../lib/file-keys.js'
+import type { Storage } from './storage.js'
 
 export interface S3Options {
   endpoint: string

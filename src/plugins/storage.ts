@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs'
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
+import { isValidKey } from '../lib/file-keys.js'
 
 export interface Storage {
   /** Move a finished local file into storage under `key`. */
@@ -15,13 +16,6 @@ export interface Storage {
   get(key: string): Promise<{ stream: Readable; size: number } | undefined>
   delete(key: string): Promise<void>
   exists(key: string): Promise<boolean>
-}
-
-const KEY = /^[a-z]+(\/[0-9]{4}\/[0-9]{2})?\/[0-9a-f-]{36}(\.thumb)?\.(jpg|png|webp|pdf)$/
-
-/** Keys are ours, but /files/{key} takes them from a URL: reject anything not of our shape. */
-export function isValidKey(key: string): boolean {
-  return KEY.test(key)
 }
 
 export function createLocalStorage(root: string): Storage {

@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises'
 import type { MultipartFile } from '@fastify/multipart'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { AppError } from '../lib/errors.js'
+import { badRequest } from '../lib/errors.js'
 
 export interface UploadedFile {
   /** Temporary path on local disk (server-generated name). */
@@ -130,7 +130,7 @@ async function uploads(app: FastifyInstance) {
   app.addHook('preParsing', async (request) => {
     const type = request.headers['content-type']
     if (typeof type === 'string' && /^\s*multipart\//i.test(type) && multipartBoundary(type) === undefined) {
-      throw new AppError(400, MALFORMED_MULTIPART)
+      throw badRequest(MALFORMED_MULTIPART)
     }
   })
 

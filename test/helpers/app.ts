@@ -11,7 +11,7 @@ import { after } from 'node:test'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
-import { hashPassword } from '../../src/modules/auth/passwords.js'
+import { hashPassword } from '../../src/modules/users/passwords.js'
 import { insertUser } from '../../src/modules/users/users.queries.js'
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './database.js'
 

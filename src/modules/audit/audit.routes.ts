@@ -4,13 +4,12 @@ import type { FastifyInstance } from 'fastify'
 import { errorResponses, okList, Type } from '../../lib/schemas.js'
 import { localDate } from '../transactions/instants.js'
 import { AuditCsvQuery, AuditListResponse, AuditQuery } from './audit.schemas.js'
-import { createAuditService } from './audit.service.js'
 
 const tags = ['audit']
 
 export default async function auditRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createAuditService({ db: app.database.db, timezone: app.config.timezone })
+  const service = app.services.audit
 
   app.get(
     '/audit',

@@ -5,13 +5,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
-import { AppError, validation } from '../../lib/errors.js'
-import { classifyIdentifier } from '../../lib/identity.js'
-import { Envelope, ErrorEnvelope, errorResponses, IdParam, MessageOnly, ok, Type } from '../../lib/schemas.js'
-import { bearerToken } from '../../plugins/auth-guard.js'
-import { identifierKey, type LimitRule } from '../../plugins/rate-limit.js'
+import type { AuthContext, ClientInfo } from '../../lib/auth-context.js'
+import { bearerToken } from '../../lib/bearer-token.js'
+import { invalidRequest, unauthorized, validation } from '../../lib/errors.js'
+import { classifyIdentifier, identifierKey } from '../../lib/identity.js'
+import { Envelope, errorResponses, MessageOnly, ok, Type } from '../../lib/schemas.js'
+import type { LimitRule } from '../../plugins/rate-limit.js'
 import { toUserJson } from '../users/users.schemas.js'
-import { createUsersService } from '../users/users.service.js'
 import {
   ChangePasswordBody,
   ForgotBody,
@@ -27,8 +27,6 @@ import {
   SessionOut,
   UserResponse,
 } from './auth.schemas.js'
-import { createAuthService } from './auth.service.js'
-import type { AuthContext, ClientInfo } from './auth.types.js'
 import { clearRefreshCookie, isConsoleRequest, refreshTokenFromCookie, setRefreshCookie } from './console-cookie.js'
 
 const tags = ['auth']
@@ -36,21 +34,8 @@ const FORGOT_MESSAGE = 'If an account with that email exists, a password reset c
 
 export default async function authRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createAuthService({
-    db: app.database.db,
-    config: app.config,
-    tokens: app.tokens,
-    mailer: app.mailer,
-    storage: app.storage,
-    log: app.log,
-  })
-  const users = createUsersService({ db: app.database.db, log: app.log })
+  const service = app.services.auth
   const perMinute = app.config.authRateLimit
-  /** Password-reset requests still being processed after their answer; awaited on close. */
-  const pendingResets = new Set<Promise<unknown>>()
-  app.addHook('onClose', async () => {
-    await Promise.all([...pendingResets])
-  })
   /**
    * Budgets (docs/decisions.md, "Rate limits"). Per address they are sized for a congregation
    * behind one shared address, and where an attempt can succeed only with a secret (login, reset,
@@ -101,12 +86,10 @@ export default async function authRoutes(fastify: FastifyInstance) {
     const header = bearerToken(request)
     const inBody = body?.refresh_token
     if (header && inBody) {
-      throw new AppError(400, 'Send the refresh token either as Bearer or in the body, not both', null, {
-        'WWW-Authenticate': 'Bearer realm="talangraga", error="invalid_request"',
-      })
+      throw invalidRequest('Send the refresh token either as Bearer or in the body, not both')
     }
     const token = header ?? inBody ?? refreshTokenFromCookie(request)
-    if (!token) throw new AppError(401, 'Refresh token required', null, { 'WWW-Authenticate': 'Bearer realm="talangraga"' })
+    if (!token) throw unauthorized('Refresh token required')
     return token
   }
 
@@ -268,13 +251,7 @@ export default async function authRoutes(fastify: FastifyInstance) {
     },
     async (request) => {
       await app.limits.check(request, [budget.forgot(request.ip)])
-      // The lookup, token and mail happen after the answer, so neither the response nor its timing
-      // depends on whether the account exists (R10); per-account throttling inside is silent too.
-      const job = service
-        .forgotPassword(request.body.email, request.requestedLocale)
-        .catch((err) => request.log.error({ err }, 'password reset request failed'))
-      pendingResets.add(job)
-      void job.finally(() => pendingResets.delete(job))
+      service.requestPasswordReset(request.body.email, request.log, request.requestedLocale)
       return ok(null, FORGOT_MESSAGE)
     },
   )
@@ -324,21 +301,4 @@ export default async function authRoutes(fastify: FastifyInstance) {
       },
     )
   }
-
-  app.delete(
-    '/auth/delete/:id',
-    {
-      config: { auth: 'admin' },
-      schema: {
-        tags,
-        summary: 'Delete a user (anonymised and deactivated when money records point at them)',
-        params: IdParam,
-        response: { 200: MessageOnly, 403: ErrorEnvelope, ...errorResponses(401, 404, 409, 422) },
-      },
-    },
-    async (request) => {
-      const outcome = await users.delete(request.auth, request.params.id)
-      return ok(null, outcome === 'deleted' ? 'User deleted' : 'User deactivated and anonymised (money records kept)')
-    },
-  )
 }

@@ -2,8 +2,8 @@
 
 import { USERNAME_PATTERN } from '../../lib/identity.js'
 import { Envelope, Type } from '../../lib/schemas.js'
+import { PASSWORD_MAX } from '../users/passwords.js'
 import { UserOut, UserTypeIn } from '../users/users.schemas.js'
-import { PASSWORD_MAX } from './passwords.js'
 
 /** Length is checked by the password policy (it counts Unicode characters); this caps input size. */
 const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX * 4 })

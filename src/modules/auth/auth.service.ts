@@ -3,45 +3,43 @@
  * Routes call these with validated input and an AuthContext; nothing here reads a request.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { and, eq, gt, isNull, sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../config.js'
-import type { Db } from '../../db/client.js'
-import { passwordResetTokens, sessions, users } from '../../db/schema.js'
+import type { Db, Executor } from '../../db/client.js'
 import { isLocale, type Locale } from '../../i18n/index.js'
 import { letter, mailLanguages, resetPasswordMail } from '../../i18n/mail.js'
-import { AppError, invalidToken, notFound, validation } from '../../lib/errors.js'
+import type { AuthContext, ClientInfo, UserType } from '../../lib/auth-context.js'
+import { badRequest, invalidToken, notFound, unauthorized, validation } from '../../lib/errors.js'
 import { classifyIdentifier, normaliseEmail } from '../../lib/identity.js'
 import type { Mailer } from '../../lib/mailer.js'
-import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
-import { createAccount, type RegisterInput } from '../users/users.accounts.js'
-import { findUserByEmail, findUserById, findUserByIdentifier, updateUser } from '../users/users.queries.js'
-import { roleOf } from '../users/users.schemas.js'
-import type { AuthContext, ClientInfo, UserType } from './auth.types.js'
-import { passwordProblem } from './password-policy.js'
-import { hashPassword, verifyPassword } from './passwords.js'
+import { passwordProblem } from '../users/password-policy.js'
+import { hashPassword, verifyPassword } from '../users/passwords.js'
+import { countRecentResetTokens, insertResetToken, lockResetToken, useUpResetTokens } from '../users/reset-tokens.queries.js'
 import {
   createSession,
   findSessionForRefresh,
   listUserSessions,
   lockSession,
-  lockSessionForRefresh,
   revokeSession,
   revokeUserSessions,
-} from './sessions.queries.js'
+  touchSession,
+} from '../users/sessions.queries.js'
+import type { RegisterInput } from '../users/users.accounts.js'
+import { findUserByEmail, findUserById, findUserByIdentifier, lockUser, updateUser } from '../users/users.queries.js'
+import { roleOf } from '../users/users.schemas.js'
+import type { UsersService } from '../users/users.service.js'
 import type { TokenService } from './tokens.js'
 
 export interface AuthDeps {
   db: Db
-  config: Config
+  config: Pick<Config, 'appUrl' | 'locale' | 'refreshPolicy' | 'refreshGraceSeconds' | 'refreshTokenTtlSeconds' | 'sessionMaxSeconds'>
   tokens: TokenService
   mailer: Mailer
-  storage: Storage
   log: FastifyBaseLogger
+  /** Accounts are created by the users module, which auth sits on. */
+  users: Pick<UsersService, 'createAccount'>
 }
-
-export type { RegisterInput } from '../users/users.accounts.js'
 
 const RESET_TTL_SECONDS = 30 * 60
 /** At most this many reset emails per account per hour; more are dropped silently (R10). */
@@ -51,6 +49,8 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 
 export function createAuthService(deps: AuthDeps) {
   const { db, config, tokens, log } = deps
+  /** Password-reset requests still being processed after their answer; settle() awaits them. */
+  const pendingResets = new Set<Promise<unknown>>()
 
   async function issueTokens(userId: number, sessionId: string, generation: number, absoluteExpiresAt: Date) {
     const remaining = (absoluteExpiresAt.getTime() - Date.now()) / 1000
@@ -62,12 +62,8 @@ export function createAuthService(deps: AuthDeps) {
     }
   }
 
-  /** Whether a session read for a refresh may be used (same rules for both policies). */
-  function refreshable(
-    found: { session: typeof sessions.$inferSelect; userActive: boolean } | undefined,
-    userId: number,
-    now: number,
-  ): typeof sessions.$inferSelect {
+  /** The session a refresh token names, if it may still be used; 401 otherwise. */
+  function refreshable(found: Awaited<ReturnType<typeof findSessionForRefresh>>, userId: number, now: number) {
     const session = found?.session
     if (
       !session ||
@@ -82,25 +78,36 @@ export function createAuthService(deps: AuthDeps) {
     return session
   }
 
-  /** Policy `reuse` (see refresh() for why no lock is needed). */
-  async function refreshWithoutLock(claims: { userId: number; sessionId: string }) {
+  /** One refresh on `ex`: a transaction holding the session row under `rotate`, the database under `reuse`. */
+  async function refreshOn(ex: Executor, claims: { userId: number; sessionId: string; generation: number }) {
+    const rotate = config.refreshPolicy === 'rotate'
     const now = Date.now()
-    const session = refreshable(await findSessionForRefresh(db, claims.sessionId), claims.userId, now)
+    const session = refreshable(await findSessionForRefresh(ex, claims.sessionId, rotate), claims.userId, now)
+    let generation = session.refreshGeneration
+    if (rotate) {
+      const current = session.refreshGeneration
+      const inGrace =
+        claims.generation === current - 1 &&
+        session.rotatedAt !== null &&
+        now - session.rotatedAt.getTime() <= config.refreshGraceSeconds * 1000
+      if (claims.generation === current) {
+        generation = current + 1
+      } else if (!inGrace) {
+        // Returned, not thrown: throwing here would roll the revocation back with the transaction.
+        await revokeSession(ex, session.id, 'refresh_token_reuse')
+        return { reused: true as const, userId: session.userId, sessionId: session.id }
+      }
+    }
     // Moving the idle expiry by less than 1% of its TTL is not worth a row write on every refresh
     // (most of them, for an app refreshing often): it is then at most 1% of the TTL earlier than it
-    // could be, and last_used_at as stale.
+    // could be, and last_used_at as stale. Rotations are always written.
     const ttlMs = config.refreshTokenTtlSeconds * 1000
     const wanted = Math.min(now + ttlMs, session.absoluteExpiresAt.getTime())
-    if (session.refreshExpiresAt.getTime() < wanted - ttlMs / 100) {
-      await db
-        .update(sessions)
-        .set({
-          lastUsedAt: sql`now()`,
-          refreshExpiresAt: sql`least(now() + make_interval(secs => ${config.refreshTokenTtlSeconds}), ${sessions.absoluteExpiresAt})`,
-        })
-        .where(and(eq(sessions.id, session.id), isNull(sessions.revokedAt)))
+    const rotated = generation !== session.refreshGeneration
+    if (rotated || session.refreshExpiresAt.getTime() < wanted - ttlMs / 100) {
+      await touchSession(ex, session.id, config.refreshTokenTtlSeconds, rotated ? generation : undefined)
     }
-    return issueTokens(session.userId, session.id, session.refreshGeneration, session.absoluteExpiresAt)
+    return { reused: false as const, tokens: await issueTokens(session.userId, session.id, generation, session.absoluteExpiresAt) }
   }
 
   function requireNewPassword(password: string, context: string[], field = 'password') {
@@ -117,7 +124,7 @@ export function createAuthService(deps: AuthDeps) {
       const wanted = roleOf(input.user_type)
       const elevated = actor?.role === 'admin' && !actor.readOnly && (wanted === 'admin' || wanted === 'auditor')
       const userType: UserType = elevated && wanted ? wanted : 'member'
-      const user = await createAccount({ db, storage: deps.storage }, input, { userType }, image)
+      const user = await deps.users.createAccount(input, { userType }, image)
       log.info({ event: 'auth.register', userId: user.id, userType, by: actor?.userId }, 'user registered')
       return user
     },
@@ -132,7 +139,7 @@ export function createAuthService(deps: AuthDeps) {
       const result = await verifyPassword(usable ? user.passwordHash : null, password)
       if (!usable || !result.ok) {
         log.warn({ event: 'auth.login_failed', kind, userId: user?.id, ip: client.ip }, 'login failed')
-        throw new AppError(401, 'Incorrect identifier or password', null, { 'WWW-Authenticate': 'Bearer realm="talangraga"' })
+        throw unauthorized('Incorrect identifier or password')
       }
       if (result.needsRehash) {
         await updateUser(db, user.id, { passwordHash: await hashPassword(password) })
@@ -169,56 +176,7 @@ export function createAuthService(deps: AuthDeps) {
      */
     async refresh(refreshToken: string) {
       const claims = tokens.verifyRefresh(refreshToken)
-      if (config.refreshPolicy === 'reuse') return refreshWithoutLock(claims)
-      const outcome = await db.transaction(async (tx) => {
-        const locked = await lockSessionForRefresh(tx, claims.sessionId)
-        const session = locked?.session
-        const now = Date.now()
-        if (
-          !session ||
-          session.userId !== claims.userId ||
-          session.revokedAt ||
-          session.absoluteExpiresAt.getTime() <= now ||
-          session.refreshExpiresAt.getTime() <= now
-        ) {
-          throw invalidToken('Session expired or revoked, please log in again')
-        }
-        if (!locked.userActive) throw invalidToken('Session expired or revoked, please log in again')
-
-        let generation = session.refreshGeneration
-        if (config.refreshPolicy === 'rotate') {
-          const current = session.refreshGeneration
-          const inGrace =
-            claims.generation === current - 1 &&
-            session.rotatedAt !== null &&
-            now - session.rotatedAt.getTime() <= config.refreshGraceSeconds * 1000
-          if (claims.generation === current) {
-            generation = current + 1
-          } else if (!inGrace) {
-            // Returned, not thrown: throwing here would roll the revocation back with the transaction.
-            await revokeSession(tx, session.id, 'refresh_token_reuse')
-            return { reused: true as const, userId: session.userId, sessionId: session.id }
-          }
-        }
-        // Policy `reuse`: nothing changes but the idle expiry. Moving it by less than 1% of its TTL
-        // is not worth a row write on every refresh (most of them, for an app refreshing often):
-        // the idle expiry is then at most 1% of the TTL earlier than it could be, and last_used_at
-        // as stale. Rotations are always written.
-        const ttlMs = config.refreshTokenTtlSeconds * 1000
-        const wanted = Math.min(now + ttlMs, session.absoluteExpiresAt.getTime())
-        const skipWrite = generation === session.refreshGeneration && session.refreshExpiresAt.getTime() >= wanted - ttlMs / 100
-        if (!skipWrite)
-          await tx
-            .update(sessions)
-            .set({
-              refreshGeneration: generation,
-              rotatedAt: generation !== session.refreshGeneration ? sql`now()` : session.rotatedAt,
-              lastUsedAt: sql`now()`,
-              refreshExpiresAt: sql`least(now() + make_interval(secs => ${config.refreshTokenTtlSeconds}), ${sessions.absoluteExpiresAt})`,
-            })
-            .where(eq(sessions.id, session.id))
-        return { reused: false as const, tokens: await issueTokens(session.userId, session.id, generation, session.absoluteExpiresAt) }
-      })
+      const outcome = config.refreshPolicy === 'rotate' ? await db.transaction((tx) => refreshOn(tx, claims)) : await refreshOn(db, claims)
       if (outcome.reused) {
         log.warn(
           { event: 'auth.refresh_reuse', userId: outcome.userId, sessionId: outcome.sessionId },
@@ -235,7 +193,7 @@ export function createAuthService(deps: AuthDeps) {
       await db.transaction(async (tx) => {
         // The user's row first, then sessions: two global logouts of one account queue here instead
         // of each holding its own session and waiting for the other's (a deadlock, 1 s, then 409).
-        await tx.select({ id: users.id }).from(users).where(eq(users.id, claims.userId)).for('update')
+        await lockUser(tx, claims.userId)
         const session = await lockSession(tx, claims.sessionId)
         // A global logout that another global logout has just done is done: same answer.
         const justNow = session?.revokedAt && Date.now() - session.revokedAt.getTime() < 60_000
@@ -271,13 +229,26 @@ export function createAuthService(deps: AuthDeps) {
     },
 
     async revokeOwnSession(auth: AuthContext, sessionId: string) {
-      const [row] = await db
-        .update(sessions)
-        .set({ revokedAt: sql`now()`, revokedReason: 'revoked_by_user' })
-        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, auth.userId), isNull(sessions.revokedAt)))
-        .returning({ id: sessions.id })
+      const [row] = await revokeSession(db, sessionId, 'revoked_by_user', auth.userId)
       if (!row) throw notFound('Session')
       log.info({ event: 'auth.session_revoked', userId: auth.userId, sessionId }, 'session revoked by its user')
+    },
+
+    /**
+     * POST /auth/forgot-password: the lookup, token and mail happen after the answer, so neither the
+     * response nor its timing depends on whether the account exists (R10); per-account throttling
+     * inside is silent too. A failure is only logged. `requested` is the request's Accept-Language,
+     * if it named one of ours: the mail's language before the account's saved one.
+     */
+    requestPasswordReset(email: string, requestLog: FastifyBaseLogger, requested?: Locale) {
+      const job = this.forgotPassword(email, requested).catch((err) => requestLog.error({ err }, 'password reset request failed'))
+      pendingResets.add(job)
+      void job.finally(() => pendingResets.delete(job))
+    },
+
+    /** Wait for the password-reset requests still in flight (on close). */
+    async settle() {
+      await Promise.all([...pendingResets])
     },
 
     /**
@@ -292,17 +263,9 @@ export function createAuthService(deps: AuthDeps) {
       // Count and insert under a lock on the user's row: parallel requests for one account queue
       // here, so the third token of the hour is the last one whatever the concurrency.
       const issued = await db.transaction(async (tx) => {
-        await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update')
-        const [recent] = await tx
-          .select({ n: sql<number>`count(*)::int` })
-          .from(passwordResetTokens)
-          .where(and(eq(passwordResetTokens.userId, user.id), gt(passwordResetTokens.createdAt, sql`now() - interval '1 hour'`)))
-        if ((recent?.n ?? 0) >= RESET_MAILS_PER_HOUR) return false
-        await tx.insert(passwordResetTokens).values({
-          userId: user.id,
-          tokenHash: sha256(token),
-          expiresAt: sql`now() + make_interval(secs => ${RESET_TTL_SECONDS})`,
-        })
+        await lockUser(tx, user.id)
+        if ((await countRecentResetTokens(tx, user.id)) >= RESET_MAILS_PER_HOUR) return false
+        await insertResetToken(tx, { userId: user.id, tokenHash: sha256(token), ttlSeconds: RESET_TTL_SECONDS })
         return true
       })
       if (!issued) {
@@ -319,24 +282,16 @@ export function createAuthService(deps: AuthDeps) {
     /** Set a new password with a reset token; the token dies, and so does every session. Returns the account. */
     async resetPassword(token: string, newPassword: string) {
       const user = await db.transaction(async (tx) => {
-        const [row] = await tx
-          .select()
-          .from(passwordResetTokens)
-          .where(eq(passwordResetTokens.tokenHash, sha256(token)))
-          .for('update')
-          .limit(1)
+        const row = await lockResetToken(tx, sha256(token))
         if (!row || row.usedAt || row.expiresAt.getTime() <= Date.now()) {
-          throw new AppError(400, 'Invalid or expired reset token')
+          throw badRequest('Invalid or expired reset token')
         }
         const user = await findUserById(tx, row.userId)
-        if (!user?.isActive) throw new AppError(400, 'Invalid or expired reset token')
+        if (!user?.isActive) throw badRequest('Invalid or expired reset token')
         requireNewPassword(newPassword, [user.username, user.email ?? ''], 'new_password')
         await updateUser(tx, user.id, { passwordHash: await hashPassword(newPassword) })
         // Every outstanding reset token of this user dies with the password change (R11).
-        await tx
-          .update(passwordResetTokens)
-          .set({ usedAt: sql`now()` })
-          .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
+        await useUpResetTokens(tx, user.id)
         await revokeUserSessions(tx, user.id, 'password_reset')
         return user
       })
@@ -357,10 +312,7 @@ export function createAuthService(deps: AuthDeps) {
       await db.transaction(async (tx) => {
         await updateUser(tx, user.id, { passwordHash: hash })
         await revokeUserSessions(tx, user.id, 'password_changed', auth.sessionId)
-        await tx
-          .update(passwordResetTokens)
-          .set({ usedAt: sql`now()` })
-          .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
+        await useUpResetTokens(tx, user.id)
       })
       await this.notifyPasswordChanged(user.id)
       log.info({ event: 'auth.password_changed', userId: user.id }, 'password changed; other sessions revoked')

@@ -16,7 +16,7 @@
  * browser tests run; any other host must serve the console over HTTPS.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { AppError } from '../../lib/errors.js'
+import { refused } from '../../lib/errors.js'
 
 export const CONSOLE_HEADER = 'x-talangraga-client'
 export const CONSOLE_HEADER_VALUE = 'console'
@@ -36,7 +36,7 @@ export function refreshTokenFromCookie(request: FastifyRequest): string | undefi
   const token = request.cookies?.[REFRESH_COOKIE]
   if (!token) return undefined
   if (!isConsoleRequest(request)) {
-    throw new AppError(403, `The refresh cookie is only accepted with the header X-Talangraga-Client: console`)
+    throw refused(`The refresh cookie is only accepted with the header X-Talangraga-Client: console`)
   }
   return token
 }

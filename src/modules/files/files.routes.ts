@@ -1,20 +1,15 @@
 /**
  * GET /files/<key>?exp=&sig=: the only way a stored upload leaves the server. The signature is the
  * capability (minted by app.signer in responses that the caller was authorised to see), so the
- * route is public; it costs one primary-key query and streams the object.
+ * route is public; it costs one primary-key query and streams the object (downloads.service.ts).
  *
  * Everything about the response is decided by the server (SECURITY R38): the content type comes
  * from the `files` row (set from the sniffed bytes), the filename is made from the key, PDFs are
  * downloads, and `nosniff` + a sandboxing CSP make sure nothing inside a file can run in a browser.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { and, eq, isNull, ne, or, sql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import type { Executor } from '../../db/client.js'
-import { files, transactions, users } from '../../db/schema.js'
-import { AppError, notFound } from '../../lib/errors.js'
 import { errorResponses, Type } from '../../lib/schemas.js'
-import { isValidKey } from '../../plugins/storage.js'
 
 const FileQuery = Type.Object({
   // Text on purpose: a malformed capability is a 403 like any other bad one, not a 422.
@@ -24,44 +19,6 @@ const FileQuery = Type.Object({
 })
 
 const Binary = { description: 'The file (JPEG, PNG, WebP or PDF; thumbnails are WebP)', type: 'string', format: 'binary' }
-
-const DAY_SECONDS = 86_400
-
-/**
- * The file behind a valid link, if it may still be served: its owner (who uploaded it) is neither
- * deactivated nor deleted, and a receipt still belongs to at least one deposit that is not deleted
- * (a batch shares one receipt). Links live a week, so these checks, not the expiry, are what makes
- * a revocation or a deletion take effect at once.
- */
-async function findServableFile(db: Executor, key: string) {
-  const [row] = await db
-    .select({ contentType: files.contentType, thumbnailKey: files.thumbnailKey })
-    .from(files)
-    .leftJoin(users, eq(users.id, files.ownerId))
-    .where(
-      and(
-        eq(files.key, key),
-        or(isNull(files.ownerId), and(eq(users.isActive, true), isNull(users.anonymisedAt))),
-        or(
-          ne(files.kind, 'receipt'),
-          sql`EXISTS (SELECT 1 FROM ${transactions} WHERE ${transactions.fileKey} = ${files.key} AND ${transactions.deletedAt} IS NULL)`,
-        ),
-      ),
-    )
-    .limit(1)
-  return row
-}
-
-const invalidLink = () => new AppError(403, 'This file link is invalid or has expired')
-
-/** A download name made from the key only: `receipt-1f2e3d4c.jpg`, never anything the client sent. */
-export function downloadName(key: string, thumb: boolean): string {
-  const base = key.split('/').pop() ?? 'file'
-  const id = base.slice(0, 8)
-  const ext = thumb ? 'webp' : base.split('.').pop()
-  const kind = key.startsWith('profiles/') ? 'profile' : 'receipt'
-  return `${kind}-${id}${thumb ? '-thumb' : ''}.${ext}`
-}
 
 export default async function filesRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -82,37 +39,18 @@ export default async function filesRoutes(fastify: FastifyInstance) {
     },
     async (request, reply) => {
       const key = (request.params as { '*': string })['*']
-      const { exp, sig, thumb } = request.query
-      const expiry = exp !== undefined && /^\d{1,12}$/.test(exp) ? Number(exp) : Number.NaN
-      if (!sig || !app.signer.verify(key, expiry, sig)) throw invalidLink()
-      if (!isValidKey(key)) throw notFound('File')
-
-      const row = await findServableFile(app.database.db, key)
-      if (!row) throw notFound('File')
-      const wantThumb = thumb === '1' || thumb === 'true'
-      const objectKey = wantThumb ? row.thumbnailKey : key
-      if (!objectKey) throw notFound('Thumbnail')
-      const object = await app.storage.get(objectKey)
-      if (!object) {
-        request.log.warn({ key: objectKey }, 'file row without stored object')
-        throw notFound('File')
-      }
-
-      const contentType = wantThumb ? 'image/webp' : row.contentType
-      const disposition = contentType.startsWith('image/') ? 'inline' : 'attachment'
-      // Links live a week, but a revocation should not sit in caches that long: at most a day.
-      const maxAge = Math.min(DAY_SECONDS, Math.max(0, expiry - Math.floor(Date.now() / 1000)))
+      const file = await app.services.downloads.open(key, request.query, request.log)
       return (
         reply
-          .type(contentType)
-          .header('Content-Length', object.size)
-          .header('Content-Disposition', `${disposition}; filename="${downloadName(key, wantThumb)}"`)
+          .type(file.contentType)
+          .header('Content-Length', file.size)
+          .header('Content-Disposition', `${file.disposition}; filename="${file.filename}"`)
           .header('X-Content-Type-Options', 'nosniff')
           .header('Content-Security-Policy', "default-src 'none'; sandbox")
           // The URL itself is the permission: a web dashboard on another origin may show the image.
           .header('Cross-Origin-Resource-Policy', 'cross-origin')
-          .header('Cache-Control', `private, max-age=${maxAge}`)
-          .send(object.stream)
+          .header('Cache-Control', `private, max-age=${file.maxAge}`)
+          .send(file.stream)
       )
     },
   )

@@ -7,14 +7,13 @@
 import { randomUUID } from 'node:crypto'
 import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { and, eq, gt, sql } from 'drizzle-orm'
 import { fileTypeFromFile } from 'file-type'
 import type { OutputInfo } from 'sharp'
 import type { Executor } from '../../db/client.js'
-import { files } from '../../db/schema.js'
-import { AppError, unsupportedMedia, validation } from '../../lib/errors.js'
+import { tooMany, unsupportedMedia, validation } from '../../lib/errors.js'
 import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
+import { insertFileRecord, uploadsSince } from './files.queries.js'
 import { scanPdf } from './pdf-scan.js'
 
 /** receipt: proof of a deposit (images or PDF); profile and logo: images only. */
@@ -106,9 +105,8 @@ export async function storeUpload(storage: Storage, upload: UploadedFile, kind: 
     try {
       // rotate() applies the EXIF orientation; without keepMetadata()/withMetadata() sharp writes
       // no EXIF, GPS, XMP, IPTC or ICC profile (pixels are converted to sRGB).
-      // Encoder effort is set for the upload path's CPU (measured per 1280x960, 300 KB JPEG on this
-      // project's 2-core machine): Huffman optimisation cost 8 ms of 20 ms for 3-8% smaller photos
-      // (19% on the bench's noise image), and WebP effort 0 saves 3 ms on a ~1 KB thumbnail.
+      // Encoder effort is set for the upload path's CPU: Huffman optimisation off, WebP effort 0
+      // (the measurements: docs/decisions.md, "Figures behind code choices").
       const pipeline = input()
       info =
         ext === 'jpg'
@@ -150,20 +148,15 @@ export const UPLOAD_QUOTA = { files: 500, bytes: 200 * 1024 * 1024, windowSecond
  */
 export async function assertUploadQuota(db: Executor, userId: number, bytes: number, quota = UPLOAD_QUOTA): Promise<void> {
   const since = new Date(Date.now() - quota.windowSeconds * 1000)
-  const [row] = await db
-    .select({ count: sql<number>`count(*)::int`, bytes: sql<string>`coalesce(sum(${files.sizeBytes}), 0)::text` })
-    .from(files)
-    .where(and(eq(files.ownerId, userId), gt(files.createdAt, since)))
-  const count = row?.count ?? 0
-  const used = Number(row?.bytes ?? 0)
+  const { count, bytes: used } = await uploadsSince(db, userId, since)
   if (count + 1 > quota.files || used + bytes > quota.bytes) {
-    throw new AppError(429, 'Daily upload quota reached, please try again later', null, { 'Retry-After': '3600' })
+    throw tooMany('Daily upload quota reached, please try again later', 3600)
   }
 }
 
 /** Record a stored file (inside the caller's transaction). */
 export async function recordFile(db: Executor, f: StoredFile, kind: FileKind, ownerId: number) {
-  await db.insert(files).values({
+  await insertFileRecord(db, {
     key: f.key,
     ownerId,
     kind,

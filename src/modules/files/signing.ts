@@ -4,7 +4,7 @@
  * URLs in its local database and loads them later, so they live 7 days by default
  * (SIGNED_URL_TTL_SECONDS). Expiries are rounded up to a day boundary (00:00 UTC; a 5-minute one
  * when the lifetime is shorter than a day) so a file's URL is the same all day and image caches
- * keep working. A link is no authorisation on its own: files.routes.ts also refuses files of
+ * keep working. A link is no authorisation on its own: downloads.service.ts also refuses files of
  * revoked users and of deleted deposits, whatever the URL says.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'

@@ -3,9 +3,9 @@
  * Also wires the module's background parts: the event subscriber and the mail job.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { sql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { errorResponses, IdParam, ok } from '../../lib/schemas.js'
+import { markReminderDelivered, markReminderFailed } from '../reminders/reminders.queries.js'
 import {
   InboxQuery,
   InboxResponse,
@@ -14,14 +14,14 @@ import {
   NotificationSettingsResponse,
   ReadAllResponse,
 } from './notifications.schemas.js'
-import { createNotificationsService, MAIL_JOB, type MailPayload, notificationsSubscriber } from './notifications.service.js'
+import { MAIL_JOB, type MailPayload, notificationsSubscriber } from './notifications.service.js'
 
 const tags = ['notifications']
 
 export default async function notificationsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const db = app.database.db
-  const service = createNotificationsService(db)
+  const service = app.services.notifications
 
   app.events.subscribe(notificationsSubscriber(app.config.timezone, app.config.locale))
   app.jobs.register(MAIL_JOB, {
@@ -29,12 +29,12 @@ export default async function notificationsRoutes(fastify: FastifyInstance) {
       const mail = job.payload as MailPayload
       await app.mailer.deliver({ to: mail.to, subject: mail.subject, text: mail.text })
       if (mail.reminder_id) {
-        await db.execute(sql`UPDATE reminders SET status = 'delivered', delivered_at = now(), error = NULL WHERE id = ${mail.reminder_id}`)
+        await markReminderDelivered(db, mail.reminder_id)
       }
     },
     async onGiveUp(job, error, exec) {
       const mail = job.payload as MailPayload
-      if (mail.reminder_id) await exec.execute(sql`UPDATE reminders SET status = 'failed', error = ${error} WHERE id = ${mail.reminder_id}`)
+      if (mail.reminder_id) await markReminderFailed(exec, mail.reminder_id, error)
     },
   })
 

@@ -11,13 +11,12 @@ import {
   PaymentUpdateBody,
   toPaymentJson,
 } from './payments.schemas.js'
-import { createPaymentsService } from './payments.service.js'
 
 const tags = ['payments']
 
 export default async function paymentsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createPaymentsService({ db: app.database.db, log: app.log })
+  const service = app.services.payments
 
   app.get(
     '/payments',

@@ -1,5 +1,5 @@
 /** Payment-method JSON as the client's DTO expects it, and the row mapper. */
-import type { payments } from '../../db/schema.js'
+import type { PaymentRow } from '../../db/rows.js'
 import { Envelope, Id, Instant, ListEnvelope, Nullable, Type } from '../../lib/schemas.js'
 
 export const PaymentOut = Type.Object({
@@ -12,7 +12,7 @@ export const PaymentOut = Type.Object({
   created_at: Instant,
 })
 
-export type PaymentRow = typeof payments.$inferSelect
+export type { PaymentRow }
 
 export function toPaymentJson(p: PaymentRow) {
   return {

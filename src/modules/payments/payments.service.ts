@@ -7,9 +7,9 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { recordAudit } from '../../db/audit.js'
 import type { Db } from '../../db/client.js'
-import type { payments } from '../../db/schema.js'
+import type { PaymentInsert } from '../../db/rows.js'
+import type { AuthContext } from '../../lib/auth-context.js'
 import { conflict, notFound, validation } from '../../lib/errors.js'
-import type { AuthContext } from '../auth/auth.types.js'
 import {
   deletePayment,
   findPaymentById,
@@ -74,7 +74,7 @@ export function createPaymentsService(deps: { db: Db; log: FastifyBaseLogger }) 
     },
 
     async update(auth: AuthContext, id: number, input: PaymentInput): Promise<PaymentRow> {
-      const values: Partial<typeof payments.$inferInsert> = {}
+      const values: Partial<PaymentInsert> = {}
       if (input.payment_name !== undefined) values.paymentName = required(input.payment_name, 'payment_name')
       if (input.payment_type !== undefined) values.paymentType = required(input.payment_type, 'payment_type')
       if (input.account_number !== undefined) values.accountNumber = optional(input.account_number)

@@ -10,13 +10,12 @@ import {
   PeriodeUpdateBody,
   toPeriodeJson,
 } from './periodes.schemas.js'
-import { createPeriodesService } from './periodes.service.js'
 
 const tags = ['periodes']
 
 export default async function periodesRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createPeriodesService({ db: app.database.db, log: app.log })
+  const service = app.services.periodes
 
   app.get(
     '/periodes',

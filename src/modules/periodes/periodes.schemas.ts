@@ -1,5 +1,5 @@
 /** Periode JSON (a saving period) as the client's DTO expects it, and the row mapper. */
-import type { periodes } from '../../db/schema.js'
+import type { PeriodeRow } from '../../db/rows.js'
 import { toMoney } from '../../lib/money.js'
 import { DateOnly, Envelope, Id, Instant, ListEnvelope, MoneyIn, MoneyOut, Nullable, Type } from '../../lib/schemas.js'
 
@@ -12,7 +12,7 @@ export const PeriodeOut = Type.Object({
   created_at: Instant,
 })
 
-export type PeriodeRow = typeof periodes.$inferSelect
+export type { PeriodeRow }
 
 export function toPeriodeJson(p: PeriodeRow) {
   return {

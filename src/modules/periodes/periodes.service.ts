@@ -5,13 +5,13 @@
  * overlap check (a plain SELECT cannot see the other's uncommitted row).
  */
 
-import { sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import { recordAudit } from '../../db/audit.js'
 import type { Db, Tx } from '../../db/client.js'
+import { LOCKS, lockForTransaction } from '../../db/locks.js'
+import type { AuthContext } from '../../lib/auth-context.js'
 import { conflict, notFound, validation } from '../../lib/errors.js'
 import { parseAmount } from '../../lib/money.js'
-import type { AuthContext } from '../auth/auth.types.js'
 import {
   deletePeriode,
   findOverlapping,
@@ -24,9 +24,6 @@ import {
 } from './periodes.queries.js'
 import type { PeriodeRow } from './periodes.schemas.js'
 
-/** Advisory-lock key of every periode write (distinct from the migration and admin-set keys). */
-const PERIODE_LOCK_KEY = 7_261_524_003
-
 export interface PeriodeInput {
   periode_name?: string | undefined
   start_date?: string | undefined
@@ -34,9 +31,8 @@ export interface PeriodeInput {
   target_amount?: number | string | null | undefined
 }
 
-async function lockPeriodes(tx: Tx) {
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(${sql.raw(String(PERIODE_LOCK_KEY))})`)
-}
+/** Every periode write is serialised (overlaps are checked against committed periodes only). */
+const lockPeriodes = (tx: Tx) => lockForTransaction(tx, LOCKS.periodes)
 
 function targetOf(value: number | string | null): string | null {
   if (value === null) return null

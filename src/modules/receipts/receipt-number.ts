@@ -5,8 +5,8 @@
  * ends, so concurrent completions are numbered one after the other, and a completion that rolls
  * back rolls its increment back with it (no gap, no duplicate).
  */
-import { sql } from 'drizzle-orm'
-import { rows, type Tx } from '../../db/client.js'
+import type { Tx } from '../../db/client.js'
+import { nextReceiptSequence, setReceiptNumber } from './receipts.queries.js'
 
 const ROMAN = ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X', 'XI', 'XII']
 
@@ -26,19 +26,8 @@ export const RECEIPT_NUMBER_PATTERN = '^[0-9]{4,9}/KWT/(I|II|III|IV|V|VI|VII|VII
  * `timezone`. Must run in the completing transaction, after its status update.
  */
 export async function issueReceiptNumber(tx: Tx, transactionId: number, timezone: string): Promise<string> {
-  const [counter] = await rows<{ year: number; month: number; last_number: number }>(
-    tx,
-    sql`
-      WITH local AS (
-        SELECT extract(year FROM now() AT TIME ZONE ${timezone})::int AS year,
-               extract(month FROM now() AT TIME ZONE ${timezone})::int AS month
-      )
-      INSERT INTO receipt_counters (year, last_number) SELECT year, 1 FROM local
-      ON CONFLICT (year) DO UPDATE SET last_number = receipt_counters.last_number + 1
-      RETURNING year, last_number, (SELECT month FROM local) AS month`,
-  )
-  if (!counter) throw new Error('receipt number: counter not returned')
-  const number = formatReceiptNumber(Number(counter.last_number), Number(counter.year), Number(counter.month))
-  await tx.execute(sql`UPDATE transactions SET receipt_number = ${number} WHERE id = ${transactionId} AND receipt_number IS NULL`)
+  const counter = await nextReceiptSequence(tx, timezone)
+  const number = formatReceiptNumber(counter.sequence, counter.year, counter.month)
+  await setReceiptNumber(tx, transactionId, number)
   return number
 }

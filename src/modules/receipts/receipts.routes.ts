@@ -6,12 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { errorResponses, ok } from '../../lib/schemas.js'
 import { MemberIdParam } from '../reports/reports.schemas.js'
-import { createReportsService } from '../reports/reports.service.js'
-import { createSettingsService } from '../settings/settings.service.js'
-import { createReceiptLinks } from './receipt-links.js'
 import { IdParam, PdfBody, StatementQuery, VerifyParams, VerifyQuery, VerifyResponse } from './receipts.schemas.js'
-import { createReceiptsService } from './receipts.service.js'
-import { createStatementService } from './statement.service.js'
 
 const tags = ['receipts']
 /** Checks per client address per minute: plenty for people scanning receipts, too few to enumerate. */
@@ -19,16 +14,7 @@ const VERIFY_PER_MINUTE = 30
 
 export default async function receiptsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const db = app.database.db
-  const timezone = app.config.timezone
-  const settings = createSettingsService({ db, storage: app.storage, log: app.log })
-  const service = createReceiptsService({
-    db,
-    settings,
-    links: createReceiptLinks({ secret: app.config.secrets.files, appUrl: app.config.appUrl }),
-    timezone,
-  })
-  const statements = createStatementService({ db, settings, timezone, reports: createReportsService({ database: app.database, timezone }) })
+  const { receipts: service, statements } = app.services
 
   app.get(
     '/transactions/:id/receipt.pdf',

@@ -3,10 +3,10 @@
  * check of a printed or forwarded receipt through its signed link.
  */
 import type { Db } from '../../db/client.js'
+import type { AuthContext } from '../../lib/auth-context.js'
 import { conflict, notFound } from '../../lib/errors.js'
 import { toMoney } from '../../lib/money.js'
 import { formatRupiah, formatTanggal } from '../../lib/rupiah.js'
-import type { AuthContext } from '../auth/auth.types.js'
 import type { SettingsService } from '../settings/settings.service.js'
 import { localDate } from '../transactions/instants.js'
 import type { ReceiptLinks } from './receipt-links.js'

@@ -7,7 +7,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Cron } from 'croner'
 import type { FastifyInstance } from 'fastify'
 import { Envelope, errorResponses, Id, Instant, ListEnvelope, MoneyOut, Nullable, ok, okList, Type } from '../../lib/schemas.js'
-import { createRemindersService } from './reminders.service.js'
 
 const tags = ['reminders']
 
@@ -37,12 +36,7 @@ const ListQuery = Type.Object({
 
 export default async function remindersRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createRemindersService({
-    db: app.database.db,
-    timezone: app.config.timezone,
-    kick: () => app.jobs.kick(),
-    locale: app.config.locale,
-  })
+  const service = app.services.reminders
 
   const schedule = app.config.reminderSchedule
   if (schedule && app.config.jobs.enabled) {

@@ -4,10 +4,7 @@
  * address and did not turn e-mail off. The unique key (user, periode, channel) makes "at most one"
  * hold across instances and repeated runs: a row that already exists is counted as skipped.
  */
-
-import { sql } from 'drizzle-orm'
-import { type Db, rows } from '../../db/client.js'
-import { reminders } from '../../db/schema.js'
+import type { Db } from '../../db/client.js'
 import type { Locale } from '../../i18n/index.js'
 import { notFound } from '../../lib/errors.js'
 import { toMoney } from '../../lib/money.js'
@@ -16,7 +13,9 @@ import { enqueue } from '../jobs/jobs.queries.js'
 import { renderReminder } from '../notifications/notifications.messages.js'
 import * as notifications from '../notifications/notifications.queries.js'
 import { MAIL_JOB } from '../notifications/notifications.service.js'
+import { findPeriodeById } from '../periodes/periodes.queries.js'
 import { arrears } from '../reports/reports.queries.js'
+import { insertReminder, listReminders } from './reminders.queries.js'
 
 export interface RemindersDeps {
   db: Db
@@ -34,8 +33,7 @@ export function createRemindersService({ db, timezone, kick, locale = 'id' }: Re
     /** Send what is due; `periodeId` limits it to one periode. Answers how many were sent and skipped. */
     async send(input: { periodeId?: number | undefined; triggeredBy?: number | undefined }) {
       if (input.periodeId !== undefined) {
-        const found = await rows(db, sql`SELECT id FROM periodes WHERE id = ${input.periodeId}`)
-        if (!found.length) throw notFound('Periode')
+        if (!(await findPeriodeById(db, input.periodeId))) throw notFound('Periode')
       }
       const owed = (await arrears(db, today(), timezone)).filter((r) => input.periodeId === undefined || r.periode_id === input.periodeId)
       const people = new Map((await notifications.recipients(db, [...new Set(owed.map((r) => r.user_id))])).map((p) => [p.id, p]))
@@ -44,26 +42,20 @@ export function createRemindersService({ db, timezone, kick, locale = 'id' }: Re
       for (const r of owed) {
         const person = people.get(r.user_id)
         if (!person) continue
-        const channels = person.email && person.email_notifications ? ['inbox', 'email'] : ['inbox']
+        const channels: ('inbox' | 'email')[] = person.email && person.email_notifications ? ['inbox', 'email'] : ['inbox']
         // One short transaction per member and periode: the reminder rows, the inbox item, the mail job.
         await db.transaction(async (tx) => {
           const text = renderReminder({ name: person.fullname, locale: person.locale }, r.periode_name, r.missing, locale)
           const data = { periode_id: r.periode_id, periode_name: r.periode_name, amount: toMoney(r.missing) }
           let fresh = false
           for (const channel of channels) {
-            const [row] = await tx
-              .insert(reminders)
-              .values({
-                userId: r.user_id,
-                periodeId: r.periode_id,
-                channel,
-                status: channel === 'inbox' ? 'delivered' : 'pending',
-                amount: r.missing,
-                triggeredBy: input.triggeredBy ?? null,
-                ...(channel === 'inbox' ? { deliveredAt: sql`now()` } : {}),
-              })
-              .onConflictDoNothing()
-              .returning({ id: reminders.id })
+            const row = await insertReminder(tx, {
+              userId: r.user_id,
+              periodeId: r.periode_id,
+              channel,
+              amount: r.missing,
+              triggeredBy: input.triggeredBy ?? null,
+            })
             if (!row) {
               skipped += 1
               continue
@@ -86,29 +78,11 @@ export function createRemindersService({ db, timezone, kick, locale = 'id' }: Re
     },
 
     async list(query: { periode_id?: number | undefined; page: number; per_page: number }) {
-      const where = query.periode_id === undefined ? sql`` : sql`WHERE r.periode_id = ${query.periode_id}`
-      const list = await rows<{
-        id: number
-        user_id: number
-        fullname: string
-        username: string
-        periode_id: number
-        periode_name: string
-        channel: 'inbox' | 'email'
-        status: 'delivered' | 'pending' | 'failed'
-        amount: string
-        error: string | null
-        created_at: Date | string
-        delivered_at: Date | string | null
-      }>(
-        db,
-        sql`SELECT r.id, r.user_id, u.fullname, u.username, r.periode_id, p.periode_name, r.channel, r.status,
-              r.amount::text AS amount, r.error, r.created_at, r.delivered_at
-            FROM reminders r JOIN users u ON u.id = r.user_id JOIN periodes p ON p.id = r.periode_id
-            ${where}
-            ORDER BY r.id DESC LIMIT ${query.per_page} OFFSET ${(query.page - 1) * query.per_page}`,
-      )
-      const [count] = await rows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM reminders r ${where}`)
+      const { list, total } = await listReminders(db, {
+        periodeId: query.periode_id,
+        limit: query.per_page,
+        offset: (query.page - 1) * query.per_page,
+      })
       const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOString())
       return {
         data: list.map((r) => ({
@@ -122,7 +96,7 @@ export function createRemindersService({ db, timezone, kick, locale = 'id' }: Re
           created_at: iso(r.created_at) as string,
           delivered_at: iso(r.delivered_at),
         })),
-        meta: { page: query.page, per_page: query.per_page, total: Number(count?.n ?? 0) },
+        meta: { page: query.page, per_page: query.per_page, total },
       }
     },
   }

@@ -5,9 +5,9 @@
  * and no instant arithmetic happens in JavaScript.
  */
 import { type SQL, sql } from 'drizzle-orm'
+import type { AuthContext } from '../../lib/auth-context.js'
 import type { FieldError } from '../../lib/errors.js'
 import { validation } from '../../lib/errors.js'
-import type { AuthContext } from '../auth/auth.types.js'
 
 export type TxStatus = 'sent' | 'on_process' | 'completed' | 'rejected' | 'needs_correction'
 /** `pending` is accepted as a shorthand for sent + on_process (the two states awaiting a treasurer). */

@@ -17,13 +17,12 @@ import {
   RangeQuery,
   SummaryReport,
 } from './reports.schemas.js'
-import { createReportsService } from './reports.service.js'
 
 const tags = ['reports']
 
 export default async function reportsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createReportsService({ database: app.database, timezone: app.config.timezone })
+  const service = app.services.reports
 
   app.get(
     '/reports/members/:id',

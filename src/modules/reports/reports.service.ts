@@ -5,9 +5,9 @@
  */
 import type { Readable } from 'node:stream'
 import type { Database } from '../../db/client.js'
+import type { AuthContext } from '../../lib/auth-context.js'
 import { notFound } from '../../lib/errors.js'
 import { toMoney } from '../../lib/money.js'
-import type { AuthContext } from '../auth/auth.types.js'
 import { transactionsCsv } from './reports.csv.js'
 import { parseRange, type TransactionFilterInput, transactionConditions } from './reports.filters.js'
 import * as q from './reports.queries.js'

@@ -1,6 +1,7 @@
 /** SQL for the one row of organisation settings. Every function takes an Executor. */
 import { eq, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
+import { LOCKS, lockForTransaction } from '../../db/locks.js'
 import { organisationSettings } from '../../db/schema.js'
 
 export type SettingsRow = typeof organisationSettings.$inferSelect
@@ -12,7 +13,7 @@ export async function findSettings(db: Executor): Promise<SettingsRow | undefine
 
 /** Lock the row for a change (none yet: the advisory lock serialises the first insert). */
 export async function lockSettings(db: Executor): Promise<SettingsRow | undefined> {
-  await db.execute(sql`SELECT pg_advisory_xact_lock(7261524, 8)`)
+  await lockForTransaction(db, LOCKS.settings)
   const [row] = await db.select().from(organisationSettings).where(eq(organisationSettings.id, 1)).for('update')
   return row
 }

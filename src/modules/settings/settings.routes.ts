@@ -4,13 +4,12 @@ import type { FastifyInstance } from 'fastify'
 import type { Static } from 'typebox'
 import { errorResponses, ok } from '../../lib/schemas.js'
 import { SettingsForm, SettingsJson, SettingsResponse, toSettingsJson } from './settings.schemas.js'
-import { createSettingsService } from './settings.service.js'
 
 const tags = ['settings']
 
 export default async function settingsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createSettingsService({ db: app.database.db, storage: app.storage, log: app.log })
+  const service = app.services.settings
 
   app.get(
     '/settings',

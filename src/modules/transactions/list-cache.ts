@@ -15,7 +15,7 @@
  * viewer (members see their own rows and no one else's email), the query, and the expiry of the
  * signed file URLs inside.
  */
-import type { AuthContext } from '../auth/auth.types.js'
+import type { AuthContext } from '../../lib/auth-context.js'
 import type { ListInput } from './transactions.service.js'
 
 interface Entry {

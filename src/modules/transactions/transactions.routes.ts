@@ -29,7 +29,7 @@ import {
   TransactionListResponse,
   TransactionResponse,
 } from './transactions.schemas.js'
-import { createTransactionsService, type Submission } from './transactions.service.js'
+import type { Submission } from './transactions.service.js'
 
 const tags = ['transactions']
 
@@ -83,16 +83,7 @@ function sendSerialised(reply: FastifyReply, body: Buffer) {
 
 export default async function transactionsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createTransactionsService({
-    db: app.database.db,
-    storage: app.storage,
-    signer: app.signer,
-    timezone: app.config.timezone,
-    log: app.log,
-    liveness: app.database.liveness,
-    verifyOwnDeposits: app.config.verifyOwnDeposits,
-    kick: () => app.jobs.kick(),
-  })
+  const service = app.services.transactions
   const listCache = createListCache(app.config.listCacheBytes)
 
   app.post(

@@ -4,11 +4,15 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { Db } from '../../db/client.js'
-import { passwordProblem } from '../auth/password-policy.js'
-import { hashPassword } from '../auth/passwords.js'
-import { assertIdentityFree, normaliseIdentity } from './users.accounts.js'
-import { adminExists, insertUser } from './users.queries.js'
+import { AppError } from '../../lib/errors.js'
+import { createAccount } from './users.accounts.js'
+import { adminExists } from './users.queries.js'
 
+/**
+ * An admin account through the one createAccount. The username defaults to the email's local part,
+ * the name to "Administrator"; no profile image, so no storage. A weak password is reported as
+ * `password <problem>`, the way the CLI and the start-up log name the setting.
+ */
 export async function createAdmin(
   db: Db,
   input: { email: string; password: string; username?: string | undefined; fullname?: string | undefined },
@@ -19,17 +23,17 @@ export async function createAdmin(
       .split('@')[0]!
       .replace(/[^A-Za-z0-9._-]/g, '')
       .slice(0, 50)
-  const identity = normaliseIdentity({ email: input.email, username })
-  const problem = passwordProblem(input.password, [username, input.email])
-  if (problem) throw new Error(`password ${problem}`)
-  await assertIdentityFree(db, identity)
-  return insertUser(db, {
-    fullname: input.fullname ?? 'Administrator',
-    username: identity.username as string,
-    email: identity.email as string,
-    userType: 'admin',
-    passwordHash: await hashPassword(input.password),
-  })
+  try {
+    return await createAccount(
+      { db },
+      { email: input.email, username, password: input.password, fullname: input.fullname ?? 'Administrator' },
+      { userType: 'admin' },
+    )
+  } catch (err) {
+    const first = err instanceof AppError ? err.errors?.[0] : undefined
+    if (first?.field === 'password') throw new Error(`password ${first.message}`)
+    throw err
+  }
 }
 
 export async function ensureBootstrapAdmin(app: FastifyInstance) {

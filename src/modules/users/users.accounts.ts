@@ -7,15 +7,15 @@
 
 import { recordAudit } from '../../db/audit.js'
 import type { Db } from '../../db/client.js'
+import type { UserType } from '../../lib/auth-context.js'
 import { taken, validation } from '../../lib/errors.js'
 import { normaliseEmail, normalisePhone, usernameProblem } from '../../lib/identity.js'
 import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
-import type { UserType } from '../auth/auth.types.js'
-import { passwordProblem } from '../auth/password-policy.js'
-import { hashPassword } from '../auth/passwords.js'
 import { discardFile, recordFile, storeUpload } from '../files/files.service.js'
 import { publish } from '../jobs/events.js'
+import { passwordProblem } from './password-policy.js'
+import { hashPassword } from './passwords.js'
 import { findIdentityConflicts, insertUser } from './users.queries.js'
 
 export interface RegisterInput {
@@ -64,19 +64,21 @@ export interface NewAccountOptions {
   actorId?: number
 }
 
+/** The one way an account is made. `storage` is needed only with a profile image. */
 export async function createAccount(
-  deps: { db: Db; storage: Storage },
+  deps: { db: Db; storage?: Storage | undefined },
   input: RegisterInput,
   opts: NewAccountOptions,
-  image: UploadedFile | undefined,
+  image?: UploadedFile,
 ) {
   const { db, storage } = deps
+  if (image && !storage) throw new Error('createAccount: a profile image needs storage')
   const { email, username, phoneNumber } = normaliseIdentity(input)
   const problem = passwordProblem(input.password, [input.username, input.email])
   if (problem) throw validation(problem, 'password')
   await assertIdentityFree(db, { email, username, phoneNumber })
   const passwordHash = await hashPassword(input.password)
-  const stored = image ? await storeUpload(storage, image, 'profile') : undefined
+  const stored = image && storage ? await storeUpload(storage, image, 'profile') : undefined
   try {
     return await db.transaction(async (tx) => {
       const created = await insertUser(tx, {
@@ -107,7 +109,7 @@ export async function createAccount(
       return created
     })
   } catch (err) {
-    await discardFile(storage, stored)
+    if (storage) await discardFile(storage, stored)
     throw err
   }
 }

@@ -1,30 +1,31 @@
 /** SQL for users. Functions take an executor so services can compose them in transactions. */
-import { and, eq, ilike, isNull, ne, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, eq, exists, ilike, isNull, ne, or, type SQL, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
-import { users } from '../../db/schema.js'
+import { prepared } from '../../db/prepared.js'
+import { transactionStatusHistory, transactions, users } from '../../db/schema.js'
 import type { IdentifierKind } from '../../lib/identity.js'
 
-/**
- * Built once per executor as a prepared query: it runs on every /auth/profile and most user routes,
- * and building it with the query builder each time cost ~100 µs of CPU per call.
- */
-const userByIdQuery = (db: Executor) =>
+/** Runs on every /auth/profile and most user routes: a named prepared statement (src/db/prepared.ts). */
+const userByIdQuery = prepared((db) =>
   db
     .select()
     .from(users)
     .where(eq(users.id, sql.placeholder('id')))
     .limit(1)
-    .prepare('find_user_by_id')
-const userByIdQueries = new WeakMap<Executor, ReturnType<typeof userByIdQuery>>()
+    .prepare('find_user_by_id'),
+)
 
 export async function findUserById(db: Executor, id: number) {
-  let query = userByIdQueries.get(db)
-  if (!query) {
-    query = userByIdQuery(db)
-    userByIdQueries.set(db, query)
-  }
-  const [row] = await query.execute({ id })
+  const [row] = await userByIdQuery(db).execute({ id })
   return row
+}
+
+/**
+ * Lock a user's row until the end of the transaction: the one queue for changes that must not
+ * interleave per account (logouts, reset-token issuance).
+ */
+export async function lockUser(tx: Executor, id: number) {
+  await tx.select({ id: users.id }).from(users).where(eq(users.id, id)).for('update')
 }
 
 /** Login lookup by normalised identifier (each kind has its own unique index). */
@@ -150,4 +151,65 @@ export async function listUsers(db: Executor, f: UserListFilter) {
     db.select({ n: sql<number>`count(*)::int` }).from(users).where(where),
   ])
   return { rows, total: count?.n ?? 0 }
+}
+
+/**
+ * Whether any money record names the user, in any role: owner, reporter, confirmer, the admin who
+ * soft-deleted one, or who moved one through the status machine.
+ */
+export async function namedInMoneyRecords(db: Executor, id: number): Promise<boolean> {
+  const [money] = await db
+    .select({ id: transactions.id })
+    .from(transactions)
+    .where(
+      or(
+        eq(transactions.userId, id),
+        eq(transactions.reportedBy, id),
+        eq(transactions.confirmedBy, id),
+        eq(transactions.deletedBy, id),
+        exists(
+          db
+            .select({ one: sql`1` })
+            .from(transactionStatusHistory)
+            .where(and(eq(transactionStatusHistory.transactionId, transactions.id), eq(transactionStatusHistory.changedBy, id))),
+        ),
+      ),
+    )
+    .limit(1)
+  return money !== undefined
+}
+
+export async function deleteUser(db: Executor, id: number) {
+  await db.delete(users).where(eq(users.id, id))
+}
+
+/** Keep the row so money records keep their owner; clear everything personal. */
+export async function anonymiseUser(db: Executor, id: number) {
+  await updateUser(db, id, {
+    fullname: 'Deleted user',
+    username: `deleted-${id}`,
+    email: null,
+    phoneNumber: null,
+    domisili: null,
+    passwordHash: null,
+    imageProfileKey: null,
+    isActive: false,
+    anonymisedAt: sql`now()` as unknown as Date,
+  })
+}
+
+/** Every admin account, oldest first (the CLI's `admin list`). */
+export async function listAdminUsers(db: Executor) {
+  return db
+    .select({
+      id: users.id,
+      username: users.username,
+      email: users.email,
+      fullname: users.fullname,
+      isActive: users.isActive,
+      createdAt: users.createdAt,
+    })
+    .from(users)
+    .where(eq(users.userType, 'admin'))
+    .orderBy(asc(users.id))
 }

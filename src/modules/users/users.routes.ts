@@ -22,7 +22,6 @@ import {
   UserUpdateBody,
   UserUpdateForm,
 } from './users.schemas.js'
-import { createUserManagementService } from './users.service.js'
 
 const tags = ['users']
 
@@ -38,13 +37,7 @@ const UPDATE_SUMMARY =
 
 export default async function usersRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createUserManagementService({
-    db: app.database.db,
-    log: app.log,
-    storage: app.storage,
-    mailer: app.mailer,
-    defaultLocale: app.config.locale,
-  })
+  const service = app.services.users
 
   const updated = (user: UserRow) => ok(toUserJson(user, app.signer), 'User updated')
 
@@ -139,20 +132,26 @@ export default async function usersRoutes(fastify: FastifyInstance) {
     })
   }
 
-  app.delete(
-    '/users/:id',
-    {
-      config: { auth: 'admin' },
-      schema: {
-        tags,
-        summary: 'Delete a user (anonymised and deactivated when money records point at them)',
-        params: IdParam,
-        response: { 200: MessageOnly, ...errorResponses(401, 403, 404, 409, 422) },
+  // DELETE /auth/delete/{id} is another path to the same operation (SPEC lists both).
+  for (const [url, tag] of [
+    ['/users/:id', 'users'],
+    ['/auth/delete/:id', 'auth'],
+  ] as const) {
+    app.delete(
+      url,
+      {
+        config: { auth: 'admin' },
+        schema: {
+          tags: [tag],
+          summary: 'Delete a user (anonymised and deactivated when money records point at them)',
+          params: IdParam,
+          response: { 200: MessageOnly, ...errorResponses(401, 403, 404, 409, 422) },
+        },
       },
-    },
-    async (request) => {
-      const outcome = await service.delete(request.auth, request.params.id)
-      return ok(null, outcome === 'deleted' ? 'User deleted' : 'User deactivated and anonymised (money records kept)')
-    },
-  )
+      async (request) => {
+        const outcome = await service.delete(request.auth, request.params.id)
+        return ok(null, outcome === 'deleted' ? 'User deleted' : 'User deactivated and anonymised (money records kept)')
+      },
+    )
+  }
 }

@@ -1,12 +1,11 @@
 /** User JSON as the mobile client's DTO expects it, and the mapper from database rows. */
-
-import type { users } from '../../db/schema.js'
+import type { UserRow } from '../../db/rows.js'
 import { isLocale } from '../../i18n/index.js'
 import { USERNAME_PATTERN } from '../../lib/identity.js'
 import { toMoney } from '../../lib/money.js'
 import { Envelope, Id, Instant, ListEnvelope, MoneyIn, MoneyOut, Nullable, Type } from '../../lib/schemas.js'
-import { PASSWORD_MAX } from '../auth/passwords.js'
 import type { UrlSigner } from '../files/signing.js'
+import { PASSWORD_MAX } from './passwords.js'
 
 /** `auditor` reads everything an admin reads and changes nothing (SPEC §8). */
 export const UserType = Type.Union([Type.Literal('admin'), Type.Literal('member'), Type.Literal('auditor')])
@@ -59,7 +58,7 @@ export const UserBrief = Type.Object({
   image_profile_url: Nullable(Type.String()),
 })
 
-export type UserRow = typeof users.$inferSelect
+export type { UserRow }
 
 export function toUserJson(u: UserRow, signer: UrlSigner) {
   return {

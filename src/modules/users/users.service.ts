@@ -4,108 +4,41 @@
  * deleted, demoted or deactivated, and an admin cannot delete themself.
  */
 
-import { and, eq, exists, or, sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import { recordAudit } from '../../db/audit.js'
 import type { Db, Tx } from '../../db/client.js'
-import { files, transactionStatusHistory, transactions, users } from '../../db/schema.js'
+import { LOCKS, lockForTransaction } from '../../db/locks.js'
+import type { UserInsert } from '../../db/rows.js'
 import type { Locale } from '../../i18n/index.js'
 import { changedMail, mailLanguages } from '../../i18n/mail.js'
+import type { AuthContext, UserType } from '../../lib/auth-context.js'
 import { conflict, forbidden, notFound, validation } from '../../lib/errors.js'
 import type { Mailer } from '../../lib/mailer.js'
 import { parseAmount } from '../../lib/money.js'
 import type { Storage } from '../../plugins/storage.js'
 import type { UploadedFile } from '../../plugins/uploads.js'
-import type { AuthContext, UserType } from '../auth/auth.types.js'
-import { passwordProblem } from '../auth/password-policy.js'
-import { hashPassword } from '../auth/passwords.js'
-import { revokeUserSessions } from '../auth/sessions.queries.js'
+import { deleteFileRecord } from '../files/files.queries.js'
 import { assertUploadQuota, discardFile, recordFile, storeUpload } from '../files/files.service.js'
-import { assertIdentityFree, createAccount, normaliseIdentity, type RegisterInput } from './users.accounts.js'
-import { countActiveAdmins, findUserById, listUsers, updateUser } from './users.queries.js'
+import { passwordProblem } from './password-policy.js'
+import { hashPassword } from './passwords.js'
+import { revokeUserSessions } from './sessions.queries.js'
+import { assertIdentityFree, createAccount, type NewAccountOptions, normaliseIdentity, type RegisterInput } from './users.accounts.js'
+import { anonymiseUser, countActiveAdmins, deleteUser, findUserById, listUsers, namedInMoneyRecords, updateUser } from './users.queries.js'
 import { roleOf, type UserRow } from './users.schemas.js'
 
 /** Serialise every "would this leave no active admin?" decision (two admins demoting each other). */
-export async function lockAdminSet(tx: Tx) {
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(7261524002)`)
-}
+const lockAdminSet = (tx: Tx) => lockForTransaction(tx, LOCKS.adminSet)
 
 /** Throws 409 when taking `userId` out of the active admins would leave none. */
-export async function assertNotLastAdmin(tx: Tx, userId: number) {
+async function assertNotLastAdmin(tx: Tx, userId: number) {
   if ((await countActiveAdmins(tx, userId)) === 0) {
     throw conflict('This is the last active admin; make another admin first')
   }
 }
 
-export function createUsersService(deps: { db: Db; log: FastifyBaseLogger }) {
-  const { db, log } = deps
-  return {
-    async delete(auth: AuthContext, id: number): Promise<'deleted' | 'anonymised'> {
-      if (auth.userId === id) throw forbidden('You cannot delete your own account')
-      const outcome = await db.transaction(async (tx) => {
-        await lockAdminSet(tx)
-        const user = await findUserById(tx, id)
-        if (!user || user.anonymisedAt) throw notFound('User')
-        if (user.userType === 'admin' && user.isActive) await assertNotLastAdmin(tx, id)
-        // Every money record that names the user, in any role: owner, reporter, confirmer, the admin
-        // who soft-deleted one, or who moved one through the status machine. Removing the row would
-        // break those references (and the audit trail), so any of them means "anonymise".
-        const [money] = await tx
-          .select({ id: transactions.id })
-          .from(transactions)
-          .where(
-            or(
-              eq(transactions.userId, id),
-              eq(transactions.reportedBy, id),
-              eq(transactions.confirmedBy, id),
-              eq(transactions.deletedBy, id),
-              exists(
-                tx
-                  .select({ one: sql`1` })
-                  .from(transactionStatusHistory)
-                  .where(and(eq(transactionStatusHistory.transactionId, transactions.id), eq(transactionStatusHistory.changedBy, id))),
-              ),
-            ),
-          )
-          .limit(1)
-        await revokeUserSessions(tx, id, 'user_deleted')
-        if (money) {
-          // Keep the row so money records keep their owner; clear everything personal.
-          await updateUser(tx, id, {
-            fullname: 'Deleted user',
-            username: `deleted-${id}`,
-            email: null,
-            phoneNumber: null,
-            domisili: null,
-            passwordHash: null,
-            imageProfileKey: null,
-            isActive: false,
-            anonymisedAt: sql`now()` as unknown as Date,
-          })
-        } else {
-          await tx.delete(users).where(eq(users.id, id))
-        }
-        const result = money ? ('anonymised' as const) : ('deleted' as const)
-        await recordAudit(tx, {
-          actorId: auth.userId,
-          action: `user.${result}`,
-          entity: 'user',
-          entityId: id,
-          details: { userType: user.userType },
-        })
-        return result
-      })
-      log.info({ event: 'user.delete', userId: id, by: auth.userId, outcome }, 'user deleted')
-      return outcome
-    },
-  }
-}
+// ---- The users service: listing, reading, creating, updating and deleting users --------------
 
-export type UsersService = ReturnType<typeof createUsersService>
-
-// ---- Listing, reading, creating and updating users (the /users routes) -------------------
-
-export interface UserManagementDeps {
+export interface UsersDeps {
   db: Db
   log: FastifyBaseLogger
   storage: Storage
@@ -174,7 +107,7 @@ function savingsTargetOf(value: number | string | null): string | null {
   return amount
 }
 
-export function createUserManagementService(deps: UserManagementDeps) {
+export function createUsersService(deps: UsersDeps) {
   const { db, log, storage, mailer } = deps
 
   /** Notify an account's owner of a change to how they log in or are reached (SECURITY R9). */
@@ -184,7 +117,44 @@ export function createUserManagementService(deps: UserManagementDeps) {
   }
 
   return {
-    ...createUsersService({ db, log }),
+    /**
+     * DELETE /users/{id} (and its alias DELETE /auth/delete/{id}). Never destroys money records: a
+     * user they name is anonymised and deactivated instead of removed.
+     */
+    async delete(auth: AuthContext, id: number): Promise<'deleted' | 'anonymised'> {
+      if (auth.userId === id) throw forbidden('You cannot delete your own account')
+      const outcome = await db.transaction(async (tx) => {
+        await lockAdminSet(tx)
+        const user = await findUserById(tx, id)
+        if (!user || user.anonymisedAt) throw notFound('User')
+        if (user.userType === 'admin' && user.isActive) await assertNotLastAdmin(tx, id)
+        // Every money record that names the user, in any role: owner, reporter, confirmer, the admin
+        // who soft-deleted one, or who moved one through the status machine. Removing the row would
+        // break those references (and the audit trail), so any of them means "anonymise".
+        const money = await namedInMoneyRecords(tx, id)
+        await revokeUserSessions(tx, id, 'user_deleted')
+        if (money) {
+          await anonymiseUser(tx, id)
+        } else {
+          await deleteUser(tx, id)
+        }
+        const result = money ? ('anonymised' as const) : ('deleted' as const)
+        await recordAudit(tx, {
+          actorId: auth.userId,
+          action: `user.${result}`,
+          entity: 'user',
+          entityId: id,
+          details: { userType: user.userType },
+        })
+        return result
+      })
+      log.info({ event: 'user.delete', userId: id, by: auth.userId, outcome }, 'user deleted')
+      return outcome
+    },
+
+    /** The one way an account is made (registration, admin creation, the first admin, the CLI). */
+    createAccount: (input: RegisterInput, opts: NewAccountOptions, image?: UploadedFile) =>
+      createAccount({ db, storage }, input, opts, image),
 
     /**
      * Admins: full records with filters. Members: the directory of active members, names only.
@@ -276,7 +246,7 @@ export function createUserManagementService(deps: UserManagementDeps) {
       }
 
       const identity = normaliseIdentity({ email: given.email, username: given.username, phone_number: given.phone_number })
-      const values: Partial<typeof users.$inferInsert> = {}
+      const values: Partial<UserInsert> = {}
       if (given.fullname !== undefined) values.fullname = given.fullname.trim()
       if (given.domisili !== undefined) values.domisili = given.domisili.trim()
       if (identity.username !== undefined && identity.username !== current.username) values.username = identity.username
@@ -331,11 +301,7 @@ export function createUserManagementService(deps: UserManagementDeps) {
             await recordFile(tx, stored, 'profile', id)
             values.imageProfileKey = stored.key
             if (before.imageProfileKey) {
-              const [old] = await tx
-                .delete(files)
-                .where(eq(files.key, before.imageProfileKey))
-                .returning({ key: files.key, thumbnailKey: files.thumbnailKey })
-              replacedFile = old
+              replacedFile = await deleteFileRecord(tx, before.imageProfileKey)
             }
           }
           const row = await updateUser(tx, id, values)
@@ -393,3 +359,5 @@ export function createUserManagementService(deps: UserManagementDeps) {
     },
   }
 }
+
+export type UsersService = ReturnType<typeof createUsersService>

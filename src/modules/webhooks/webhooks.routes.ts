@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Envelope, errorResponses, Id, IdParam, Instant, ListEnvelope, MessageOnly, Nullable, ok, okList, Type } from '../../lib/schemas.js'
 import { EVENT_TYPES } from '../jobs/events.js'
-import { createWebhooksService, DELIVERY_JOB } from './webhooks.service.js'
+import { DELIVERY_JOB } from './webhooks.service.js'
 
 const tags = ['webhooks']
 const EventType = Type.String({ enum: [...EVENT_TYPES] })
@@ -52,13 +52,7 @@ const DeliveryParams = Type.Object({ id: Id, delivery_id: Id })
 
 export default async function webhooksRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createWebhooksService({
-    db: app.database.db,
-    serverSecret: app.config.secrets.files,
-    allowPrivate: app.config.webhookAllowPrivate,
-    retryBaseMs: app.config.webhookRetryBaseMs,
-    kick: () => app.jobs.kick(),
-  })
+  const service = app.services.webhooks
   app.events.subscribe(service.fanOut)
   app.jobs.register(DELIVERY_JOB, service.handler)
 

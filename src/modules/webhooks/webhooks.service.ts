@@ -6,14 +6,13 @@
  */
 import http from 'node:http'
 import https from 'node:https'
-import { and, desc, eq, sql } from 'drizzle-orm'
 import { recordAudit } from '../../db/audit.js'
 import type { Db, Executor } from '../../db/client.js'
-import { webhookDeliveries, webhooks } from '../../db/schema.js'
 import { notFound, validation } from '../../lib/errors.js'
 import type { DomainEvent } from '../jobs/events.js'
 import { enqueue } from '../jobs/jobs.queries.js'
 import { type ClaimedJob, type JobHandler, PermanentJobError } from '../jobs/worker.js'
+import * as q from './webhooks.queries.js'
 import { guardedLookup, newSecret, secretBox, signature, urlProblem } from './webhooks.security.js'
 
 export const DELIVERY_JOB = 'webhook.deliver'
@@ -30,10 +29,7 @@ export interface WebhooksDeps {
   kick: () => void
 }
 
-type WebhookRow = typeof webhooks.$inferSelect
-type DeliveryRow = typeof webhookDeliveries.$inferSelect
-
-const toJson = (w: WebhookRow) => ({
+const toJson = (w: q.WebhookRow) => ({
   id: w.id,
   url: w.url,
   events: w.events,
@@ -43,7 +39,7 @@ const toJson = (w: WebhookRow) => ({
   updated_at: w.updatedAt.toISOString(),
 })
 
-const deliveryJson = (d: DeliveryRow) => ({
+const deliveryJson = (d: q.DeliveryRow) => ({
   id: d.id,
   event_id: d.eventId,
   event_type: d.eventType,
@@ -90,7 +86,7 @@ export function createWebhooksService({ db, serverSecret, allowPrivate, retryBas
   }
 
   async function find(id: number) {
-    const [row] = await db.select().from(webhooks).where(eq(webhooks.id, id))
+    const row = await q.findWebhook(db, id)
     if (!row) throw notFound('Webhook')
     return row
   }
@@ -101,17 +97,10 @@ export function createWebhooksService({ db, serverSecret, allowPrivate, retryBas
 
   /** The event bus subscriber: one delivery (and job) per active webhook subscribed to the event. */
   async function fanOut(event: DomainEvent, exec: Executor) {
-    const targets = await exec
-      .select({ id: webhooks.id })
-      .from(webhooks)
-      .where(and(eq(webhooks.isActive, true), sql`${event.type} = ANY(${webhooks.events})`))
+    const targets = await q.subscribedWebhookIds(exec, event.type)
     if (!targets.length) return
     const body = JSON.stringify({ id: event.id, type: event.type, created_at: event.created_at, data: event.data })
-    const created = await exec
-      .insert(webhookDeliveries)
-      .values(targets.map((t) => ({ webhookId: t.id, eventId: event.id, eventType: event.type, body })))
-      .onConflictDoNothing()
-      .returning({ id: webhookDeliveries.id })
+    const created = await q.insertDeliveries(exec, targets, { eventId: event.id, eventType: event.type, body })
     await enqueue(
       exec,
       created.map((d) => deliveryJob(d.id, Date.parse(event.created_at))),
@@ -122,11 +111,7 @@ export function createWebhooksService({ db, serverSecret, allowPrivate, retryBas
     backoff: (attempts) => Math.min(retryBaseMs * 2 ** (attempts - 1), MAX_BACKOFF_MS),
     async run(job: ClaimedJob) {
       const { delivery_id } = job.payload as { delivery_id: number }
-      const [row] = await db
-        .select({ d: webhookDeliveries, w: webhooks })
-        .from(webhookDeliveries)
-        .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
-        .where(eq(webhookDeliveries.id, delivery_id))
+      const row = await q.findDeliveryWithWebhook(db, delivery_id)
       if (!row) throw new PermanentJobError('the delivery or its webhook was deleted')
       if (row.d.status === 'succeeded') return
       if (!row.w.isActive) throw new PermanentJobError('the webhook is disabled')
@@ -150,25 +135,12 @@ export function createWebhooksService({ db, serverSecret, allowPrivate, retryBas
         error = (err as Error).message
       }
       const next = error ? new Date(Date.now() + (handler.backoff?.(job.attempts) ?? retryBaseMs)) : null
-      await db
-        .update(webhookDeliveries)
-        .set({
-          attempts: sql`${webhookDeliveries.attempts} + 1`,
-          lastStatusCode: code ?? null,
-          lastError: error ?? null,
-          status: error ? 'pending' : 'succeeded',
-          nextAttemptAt: next,
-          ...(error ? {} : { deliveredAt: sql`now()` }),
-        })
-        .where(eq(webhookDeliveries.id, delivery_id))
+      await q.recordAttempt(db, delivery_id, { code, error, nextAttemptAt: next })
       if (error) throw new Error(error)
     },
     async onGiveUp(job, error, exec) {
       const { delivery_id } = job.payload as { delivery_id: number }
-      await exec
-        .update(webhookDeliveries)
-        .set({ status: 'failed', nextAttemptAt: null, lastError: error })
-        .where(and(eq(webhookDeliveries.id, delivery_id), sql`${webhookDeliveries.status} <> 'succeeded'`))
+      await q.markDeliveryFailed(exec, delivery_id, error)
     },
   }
 
@@ -180,17 +152,13 @@ export function createWebhooksService({ db, serverSecret, allowPrivate, retryBas
       await checkUrl(input.url)
       const secret = newSecret()
       const row = await db.transaction(async (tx) => {
-        const [created] = await tx
-          .insert(webhooks)
-          .values({
-            url: input.url,
-            events: [...new Set(input.events)],
-            description: input.description ?? null,
-            secretCiphertext: box.encrypt(secret),
-            createdBy: actorId,
-          })
-          .returning()
-        if (!created) throw new Error('webhook insert returned no row')
+        const created = await q.insertWebhook(tx, {
+          url: input.url,
+          events: [...new Set(input.events)],
+          description: input.description ?? null,
+          secretCiphertext: box.encrypt(secret),
+          createdBy: actorId,
+        })
         await recordAudit(tx, { actorId, action: 'webhook.create', entity: 'webhook', entityId: created.id, details: toJson(created) })
         return created
       })
@@ -199,7 +167,7 @@ export function createWebhooksService({ db, serverSecret, allowPrivate, retryBas
     },
 
     async list() {
-      return (await db.select().from(webhooks).orderBy(webhooks.id)).map(toJson)
+      return (await q.listWebhooks(db)).map(toJson)
     },
 
     async get(id: number) {
@@ -219,17 +187,12 @@ export function createWebhooksService({ db, serverSecret, allowPrivate, retryBas
       const before = await find(id)
       if (input.url !== undefined) await checkUrl(input.url)
       return db.transaction(async (tx) => {
-        const [row] = await tx
-          .update(webhooks)
-          .set({
-            ...(input.url !== undefined ? { url: input.url } : {}),
-            ...(input.events !== undefined ? { events: [...new Set(input.events)] } : {}),
-            ...(input.description !== undefined ? { description: input.description } : {}),
-            ...(input.is_active !== undefined ? { isActive: input.is_active } : {}),
-            updatedAt: sql`now()`,
-          })
-          .where(eq(webhooks.id, id))
-          .returning()
+        const row = await q.updateWebhook(tx, id, {
+          ...(input.url !== undefined ? { url: input.url } : {}),
+          ...(input.events !== undefined ? { events: [...new Set(input.events)] } : {}),
+          ...(input.description !== undefined ? { description: input.description } : {}),
+          ...(input.is_active !== undefined ? { isActive: input.is_active } : {}),
+        })
         if (!row) throw notFound('Webhook')
         await recordAudit(tx, {
           actorId,
@@ -245,32 +208,21 @@ export function createWebhooksService({ db, serverSecret, allowPrivate, retryBas
     async remove(actorId: number, id: number) {
       const before = await find(id)
       await db.transaction(async (tx) => {
-        await tx.delete(webhooks).where(eq(webhooks.id, id))
+        await q.deleteWebhook(tx, id)
         await recordAudit(tx, { actorId, action: 'webhook.delete', entity: 'webhook', entityId: id, details: toJson(before) })
       })
     },
 
     async deliveries(id: number, page: number, perPage: number) {
       await find(id)
-      const list = await db
-        .select()
-        .from(webhookDeliveries)
-        .where(eq(webhookDeliveries.webhookId, id))
-        .orderBy(desc(webhookDeliveries.id))
-        .limit(perPage)
-        .offset((page - 1) * perPage)
-      const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, id))
-      return { data: list.map(deliveryJson), meta: { page, per_page: perPage, total: Number(count?.n ?? 0) } }
+      const { list, total } = await q.listDeliveries(db, id, perPage, (page - 1) * perPage)
+      return { data: list.map(deliveryJson), meta: { page, per_page: perPage, total } }
     },
 
     /** Deliver again now (same event id and body), with a fresh 24-hour retry window. */
     async retry(id: number, deliveryId: number) {
       const row = await db.transaction(async (tx) => {
-        const [d] = await tx
-          .update(webhookDeliveries)
-          .set({ status: 'pending', nextAttemptAt: sql`now()` })
-          .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.webhookId, id)))
-          .returning()
+        const d = await q.rescheduleDelivery(tx, id, deliveryId)
         if (!d) throw notFound('Delivery')
         await enqueue(tx, [deliveryJob(d.id)])
         return d

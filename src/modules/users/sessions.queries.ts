@@ -1,18 +1,17 @@
 /** SQL for sessions. Every function takes an executor so services can compose them in a transaction. */
 import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
+import { prepared } from '../../db/prepared.js'
 import { dataVersions, sessions, users } from '../../db/schema.js'
 
 /**
- * The per-request check: one primary-key lookup joined to its user. Built once per database as a
- * prepared query: building it with the query builder on every request cost ~8% of the server's CPU
- * under load, and on PostgreSQL the named statement is parsed and planned once per connection.
- * It returns the caller's whole row, kept on request.auth, so handlers about the caller
- * (/auth/profile) need no second round trip. It also reads the ledger marker (data_versions) for
- * the transaction-list cache, for the same reason: a cache check that cost a round trip of its own
- * would give back most of what a hit saves.
+ * The per-request check: one primary-key lookup joined to its user, as a named prepared statement
+ * (src/db/prepared.ts). It returns the caller's whole row, kept on request.auth, so handlers about
+ * the caller (/auth/profile) need no second round trip. It also reads the ledger marker
+ * (data_versions) for the transaction-list cache, for the same reason: a cache check that cost a
+ * round trip of its own would give back most of what a hit saves.
  */
-function activeSessionQuery(db: Executor) {
+const activeSessionQuery = prepared((db) => {
   const ledger = db.select({ v: dataVersions.version }).from(dataVersions).where(eq(dataVersions.name, 'ledger'))
   return db
     .select({
@@ -33,17 +32,11 @@ function activeSessionQuery(db: Executor) {
     )
     .limit(1)
     .prepare('find_active_session_user')
-}
-const activeSessionQueries = new WeakMap<Executor, ReturnType<typeof activeSessionQuery>>()
+})
 
 /** The caller's user row and the current ledger marker, or undefined when the session is not live. */
 export async function findActiveSession(db: Executor, sessionId: string, userId: number) {
-  let query = activeSessionQueries.get(db)
-  if (!query) {
-    query = activeSessionQuery(db)
-    activeSessionQueries.set(db, query)
-  }
-  const [row] = await query.execute({ sessionId, userId })
+  const [row] = await activeSessionQuery(db).execute({ sessionId, userId })
   return row
 }
 
@@ -65,61 +58,60 @@ export async function createSession(
   return row
 }
 
-/** Lock the session row for a refresh (SECURITY R44: refresh serialised per session). */
+/** Lock the session row (logout: serialised with a refresh of the same session, SECURITY R44). */
 export async function lockSession(db: Executor, sessionId: string) {
   const [row] = await db.select().from(sessions).where(eq(sessions.id, sessionId)).for('update').limit(1)
   return row
 }
 
-/**
- * The refresh path's lock: the session row FOR UPDATE (R44), with its user's active flag joined in
- * the same statement (one round trip instead of two), as a named statement (parsed and planned
- * once per connection on PostgreSQL).
- */
-export async function lockSessionForRefresh(db: Executor, sessionId: string) {
-  const [row] = await db
+/** A session row with its user's active flag, as read for a refresh. */
+const sessionForRefresh = (db: Executor) =>
+  db
     .select({ session: sessions, userActive: users.isActive })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(eq(sessions.id, sql.placeholder('sessionId')))
-    .for('update', { of: sessions })
-    .limit(1)
-    .prepare('lock_session_for_refresh')
-    .execute({ sessionId })
+
+/**
+ * The refresh path of policy `rotate`: the session row FOR UPDATE (R44), with its user's active
+ * flag joined in the same statement (one round trip instead of two).
+ */
+const lockSessionForRefreshQuery = prepared((db) =>
+  sessionForRefresh(db).for('update', { of: sessions }).limit(1).prepare('lock_session_for_refresh'),
+)
+
+/** The refresh path of policy `reuse`: the same read without a lock (see refresh() in auth.service.ts). */
+const sessionForRefreshQuery = prepared((db) => sessionForRefresh(db).limit(1).prepare('session_for_refresh'))
+
+/** The session for a refresh, locked (`rotate`) or not (`reuse`). */
+export async function findSessionForRefresh(db: Executor, sessionId: string, lock: boolean) {
+  const [row] = await (lock ? lockSessionForRefreshQuery(db) : sessionForRefreshQuery(db)).execute({ sessionId })
   return row
 }
 
 /**
- * The refresh path of policy `reuse`: the session row and its user's active flag, without a lock,
- * as a named statement built once per database (see refreshSessionUnlocked in auth.service.ts for
- * why no lock is needed there).
+ * A refresh's write: the idle expiry moves (never past the absolute one) and, when the refresh
+ * token rotated, the generation with it. A revoked session is left alone.
  */
-function sessionForRefreshQuery(db: Executor) {
-  return db
-    .select({ session: sessions, userActive: users.isActive })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.id, sql.placeholder('sessionId')))
-    .limit(1)
-    .prepare('session_for_refresh')
-}
-const sessionForRefreshQueries = new WeakMap<Executor, ReturnType<typeof sessionForRefreshQuery>>()
-
-export async function findSessionForRefresh(db: Executor, sessionId: string) {
-  let query = sessionForRefreshQueries.get(db)
-  if (!query) {
-    query = sessionForRefreshQuery(db)
-    sessionForRefreshQueries.set(db, query)
-  }
-  const [row] = await query.execute({ sessionId })
-  return row
+export async function touchSession(db: Executor, sessionId: string, refreshTtlSeconds: number, rotatedTo?: number) {
+  await db
+    .update(sessions)
+    .set({
+      ...(rotatedTo === undefined ? {} : { refreshGeneration: rotatedTo, rotatedAt: sql`now()` }),
+      lastUsedAt: sql`now()`,
+      refreshExpiresAt: sql`least(now() + make_interval(secs => ${refreshTtlSeconds}), ${sessions.absoluteExpiresAt})`,
+    })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
 }
 
-export async function revokeSession(db: Executor, sessionId: string, reason: string) {
+/** Revoke one live session; with `ofUserId`, only when it belongs to that user. */
+export async function revokeSession(db: Executor, sessionId: string, reason: string, ofUserId?: number) {
+  const conditions = [eq(sessions.id, sessionId), isNull(sessions.revokedAt)]
+  if (ofUserId !== undefined) conditions.push(eq(sessions.userId, ofUserId))
   return db
     .update(sessions)
     .set({ revokedAt: sql`now()`, revokedReason: reason })
-    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    .where(and(...conditions))
     .returning({ id: sessions.id })
 }
 

@@ -1,4 +1,4 @@
-import type { users } from '../../db/schema.js'
+import type { UserRow } from '../db/rows.js'
 
 /**
  * The access role a request acts with: what services check. An auditor's requests act as 'admin'
@@ -20,7 +20,7 @@ export interface AuthContext {
    * The caller's row as read by the auth guard in the same request (the session check joins it),
    * so handlers about the caller reuse it instead of reading it again.
    */
-  user?: typeof users.$inferSelect
+  user?: UserRow
   /**
    * The ledger marker (data_versions) read with the session check: a transaction list cached under
    * this value is still exactly what the database would return now. Null when unknown.

@@ -1,0 +1,11 @@
+/**
+ * Row types of the tables, for code outside src/db/ and *.queries.ts, which may not import the
+ * Drizzle tables themselves (biome.jsonc): types only, so no query can be built from them.
+ */
+import type { payments, periodes, users } from './schema.js'
+
+export type UserRow = typeof users.$inferSelect
+export type UserInsert = typeof users.$inferInsert
+export type PeriodeRow = typeof periodes.$inferSelect
+export type PaymentRow = typeof payments.$inferSelect
+export type PaymentInsert = typeof payments.$inferInsert

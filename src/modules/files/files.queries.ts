@@ -1,0 +1,57 @@
+/** SQL for the `files` table (every stored object: receipts, profile images, logos). Functions take an Executor. */
+import { and, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm'
+import type { Executor } from '../../db/client.js'
+import { files, transactions, users } from '../../db/schema.js'
+
+export async function insertFileRecord(db: Executor, values: typeof files.$inferInsert) {
+  await db.insert(files).values(values)
+}
+
+/** Remove a file's record; answers its keys (to delete the objects after the commit) or undefined. */
+export async function deleteFileRecord(db: Executor, key: string) {
+  const [row] = await db.delete(files).where(eq(files.key, key)).returning({ key: files.key, thumbnailKey: files.thumbnailKey })
+  return row
+}
+
+/** How many files and bytes this user uploaded since `since` (files_owner_idx). */
+export async function uploadsSince(db: Executor, userId: number, since: Date) {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int`, bytes: sql<string>`coalesce(sum(${files.sizeBytes}), 0)::text` })
+    .from(files)
+    .where(and(eq(files.ownerId, userId), gt(files.createdAt, since)))
+  return { count: row?.count ?? 0, bytes: Number(row?.bytes ?? 0) }
+}
+
+/**
+ * The file behind a valid link, if it may still be served: its owner (who uploaded it) is neither
+ * deactivated nor deleted, and a receipt still belongs to at least one deposit that is not deleted
+ * (a batch shares one receipt). Links live a week, so these checks, not the expiry, are what makes
+ * a revocation or a deletion take effect at once.
+ */
+export async function findServableFile(db: Executor, key: string) {
+  const [row] = await db
+    .select({ contentType: files.contentType, thumbnailKey: files.thumbnailKey })
+    .from(files)
+    .leftJoin(users, eq(users.id, files.ownerId))
+    .where(
+      and(
+        eq(files.key, key),
+        or(isNull(files.ownerId), and(eq(users.isActive, true), isNull(users.anonymisedAt))),
+        or(
+          ne(files.kind, 'receipt'),
+          sql`EXISTS (SELECT 1 FROM ${transactions} WHERE ${transactions.fileKey} = ${files.key} AND ${transactions.deletedAt} IS NULL)`,
+        ),
+      ),
+    )
+    .limit(1)
+  return row
+}
+
+/** Which of these object keys some `files` row points at (as key or thumbnail). */
+export async function knownFileKeys(db: Executor, keys: string[]): Promise<Set<string | null>> {
+  const rows = await db
+    .select({ key: files.key, thumb: files.thumbnailKey })
+    .from(files)
+    .where(or(inArray(files.key, keys), inArray(files.thumbnailKey, keys)))
+  return new Set(rows.flatMap((r) => [r.key, r.thumb]))
+}
