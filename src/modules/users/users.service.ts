@@ -253,7 +253,9 @@ export function createUsersService(deps: UsersDeps) {
       if (identity.email !== undefined && identity.email !== current.email) values.email = identity.email
       if (identity.phoneNumber !== undefined && identity.phoneNumber !== current.phoneNumber) values.phoneNumber = identity.phoneNumber
       if (given.savings_target !== undefined) values.savingsTarget = savingsTargetOf(given.savings_target)
-      if (given.locale !== undefined) values.locale = given.locale.trim().toLowerCase()
+      // Blank means "not given" like every other profile field the app always sends.
+      const locale = given.locale?.trim().toLowerCase()
+      if (locale) values.locale = locale
       if (given.password !== undefined) {
         const problem = passwordProblem(given.password, [values.username ?? current.username, values.email ?? current.email ?? ''])
         if (problem) throw validation(problem, 'password')
