@@ -1,38 +1,20 @@
 /** Request and response schemas of /reports/*. Amounts are JSON numbers (MoneyOut), exact in SQL. */
-import { DateOnly, Envelope, Id, InstantIn, MoneyOut, Nullable, Type } from '../../lib/schemas.js'
+import { DateOnly, Envelope, Id, MoneyOut, Nullable, Type } from '../../lib/schemas.js'
+import { FilterQuery } from '../transactions/transactions.filter.js'
+import { StatusSchema } from '../transactions/transactions.schemas.js'
 
 const Month = Type.String({ pattern: '^\\d{4}-\\d{2}$', description: 'YYYY-MM in APP_TIMEZONE' })
-const Status = Type.Union([
-  Type.Literal('sent'),
-  Type.Literal('on_process'),
-  Type.Literal('completed'),
-  Type.Literal('rejected'),
-  Type.Literal('needs_correction'),
-])
-
 export const MemberIdParam = Type.Object({
   id: Type.String({ pattern: '^(me|[1-9][0-9]{0,9})$', description: 'A user id, or `me` for the caller' }),
 })
 
 export const PeriodeIdParam = Type.Object({ id: Id })
 
-export const RangeQuery = Type.Object({
-  from: Type.Optional(InstantIn),
-  to: Type.Optional(InstantIn),
-})
+/** The summary's date range: the transaction filter's `from`/`to` (one grammar). */
+export const RangeQuery = Type.Pick(FilterQuery, ['from', 'to'])
 
-export const CsvQuery = Type.Object({
-  periode_id: Type.Optional(Id),
-  status: Type.Optional(
-    Type.Union([...Status.anyOf, Type.Literal('pending')], {
-      description: 'A status, or `pending` for sent + on_process',
-    }),
-  ),
-  payment_id: Type.Optional(Id),
-  user_id: Type.Optional(Id),
-  from: Type.Optional(InstantIn),
-  to: Type.Optional(InstantIn),
-})
+/** The CSV export takes exactly the list's filters. */
+export const CsvQuery = FilterQuery
 
 export const PeriodeReportQuery = Type.Object({
   sort: Type.Union([Type.Literal('name'), Type.Literal('amount')], { default: 'name', description: 'amount = completed total' }),
@@ -166,7 +148,7 @@ export const SummaryReport = Envelope(
     from: Nullable(Type.String()),
     to: Nullable(Type.String()),
     totals: Type.Object({ ...Breakdown, transaction_count: Type.Integer(), member_count: Type.Integer() }),
-    by_status: Type.Array(Type.Object({ status: Status, count: Type.Integer(), amount: MoneyOut })),
+    by_status: Type.Array(Type.Object({ status: StatusSchema, count: Type.Integer(), amount: MoneyOut })),
     by_periode: Type.Array(
       Type.Object({ periode_id: Nullable(Id), periode_name: Nullable(Type.String()), transaction_count: Type.Integer(), ...Breakdown }),
     ),

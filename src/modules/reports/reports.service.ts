@@ -8,8 +8,9 @@ import type { Database } from '../../db/client.js'
 import type { AuthContext } from '../../lib/auth-context.js'
 import { notFound } from '../../lib/errors.js'
 import { toMoney } from '../../lib/money.js'
+import { type FilterInput, parseFilter } from '../transactions/transactions.filter.js'
+import { filterSql } from '../transactions/transactions.queries.js'
 import { transactionsCsv } from './reports.csv.js'
-import { parseRange, type TransactionFilterInput, transactionConditions } from './reports.filters.js'
 import * as q from './reports.queries.js'
 
 export interface ReportsDeps {
@@ -147,8 +148,7 @@ export function createReportsService({ database, timezone: tz }: ReportsDeps) {
 
     /** Admin: everything; a member: the transactions they own. */
     async summary(auth: AuthContext, input: { from?: string | undefined; to?: string | undefined }) {
-      const range = parseRange(input)
-      const where = transactionConditions(auth, {}, range, tz, 'owned')
+      const where = filterSql(parseFilter(auth, { from: input.from, to: input.to }, tz, 'owned'))
       const [totals, byStatus, byPeriode, byPayment] = await Promise.all([
         q.summaryTotals(db, where),
         q.summaryByStatus(db, where),
@@ -178,9 +178,8 @@ export function createReportsService({ database, timezone: tz }: ReportsDeps) {
     },
 
     /** The CSV stream, with the list's filters and visibility (members: owned or reported). */
-    async csv(auth: AuthContext, filters: TransactionFilterInput): Promise<Readable> {
-      const range = parseRange(filters)
-      return transactionsCsv(database, transactionConditions(auth, filters, range, tz, 'visible'), tz)
+    async csv(auth: AuthContext, filters: FilterInput): Promise<Readable> {
+      return transactionsCsv(database, filterSql(parseFilter(auth, filters, tz, 'visible')), tz)
     },
 
     /** Today's date in APP_TIMEZONE, for the download's file name. */

@@ -2,8 +2,8 @@
 import { type AnyColumn, and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client.js'
-import { idempotencyKeys, payments, periodes, transactionStatusHistory, transactions, users } from '../../db/schema.js'
-import type { TransactionStatus, TransactionView } from './transactions.schemas.js'
+import { idempotencyKeys, payments, periodes, transactionStatus, transactionStatusHistory, transactions, users } from '../../db/schema.js'
+import type { TransactionView } from './transactions.schemas.js'
 
 const owner = alias(users, 'owner')
 const reporter = alias(users, 'reporter')
@@ -72,7 +72,7 @@ const placeholder: Bind = (name) => sql.placeholder(name)
  * indexes give the order and LIMIT stops the scan early. Joining only this page afterwards keeps
  * the planner from hash-joining and sorting the whole table for every page (seen in EXPLAIN).
  */
-function pageSubquery(db: Executor, f: ListFilter, bind: Bind, limit: number, offset: number) {
+function pageSubquery(db: Executor, f: TransactionFilter, bind: Bind, limit: number, offset: number) {
   return db
     .select(txColumns(transactions))
     .from(transactions)
@@ -120,11 +120,20 @@ export async function findTransactionView(db: Executor, id: number): Promise<Tra
   return row
 }
 
-export interface ListFilter {
+/** The statuses of the database enum (transaction_status): the one declaration. */
+export const TRANSACTION_STATUSES = transactionStatus.enumValues
+export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number]
+
+/** A parsed transaction filter (transactions.filter.ts makes it from a query string). */
+export interface TransactionFilter {
   /** Members: only rows they own or reported. */
   visibleTo?: number | undefined
+  /** Members' own summary: only rows they own. */
+  ownedBy?: number | undefined
   periodeId?: number | undefined
   status?: TransactionStatus | undefined
+  /** sent + on_process. */
+  pending?: true | undefined
   paymentId?: number | undefined
   userId?: number | undefined
   from?: Date | undefined
@@ -136,10 +145,22 @@ export interface ListFilter {
   afterId?: number | undefined
 }
 
-const FILTER_KEYS = ['visibleTo', 'periodeId', 'status', 'paymentId', 'userId', 'from', 'toExclusive', 'toInclusive', 'afterId'] as const
+const FILTER_KEYS = [
+  'visibleTo',
+  'ownedBy',
+  'periodeId',
+  'status',
+  'pending',
+  'paymentId',
+  'userId',
+  'from',
+  'toExclusive',
+  'toInclusive',
+  'afterId',
+] as const
 
 /** Which filters are set, as a bit mask: one prepared statement per shape of filter. */
-function shapeOf(f: ListFilter): number {
+function shapeOf(f: TransactionFilter): number {
   let mask = 0
   FILTER_KEYS.forEach((k, i) => {
     if (f[k] !== undefined) mask |= 1 << i
@@ -148,43 +169,55 @@ function shapeOf(f: ListFilter): number {
 }
 
 /** Placeholder values of a filter (instants as ISO text: PostgreSQL parses them as timestamptz). */
-function filterValues(f: ListFilter): Record<string, unknown> {
+function filterValues(f: TransactionFilter): Record<string, unknown> {
   const values: Record<string, unknown> = {}
   for (const k of FILTER_KEYS) {
     const v = f[k]
-    if (v !== undefined) values[k] = v instanceof Date ? v.toISOString() : v
+    if (v !== undefined && k !== 'pending') values[k] = v instanceof Date ? v.toISOString() : v
   }
   return values
 }
 
 /**
- * The WHERE of list, count and totals. Member visibility stays a plain OR: PostgreSQL answers it
- * with a BitmapOr of the owner and reporter indexes (checked by EXPLAIN in the tests), while an
- * `id IN (... UNION ...)` rewrite made it hash-join against a sequential scan of the whole table.
+ * The WHERE of a transaction filter over `t` (the table, or an alias of it): the list, its totals,
+ * the CSV and the summary. Soft-deleted rows never match. Member visibility stays a plain OR:
+ * PostgreSQL answers it with a BitmapOr of the owner and reporter indexes (checked by EXPLAIN in
+ * the tests), while an `id IN (... UNION ...)` rewrite made it hash-join against a sequential scan
+ * of the whole table.
  */
-function listWhere(f: ListFilter, bind: Bind): SQL {
-  const conds: SQL[] = [isNull(transactions.deletedAt)]
+function filterWhere(t: typeof transactions, f: TransactionFilter, bind: Bind): SQL {
+  const conds: SQL[] = [isNull(t.deletedAt)]
   if (f.visibleTo !== undefined) {
     const v = bind('visibleTo', f.visibleTo) as number
-    conds.push(or(eq(transactions.userId, v), eq(transactions.reportedBy, v)) as SQL)
+    conds.push(or(eq(t.userId, v), eq(t.reportedBy, v)) as SQL)
   }
-  if (f.periodeId !== undefined) conds.push(eq(transactions.periodeId, bind('periodeId', f.periodeId) as number))
-  if (f.status !== undefined) conds.push(eq(transactions.status, bind('status', f.status) as TransactionStatus))
-  if (f.paymentId !== undefined) conds.push(eq(transactions.paymentId, bind('paymentId', f.paymentId) as number))
-  if (f.userId !== undefined) conds.push(eq(transactions.userId, bind('userId', f.userId) as number))
-  if (f.from) conds.push(gte(transactions.transactionDate, bind('from', f.from) as Date))
-  if (f.toExclusive) conds.push(lt(transactions.transactionDate, bind('toExclusive', f.toExclusive) as Date))
-  if (f.toInclusive) conds.push(lte(transactions.transactionDate, bind('toInclusive', f.toInclusive) as Date))
+  if (f.ownedBy !== undefined) conds.push(eq(t.userId, bind('ownedBy', f.ownedBy) as number))
+  if (f.periodeId !== undefined) conds.push(eq(t.periodeId, bind('periodeId', f.periodeId) as number))
+  if (f.status !== undefined) conds.push(eq(t.status, bind('status', f.status) as TransactionStatus))
+  if (f.pending) conds.push(inArray(t.status, ['sent', 'on_process']))
+  if (f.paymentId !== undefined) conds.push(eq(t.paymentId, bind('paymentId', f.paymentId) as number))
+  if (f.userId !== undefined) conds.push(eq(t.userId, bind('userId', f.userId) as number))
+  if (f.from) conds.push(gte(t.transactionDate, bind('from', f.from) as Date))
+  if (f.toExclusive) conds.push(lt(t.transactionDate, bind('toExclusive', f.toExclusive) as Date))
+  if (f.toInclusive) conds.push(lte(t.transactionDate, bind('toInclusive', f.toInclusive) as Date))
   if (f.afterId !== undefined) {
     // Newest first means "after" is smaller in (date, id). The row's exact date is read from the
     // row itself: the JSON text has milliseconds, the column microseconds.
     const after = bind('afterId', f.afterId)
     const afterAt = bind('afterId', f.afterId)
-    conds.push(
-      sql`(${transactions.transactionDate}, ${transactions.id}) < ((SELECT k.transaction_date FROM ${transactions} k WHERE k.id = ${afterAt}), ${after})`,
-    )
+    conds.push(sql`(${t.transactionDate}, ${t.id}) < ((SELECT k.transaction_date FROM transactions k WHERE k.id = ${afterAt}), ${after})`)
   }
   return and(...conds) as SQL
+}
+
+const listWhere = (f: TransactionFilter, bind: Bind) => filterWhere(transactions, f, bind)
+
+/** `transactions t` as the reports' SQL names it. */
+const reportAlias = alias(transactions, 't') as unknown as typeof transactions
+
+/** A filter as a condition over `transactions t`, with literal values (reports and the CSV). */
+export function filterSql(f: TransactionFilter): SQL {
+  return filterWhere(reportAlias, f, literal)
 }
 
 /** An instant as JSON text (what Date#toISOString gives), formatted by PostgreSQL whatever its TimeZone. */
@@ -243,7 +276,7 @@ export interface ListRow {
  * the columns the JSON needs under unique names. Exported unexecuted too, so tests can EXPLAIN
  * exactly what runs (with literal values; the service runs it prepared).
  */
-function listQuery(db: Executor, f: ListFilter, bind: Bind, limit: number, offset: number, withOrdinal = false) {
+function listQuery(db: Executor, f: TransactionFilter, bind: Bind, limit: number, offset: number, withOrdinal = false) {
   const page = pageSubquery(db, f, bind, limit, offset)
   const pageOrder = sql`${page.transactionDate} DESC, ${page.id} DESC`
   const person = (u: Record<'fullname' | 'username' | 'email' | 'userType' | 'imageProfileKey', AnyColumn>, p: string) => ({
@@ -300,7 +333,7 @@ function listQuery(db: Executor, f: ListFilter, bind: Bind, limit: number, offse
 }
 
 /** The page query with literal values (tests EXPLAIN exactly the SQL the prepared list runs). */
-export function listTransactionsQuery(db: Executor, f: ListFilter, limit: number, offset: number) {
+export function listTransactionsQuery(db: Executor, f: TransactionFilter, limit: number, offset: number) {
   return listQuery(db, f, literal, limit, offset)
 }
 
@@ -326,7 +359,7 @@ function cached<V>(cache: WeakMap<Executor, Map<number, V>>, db: Executor, shape
 }
 
 /** Count and exact sums (NUMERIC in SQL, returned as text) of the filtered rows. */
-function totalsQuery(db: Executor, f: ListFilter, bind: Bind) {
+function totalsQuery(db: Executor, f: TransactionFilter, bind: Bind) {
   return db
     .select({
       total: sql<number>`count(*)::int`.as('t_total'),
@@ -397,7 +430,7 @@ const TOTAL_COLUMNS = ['t_total', 't_total_amount', 't_completed_amount', 't_pen
  * the page), and an empty page still yields the totals row, with NULL page columns. Measured on
  * scenario (b): one pool checkout and one Bind/Execute instead of two per request.
  */
-function pageWithTotalsQuery(db: Executor, f: ListFilter, bind: Bind, limit: number, offset: number) {
+function pageWithTotalsQuery(db: Executor, f: TransactionFilter, bind: Bind, limit: number, offset: number) {
   const totals = totalsQuery(db, f, bind)
   const list = listQuery(db, f, bind, limit, offset, true)
   const fields: Record<string, SQL.Aliased> = {}
@@ -407,7 +440,7 @@ function pageWithTotalsQuery(db: Executor, f: ListFilter, bind: Bind, limit: num
 }
 
 /** The combined statement with literal values (tests may EXPLAIN it). */
-export function listPageWithTotalsQuery(db: Executor, f: ListFilter, limit: number, offset: number) {
+export function listPageWithTotalsQuery(db: Executor, f: TransactionFilter, limit: number, offset: number) {
   return pageWithTotalsQuery(db, f, literal, limit, offset)
 }
 
@@ -422,7 +455,7 @@ type CombinedRow = ListRow & Record<(typeof TOTAL_COLUMNS)[number], unknown>
 /** One page of the list (flat rows, newest first) and the count and sums of the whole filtered set. */
 export async function listPageWithTotals(
   db: Executor,
-  f: ListFilter,
+  f: TransactionFilter,
   limit: number,
   offset: number,
 ): Promise<{ rows: ListRow[]; totals: ListTotals }> {
@@ -453,7 +486,7 @@ const chunkStatements = new WeakMap<Executor, Map<number, ReturnType<ReturnType<
  * The next `limit` rows of the list after `f.afterId`, without totals: how the unpaginated list
  * is read, chunk by chunk, so that neither the server nor the database holds the whole ledger.
  */
-export async function listChunk(db: Executor, f: ListFilter & { afterId: number }, limit: number): Promise<ListRow[]> {
+export async function listChunk(db: Executor, f: TransactionFilter & { afterId: number }, limit: number): Promise<ListRow[]> {
   const shape = shapeOf(f)
   const statement = cached(chunkStatements, db, shape, () => listQuery(db, f, placeholder, 0, 0).prepare(`tx_chunk_${shape}`))
   const prepared = statement as unknown as { all(values: Record<string, unknown>): Promise<unknown[]> }

@@ -7,17 +7,12 @@ import type { UrlSigner } from '../files/signing.js'
 import { PaymentOut, type PaymentRow, toPaymentJson } from '../payments/payments.schemas.js'
 import { PeriodeOut, type PeriodeRow, toPeriodeJson } from '../periodes/periodes.schemas.js'
 import { toUserNested, UserNested, type UserRow } from '../users/users.schemas.js'
-import type { ListRow } from './transactions.queries.js'
+import { FilterQuery } from './transactions.filter.js'
+import { type ListRow, TRANSACTION_STATUSES, type TransactionStatus } from './transactions.queries.js'
 
-export const STATUSES = ['sent', 'on_process', 'completed', 'rejected', 'needs_correction'] as const
-export type TransactionStatus = (typeof STATUSES)[number]
-export const StatusSchema = Type.Union([
-  Type.Literal('sent'),
-  Type.Literal('on_process'),
-  Type.Literal('completed'),
-  Type.Literal('rejected'),
-  Type.Literal('needs_correction'),
-])
+export type { TransactionStatus }
+/** The statuses of the database enum, as a request and response schema. */
+export const StatusSchema = Type.Unsafe<TransactionStatus>(Type.Union(TRANSACTION_STATUSES.map((s) => Type.Literal(s))))
 
 /**
  * Amounts arrive as numbers (JSON) or text (forms, or JSON from clients that send strings). Only
@@ -103,12 +98,7 @@ export const CorrectForm = Type.Object({
 })
 
 export const ListQuery = Type.Object({
-  periode_id: Type.Optional(Id),
-  status: Type.Optional(StatusSchema),
-  payment_id: Type.Optional(Id),
-  user_id: Type.Optional(Id),
-  from: Type.Optional(InstantIn),
-  to: Type.Optional(InstantIn),
+  ...FilterQuery.properties,
   // Without page and per_page: every matching row, streamed (the app never paginates and deletes
   // locally whatever a list leaves out). With either: that page (page 1, 500 rows by default).
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'omit both page and per_page for every row' })),

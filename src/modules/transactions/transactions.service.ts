@@ -19,7 +19,8 @@ import { assertUploadQuota, discardFile, recordFile, type StoredFile, storeUploa
 import type { UrlSigner } from '../files/signing.js'
 import { publish } from '../jobs/events.js'
 import { issueReceiptNumber } from '../receipts/receipt-number.js'
-import { localDate, parseInstant, startOfNextDay } from './instants.js'
+import { localDate, parseInstant } from './instants.js'
+import { type FilterInput, parseFilter } from './transactions.filter.js'
 import * as q from './transactions.queries.js'
 import {
   listRowMapper,
@@ -93,13 +94,7 @@ export interface BulkItem {
   transaction?: TransactionJson
 }
 
-export interface ListInput {
-  periode_id?: number | undefined
-  status?: TransactionStatus | undefined
-  payment_id?: number | undefined
-  user_id?: number | undefined
-  from?: string | undefined
-  to?: string | undefined
+export interface ListInput extends FilterInput {
   page?: number | undefined
   per_page?: number | undefined
 }
@@ -173,28 +168,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
   const { db, storage, signer, timezone, log, liveness, verifyOwnDeposits = 'single-admin', kick = () => {} } = deps
 
   /** The list's filters (members: only what they own or reported). */
-  function listFilterOf(auth: AuthContext, query: ListInput): q.ListFilter {
-    const filter: q.ListFilter = {
-      visibleTo: auth.role === 'admin' ? undefined : auth.userId,
-      periodeId: query.periode_id,
-      status: query.status,
-      paymentId: query.payment_id,
-      userId: query.user_id,
-    }
-    if (query.from !== undefined) {
-      const parsed = parseInstant(query.from, timezone)
-      if (!parsed) throw validation('must be a date (YYYY-MM-DD) or an ISO 8601 instant', 'from')
-      filter.from = parsed.date
-    }
-    if (query.to !== undefined) {
-      const parsed = parseInstant(query.to, timezone)
-      if (!parsed) throw validation('must be a date (YYYY-MM-DD) or an ISO 8601 instant', 'to')
-      // `to=2025-11-30` means the whole of that day; an instant is an inclusive bound.
-      if (parsed.dateOnly) filter.toExclusive = startOfNextDay(parsed.date, timezone)
-      else filter.toInclusive = parsed.date
-    }
-    return filter
-  }
+  const listFilterOf = (auth: AuthContext, query: ListInput) => parseFilter(auth, query, timezone)
 
   function instantOf(text: string, field: string): Date {
     const parsed = parseInstant(text, timezone)
