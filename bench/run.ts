@@ -46,9 +46,11 @@ const TARGETS = (env.BENCH_TARGETS ?? 'pg,pglite').split(',').map((s) => s.trim(
 const ONLY = env.BENCH_SCENARIOS ? new Set(env.BENCH_SCENARIOS.split(',').map((s) => s.trim())) : undefined
 const PG_URL = env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 const POOL_MAX = env.BENCH_POOL_MAX // unset: the server's default, and the same for the baseline
+/** BENCH_SCALE=10: 5,000 members and 300,000 deposits (the ledger after years of use). */
+const SCALE = Number(env.BENCH_SCALE ?? 1)
 const SIZES: SeedSizes = SMOKE
   ? { members: 50, periodes: 24, payments: 6, transactions: 2000 }
-  : { members: 500, periodes: 24, payments: 6, transactions: 30_000 }
+  : { members: 500 * SCALE, periodes: 24, payments: 6, transactions: 30_000 * SCALE }
 /** Logged-in users whose tokens the scenarios rotate over (heads of family: ~20 rows per periode). */
 const TOKEN_USERS = SMOKE ? 4 : 32
 
@@ -185,6 +187,99 @@ async function loginAll(url: string, usernames: string[]): Promise<Session[]> {
 }
 
 const bearer = (s: Session) => ({ authorization: `Bearer ${s.access}` })
+
+interface LockWaits {
+  samples: number
+  withWaits: number
+  maxWaiting: number
+  byRelation: Record<string, number>
+}
+
+/** Samples the bench database's backends waiting on a lock (pg_stat_activity over pg_locks) every 20 ms. */
+function sampleLockWaits(databaseUrl: string): { stop(): Promise<LockWaits> } {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  const result: LockWaits = { samples: 0, withWaits: 0, maxWaiting: 0, byRelation: {} }
+  let running = true
+  const loop = (async () => {
+    await client.connect()
+    while (running) {
+      // Backends of this database waiting for a lock, by what they wait for and their statement.
+      const { rows } = await client.query<{ rel: string; n: number }>(
+        `SELECT a.wait_event || ': ' || left(regexp_replace(a.query, '\\s+', ' ', 'g'), 48) AS rel, count(*)::int AS n
+           FROM pg_stat_activity a
+          WHERE a.datname = current_database() AND a.wait_event_type = 'Lock'
+          GROUP BY 1`,
+      )
+      result.samples += 1
+      const waiting = rows.reduce((a, r) => a + r.n, 0)
+      if (waiting) result.withWaits += 1
+      result.maxWaiting = Math.max(result.maxWaiting, waiting)
+      for (const r of rows) result.byRelation[r.rel] = (result.byRelation[r.rel] ?? 0) + r.n
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    await client.end()
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      return result
+    },
+  }
+}
+
+function lockWaitNote(w: LockWaits): string {
+  const on = Object.entries(w.byRelation)
+    .sort((a, b) => b[1] - a[1])
+    .map(([rel, n]) => `${rel} ${n}`)
+    .join(', ')
+  return `lock waits in ${w.withWaits}/${w.samples} samples (max ${w.maxWaiting} waiting${on ? `; ${on}` : ''})`
+}
+
+/**
+ * The busy month's writer: `perSecond` writes a second from one admin, alternating a cash deposit
+ * for a rotating member and a status change (sent -> on_process -> completed) of an earlier one.
+ */
+function busyWriter(url: string, headers: Record<string, string>, memberIds: number[], perSecond: number) {
+  let running = true
+  const out = { deposits: 0, statusChanges: 0, failed: '' }
+  const pending: { id: number; next: 'on_process' | 'completed' }[] = []
+  const loop = (async () => {
+    let i = 0
+    while (running) {
+      const started = performance.now()
+      const change = i % 2 === 1 ? pending.shift() : undefined
+      const res = change
+        ? await fetch(`${url}/transactions/${change.id}/status`, {
+            method: 'PUT',
+            headers: { ...headers, 'content-type': 'application/json' },
+            body: JSON.stringify({ status: change.next }),
+          })
+        : await fetch(`${url}/transactions`, {
+            method: 'POST',
+            headers: { ...headers, 'content-type': 'application/json' },
+            body: JSON.stringify({ user_id: memberIds[i % memberIds.length], amount: 75000, transaction_date: '2025-12-20 09:00' }),
+          })
+      const body = (await res.json()) as { data?: { id?: number } }
+      if (res.status >= 300) out.failed ||= `${res.status} ${JSON.stringify(body).slice(0, 200)}`
+      else if (change) {
+        out.statusChanges += 1
+        if (change.next === 'on_process') pending.push({ id: change.id, next: 'completed' })
+      } else {
+        out.deposits += 1
+        if (body.data?.id) pending.push({ id: body.data.id, next: 'on_process' })
+      }
+      i += 1
+      const wait = 1000 / perSecond - (performance.now() - started)
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    }
+  })()
+  return async () => {
+    running = false
+    await loop
+    return out
+  }
+}
 
 function judge(s: ScenarioResult, baselines: TargetReport['baselines']): ScenarioResult {
   if (s.status !== 'ok' || !s.load) return s
@@ -573,6 +668,79 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
       if (probe.status !== 200) throw new Error(`receipt probe: ${probe.status}`)
       return { status: 'ok', load: await measure({ ...adminListOpts, path }), notes: [`PDF ${round(bytes / 1024)} KB`] }
     })
+
+    // (w1, w8, w32): an admin records cash deposits (JSON, no receipt) for rotating members, at 1,
+    // 8 and 32 concurrent writers. On PostgreSQL a side connection samples ungranted locks every
+    // 20 ms: a shared row every writer updates shows up here as waits on one relation.
+    const depositBody = (i: number) =>
+      JSON.stringify({ user_id: memberIds[i % memberIds.length], amount: 50000, transaction_date: '2025-12-15 10:30' })
+    const writeOpts = (connections: number): LoadOptions => ({
+      url,
+      cpuPid: server.pid,
+      path: '/transactions',
+      method: 'POST',
+      connections,
+      duration: DURATION,
+      headers: { ...bearer(admin!), 'content-type': 'application/json' },
+      body: depositBody(0),
+      vary: (i) => ({ body: depositBody(i) }),
+    })
+    for (const writers of [1, 8, 32]) {
+      await scenario(
+        `w${writers}`,
+        `POST /transactions JSON (admin, cash) at ${writers} writer${writers > 1 ? 's' : ''}`,
+        writers === 8 ? { kind: 'p99', maxMs: 50 } : undefined,
+        async () => {
+          const waits = databaseUrl ? sampleLockWaits(databaseUrl) : undefined
+          const load = await measure(writeOpts(writers))
+          const w = await waits?.stop()
+          return { status: 'ok', load, notes: w ? [lockWaitNote(w)] : [] }
+        },
+      )
+    }
+
+    // (m) A busy month: members read their lists and profiles while an admin records deposits and
+    // changes statuses at 8 per second. The readers' throughput is compared with the same readers
+    // alone (m0), measured just before.
+    if (want('m') || want('m0')) {
+      const readers: LoadOptions = {
+        ...memberListOpts,
+        vary: (i) => ({ headers: bearer(pickSession(i)), path: i % 2 ? '/auth/profile' : memberListOpts.path }),
+      }
+      await scenario('m0', 'members read lists + profiles (alone)', undefined, async () => ({ status: 'ok', load: await measure(readers) }))
+      await scenario('m', 'the same readers while 8 writes/s (deposits + status changes)', undefined, async () => {
+        const stop = busyWriter(url, bearer(admin!), memberIds, 8)
+        const waits = databaseUrl ? sampleLockWaits(databaseUrl) : undefined
+        const load = await measure(readers)
+        const written = await stop()
+        const w = await waits?.stop()
+        const alone = report.scenarios.find((x) => x.id === 'm0')?.load?.rps
+        return {
+          status: written.failed ? 'failed' : 'ok',
+          ...(written.failed ? { reason: `writer: ${written.failed}` } : {}),
+          load,
+          notes: [
+            `writes: ${written.deposits} deposits + ${written.statusChanges} status changes`,
+            ...(alone ? [`readers vs alone: ${round(load.rps / alone, 2)}×`] : []),
+            ...(w ? [lockWaitNote(w)] : []),
+          ],
+        }
+      })
+    }
+
+    // (r) Reports that must not grow with the ledger: the admin's summary (running totals) and a
+    // member's dashboard.
+    for (const [id, p, headers, title] of [
+      ['r1', '/reports/summary', bearer(admin!), 'GET /reports/summary (admin, whole ledger)'],
+      ['r2', '/reports/members/me', bearer(sessions[0]!), 'GET /reports/members/me (member dashboard)'],
+    ] as const) {
+      await scenario(id, title, undefined, async () => {
+        const probe = await json(url + p, { headers })
+        if (routeMissing(probe)) return { status: 'skipped', reason: 'endpoint missing' }
+        if (probe.status !== 200) throw new Error(`${p}: ${probe.status}`)
+        return { status: 'ok', load: await measure({ url, cpuPid: server.pid, path: p, connections: 10, duration: DURATION, headers }) }
+      })
+    }
 
     const stopped = await server.stop()
     children.pop()

@@ -20,6 +20,7 @@ import {
   pgTable,
   primaryKey,
   serial,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -273,16 +274,50 @@ export const auditLog = pgTable(
 )
 
 /**
- * Change markers for read caches. Triggers (migration 0003) give `ledger` a fresh random value in
- * every transaction that changes what a transaction list shows: transactions, payments, periodes,
- * or a nested user's fields. The auth guard reads it in its own round trip, so a cached list is
- * served only while nothing it depends on has changed, on every instance. Random values rather
- * than a counter: a restored database can never repeat a value an instance has cached.
+ * Change markers for read caches. `ledger` gets a fresh random value in every transaction that
+ * changes what any transaction list shows besides the transactions themselves: payments, periodes
+ * or a nested user's fields (triggers, migrations 0003 and 0010). Those are rare admin writes.
+ * Random values rather than a counter: a restored database can never repeat a value an instance
+ * has cached.
  */
 export const dataVersions = pgTable('data_versions', {
   name: text('name').primaryKey(),
   version: uuid('version').notNull().defaultRandom(),
 })
+
+/**
+ * Per-user change markers of the transactions themselves (migration 0010 triggers, in the same
+ * transaction as the change): a write raises the mark of the owner and, when a member reported
+ * it, of the reporter, by a random positive step. A member's lists depend on their own mark only;
+ * an admin's on the sum of all marks, which every committed change raises. So a deposit locks the
+ * rows of the people it concerns, never one row every writer shares, and evicts no other
+ * member's cached lists. Random steps: a restored database does not replay the same sums.
+ */
+export const ledgerMarks = pgTable('ledger_marks', {
+  userId: integer('user_id').primaryKey(),
+  version: bigint('version', { mode: 'number' }).notNull().default(0),
+  /** Live transactions this user owns (the summary's member count), kept by the same triggers. */
+  owned: bigint('owned', { mode: 'number' }).notNull().default(0),
+})
+
+/**
+ * Running totals of live transactions by periode, payment method and status (0 = none), kept by
+ * the ledger_marks triggers in the same transaction as every change: /reports/summary reads a
+ * few hundred rows instead of the whole ledger. Striped by owner (user_id % 64) so that deposits
+ * of different members rarely update the same row; the summary adds the stripes up.
+ */
+export const ledgerTotals = pgTable(
+  'ledger_totals',
+  {
+    stripe: smallint('stripe').notNull(),
+    periodeId: integer('periode_id').notNull(),
+    paymentId: integer('payment_id').notNull(),
+    status: transactionStatus('status').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull().default(0),
+    amount: numeric('amount').notNull().default('0'),
+  },
+  (t) => [primaryKey({ columns: [t.stripe, t.periodeId, t.paymentId, t.status] })],
+)
 
 /**
  * The last kuitansi number given per calendar year (APP_TIMEZONE). Incremented with

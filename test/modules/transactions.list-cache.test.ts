@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { eq, sql } from 'drizzle-orm'
+import pg from 'pg'
 import { buildApp } from '../../src/app.js'
 import { openDatabase } from '../../src/db/client.js'
-import { dataVersions, transactions } from '../../src/db/schema.js'
+import { dataVersions, ledgerMarks, transactions } from '../../src/db/schema.js'
 import { createListCache } from '../../src/modules/transactions/list-cache.js'
 import { build, login, userWithToken } from '../helpers/app.js'
 import { makePayment, makePeriode, makeTransaction } from './transactions.fixtures.js'
@@ -143,7 +144,11 @@ test('viewers never share an entry: members see their own rows and no one elseâ€
 })
 
 test('logins, refreshes and profile reads leave the ledger marker alone', async () => {
-  const marker = async () => (await db.select().from(dataVersions).where(eq(dataVersions.name, 'ledger')))[0]?.version
+  const marker = async () => {
+    const [catalog] = await db.select().from(dataVersions).where(eq(dataVersions.name, 'ledger'))
+    const marks = await db.select().from(ledgerMarks).orderBy(ledgerMarks.userId)
+    return catalog ? JSON.stringify([catalog.version, marks]) : undefined
+  }
   const before = await marker()
   assert.ok(before)
   const tokens = await login(t, alice.user)
@@ -151,6 +156,86 @@ test('logins, refreshes and profile reads leave the ledger marker alone', async 
   const refreshed = await t.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refresh_token: tokens.refresh_token } })
   assert.equal(refreshed.statusCode, 200, refreshed.body)
   assert.equal(await marker(), before)
+})
+
+/** Cache answers so far, by result (the transaction_list_cache_total counter of /metrics). */
+async function cacheCounts() {
+  const metric = t.app.metrics.registry.getSingleMetric('transaction_list_cache_total')
+  const values = (await metric?.get())?.values ?? []
+  const of = (result: string) => values.find((v) => v.labels.result === result)?.value ?? 0
+  return { hit: of('hit'), miss: of('miss') }
+}
+
+/** List as `auth`, returning whether the cache answered. */
+async function listWasHit(auth: Record<string, string>) {
+  const before = await cacheCounts()
+  const res = await list(auth)
+  const after = await cacheCounts()
+  assert.equal(after.hit + after.miss, before.hit + before.miss + 1, 'one cache lookup per list')
+  return { hit: after.hit === before.hit + 1, items: res.items }
+}
+
+test('a deposit evicts only the lists that show it: its owner, its member reporter, the admins', async () => {
+  const carol = await userWithToken(t, 'member')
+  for (const who of [alice, bob, carol, admin]) await list(who.auth) // warm every viewer
+  for (const who of [alice, bob, carol, admin]) assert.equal((await listWasHit(who.auth)).hit, true)
+
+  // An admin records a cash deposit for Alice: Alice's and the admins' lists change, Bob's and Carol's do not.
+  const created = await t.app.inject({
+    method: 'POST',
+    url: '/transactions',
+    headers: admin.auth,
+    payload: { user_id: alice.user.id, amount: 75000, transaction_date: '2024-01-15T10:00:00+07:00', periode_id: periode.id },
+  })
+  assert.equal(created.statusCode, 201, created.body)
+  const id = created.json().data.id
+  assert.equal((await listWasHit(bob.auth)).hit, true, "Bob's cached list survives a deposit for Alice")
+  assert.equal((await listWasHit(carol.auth)).hit, true)
+  const asAlice = await listWasHit(alice.auth)
+  assert.equal(asAlice.hit, false)
+  item(asAlice.items, id)
+  const asAdmin = await listWasHit(admin.auth)
+  assert.equal(asAdmin.hit, false)
+  item(asAdmin.items, id)
+
+  // Carol reports one for Bob: Carol's and Bob's lists change, Alice's does not.
+  const reported = await makeTransaction(t, { userId: bob.user.id, reportedBy: carol.user.id, periodeId: periode.id })
+  assert.equal((await listWasHit(alice.auth)).hit, true)
+  for (const who of [bob, carol, admin]) {
+    const seen = await listWasHit(who.auth)
+    assert.equal(seen.hit, false)
+    item(seen.items, reported.id)
+  }
+})
+
+test('writers for different members never wait on each other; the same memberâ€™s do (PostgreSQL)', {
+  skip: !t.db.url && 'PostgreSQL only',
+}, async () => {
+  const first = new pg.Client({ connectionString: t.db.url })
+  const second = new pg.Client({ connectionString: t.db.url })
+  await first.connect()
+  await second.connect()
+  const insert = (c: pg.Client, owner: number) =>
+    c.query(
+      `INSERT INTO transactions (user_id, reported_by, amount, transaction_date, status) VALUES ($1, $2, 1000, now(), 'sent') RETURNING id`,
+      [owner, admin.user.id],
+    )
+  try {
+    await first.query('BEGIN')
+    await insert(first, alice.user.id) // holds Alice's mark until it commits
+    await second.query("SET lock_timeout = '1s'")
+    // Before ledger_marks, this waited on the one data_versions row every writer updated.
+    await second.query('BEGIN')
+    await insert(second, bob.user.id)
+    await second.query('COMMIT')
+    await second.query('BEGIN')
+    await assert.rejects(insert(second, alice.user.id), /lock timeout/, 'two writes for Alice are ordered by her mark')
+    await second.query('ROLLBACK')
+  } finally {
+    await first.query('ROLLBACK').catch(() => {})
+    await first.end()
+    await second.end()
+  }
 })
 
 test('a write made through another instance is seen by this one at once (PostgreSQL)', {

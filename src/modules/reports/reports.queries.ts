@@ -4,7 +4,16 @@
  * transactions never count. Local months and dates use APP_TIMEZONE (`AT TIME ZONE tz`).
  */
 import { type SQL, sql } from 'drizzle-orm'
-import { type Executor, rows } from '../../db/client.js'
+import { type Db, type Executor, rows } from '../../db/client.js'
+
+/**
+ * Several report queries on one pool connection and one snapshot (a read-only REPEATABLE READ
+ * transaction): a report's figures agree with each other, and a report holds one connection
+ * however many queries it runs (Promise.all over the pool held up to five).
+ */
+export function inSnapshot<T>(db: Db, read: (tx: Executor) => Promise<T>): Promise<T> {
+  return db.transaction(read, { isolationLevel: 'repeatable read', accessMode: 'read only' })
+}
 
 const PENDING = sql`t.status IN ('sent', 'on_process')`
 const COMPLETED = sql`t.status = 'completed'`
@@ -406,5 +415,66 @@ export async function arrears(exec: Executor, asOf: string, tz: string, userId?:
       s.expected::text AS expected, s.paid::text AS paid, s.missing::text AS missing, tt.total::text AS total_missing
     FROM short s JOIN members m ON m.id = s.user_id JOIN totals tt ON tt.user_id = s.user_id
     ORDER BY tt.total DESC, m.fullname, s.user_id, s.start_date`,
+  )
+}
+
+// --- The whole ledger's summary from the running totals -----------------------------------------
+
+/**
+ * ledger_totals (kept by triggers with every change, migration 0010) collapsed over its stripes:
+ * `g` has one row per (periode, payment, status) with `n` and `amount`; 0 stands for none.
+ */
+const totalsGroups = (by: SQL) =>
+  sql`SELECT ${by} l.status, sum(l.count) AS n, sum(l.amount) AS amount FROM ledger_totals l GROUP BY ${by} l.status`
+
+/** Completed / pending / rejected amounts and counts over the grouped totals `g`. */
+const totalsBreakdown = sql`
+  coalesce(sum(g.amount) FILTER (WHERE g.status = 'completed'), 0)::text AS completed_amount,
+  coalesce(sum(g.n) FILTER (WHERE g.status = 'completed'), 0)::int AS completed_count,
+  coalesce(sum(g.amount) FILTER (WHERE g.status IN ('sent', 'on_process')), 0)::text AS pending_amount,
+  coalesce(sum(g.n) FILTER (WHERE g.status IN ('sent', 'on_process')), 0)::int AS pending_count,
+  coalesce(sum(g.amount) FILTER (WHERE g.status = 'rejected'), 0)::text AS rejected_amount,
+  coalesce(sum(g.n) FILTER (WHERE g.status = 'rejected'), 0)::int AS rejected_count`
+
+export async function ledgerSummaryTotals(exec: Executor): Promise<SummaryTotalsRow> {
+  const [row] = await rows<SummaryTotalsRow>(
+    exec,
+    sql`SELECT coalesce(sum(g.n), 0)::int AS transaction_count,
+          (SELECT count(*)::int FROM ledger_marks m WHERE m.owned > 0) AS member_count,
+          ${totalsBreakdown}
+        FROM (${totalsGroups(sql``)}) g`,
+  )
+  return row as SummaryTotalsRow
+}
+
+export async function ledgerByStatus(exec: Executor): Promise<StatusRow[]> {
+  return rows<StatusRow>(
+    exec,
+    sql`SELECT s.status::text AS status, coalesce(sum(g.n), 0)::int AS count, coalesce(sum(g.amount), 0)::text AS amount
+        FROM unnest(enum_range(NULL::transaction_status)) WITH ORDINALITY AS s(status, ord)
+        LEFT JOIN (${totalsGroups(sql``)}) g ON g.status = s.status
+        GROUP BY s.status, s.ord ORDER BY s.ord`,
+  )
+}
+
+export async function ledgerByPeriode(exec: Executor): Promise<PeriodeGroupRow[]> {
+  return rows<PeriodeGroupRow>(
+    exec,
+    sql`SELECT nullif(g.periode_id, 0) AS periode_id, p.periode_name, sum(g.n)::int AS transaction_count, ${totalsBreakdown}
+        FROM (${totalsGroups(sql`l.periode_id,`)}) g LEFT JOIN periodes p ON p.id = g.periode_id
+        GROUP BY g.periode_id, p.periode_name, p.start_date
+        HAVING sum(g.n) > 0
+        ORDER BY p.start_date NULLS LAST, nullif(g.periode_id, 0) NULLS LAST`,
+  )
+}
+
+export async function ledgerByPayment(exec: Executor): Promise<PaymentGroupRow[]> {
+  return rows<PaymentGroupRow>(
+    exec,
+    sql`SELECT nullif(g.payment_id, 0) AS payment_id, py.payment_name, py.payment_type, sum(g.n)::int AS transaction_count, ${totalsBreakdown}
+        FROM (${totalsGroups(sql`l.payment_id,`)}) g LEFT JOIN payments py ON py.id = g.payment_id
+        GROUP BY g.payment_id, py.payment_name, py.payment_type
+        HAVING sum(g.n) > 0
+        ORDER BY lower(py.payment_name) NULLS LAST, nullif(g.payment_id, 0) NULLS LAST`,
   )
 }

@@ -58,13 +58,13 @@ export function createReportsService({ database, timezone: tz }: ReportsDeps) {
       if (auth.role !== 'admin' && id !== auth.userId) throw notFound('Member')
       const user = await q.findMember(db, id)
       if (!user) throw notFound('Member')
-      const [stats, monthly, periodes, target, owed] = await Promise.all([
-        q.memberStats(db, id, tz),
-        q.memberMonthly(db, id, tz),
-        q.memberPeriodes(db, id),
-        user.savings_target === null ? Promise.resolve(undefined) : q.memberTarget(db, id, tz),
-        q.arrears(db, today(), tz, id),
-      ])
+      const { stats, monthly, periodes, target, owed } = await q.inSnapshot(db, async (tx) => ({
+        stats: await q.memberStats(tx, id, tz),
+        monthly: await q.memberMonthly(tx, id, tz),
+        periodes: await q.memberPeriodes(tx, id),
+        target: user.savings_target === null ? undefined : await q.memberTarget(tx, id, tz),
+        owed: await q.arrears(tx, today(), tz, id),
+      }))
       return {
         user: { id: user.id, fullname: user.fullname, username: user.username, is_active: user.is_active },
         total_saved: money(stats.total_saved),
@@ -119,7 +119,10 @@ export function createReportsService({ database, timezone: tz }: ReportsDeps) {
     async periode(id: number, sort: q.PeriodeSort) {
       const periode = await q.findPeriode(db, id)
       if (!periode) throw notFound('Periode')
-      const [members, totals] = await Promise.all([q.periodeMembers(db, id, tz, sort), q.periodeTotals(db, id)])
+      const { members, totals } = await q.inSnapshot(db, async (tx) => ({
+        members: await q.periodeMembers(tx, id, tz, sort),
+        totals: await q.periodeTotals(tx, id),
+      }))
       const paid = members.filter((m) => m.has_paid).length
       return {
         periode: { ...periode, target_amount: toMoney(periode.target_amount) },
@@ -148,13 +151,26 @@ export function createReportsService({ database, timezone: tz }: ReportsDeps) {
 
     /** Admin: everything; a member: the transactions they own. */
     async summary(auth: AuthContext, input: { from?: string | undefined; to?: string | undefined }) {
-      const where = filterSql(parseFilter(auth, { from: input.from, to: input.to }, tz, 'owned'))
-      const [totals, byStatus, byPeriode, byPayment] = await Promise.all([
-        q.summaryTotals(db, where),
-        q.summaryByStatus(db, where),
-        q.summaryByPeriode(db, where),
-        q.summaryByPayment(db, where),
-      ])
+      const filter = parseFilter(auth, { from: input.from, to: input.to }, tz, 'owned')
+      const where = filterSql(filter)
+      // The whole ledger (an admin without a range) is read from the running totals; a member's own
+      // deposits or a date range from the rows (their indexes bound those scans).
+      const whole = Object.values(filter).every((v) => v === undefined)
+      const { totals, byStatus, byPeriode, byPayment } = await q.inSnapshot(db, async (tx) =>
+        whole
+          ? {
+              totals: await q.ledgerSummaryTotals(tx),
+              byStatus: await q.ledgerByStatus(tx),
+              byPeriode: await q.ledgerByPeriode(tx),
+              byPayment: await q.ledgerByPayment(tx),
+            }
+          : {
+              totals: await q.summaryTotals(tx, where),
+              byStatus: await q.summaryByStatus(tx, where),
+              byPeriode: await q.summaryByPeriode(tx, where),
+              byPayment: await q.summaryByPayment(tx, where),
+            },
+      )
       return {
         scope: auth.role === 'admin' ? ('all' as const) : ('own' as const),
         from: input.from ?? null,

@@ -4,16 +4,22 @@
  * Lists are read far more often than the ledger changes (every app start, every pull to refresh,
  * a treasurer paging through a periode), and building one is the most expensive read we serve:
  * up to 500 rows with five joins, then serialising them. An entry is the exact bytes of a 200
- * response, stored with the ledger marker (data_versions, changed by triggers in the same
- * transaction as any write that affects a list) that the auth guard read before the list was
- * built. A request whose guard reads the same marker gets those bytes. The marker is read in the
- * guard's round trip, so a hit costs no query beyond the session check every request makes.
+ * response, stored with the marker read just before the list was built: the catalog marker
+ * (data_versions: payments, periodes, nested users) and the viewer's ledger mark (ledger_marks:
+ * a member's own row, raised by triggers in the same transaction as any write to a transaction they
+ * own or reported; an admin's sum of every row). A request that reads the same marker gets those
+ * bytes.
  *
  * Why this is exact: the marker is read before the list, so an entry is never older than its
  * marker (at worst newer, if a write committed in between; that write also changed the marker, so
- * the entry is simply never hit again). The key holds everything else the bytes depend on: the
- * viewer (members see their own rows and no one else's email), the query, and the expiry of the
- * signed file URLs inside.
+ * the entry is simply never hit again). Every committed change raises the marks it touches by a
+ * positive step, so the sum an admin reads never returns to an earlier value. The key holds
+ * everything else the bytes depend on: the viewer (members see their own rows and no one else's
+ * email), the query, and the expiry of the signed file URLs inside.
+ *
+ * What it costs writers: a deposit raises the marks of its owner and member reporter (row locks on
+ * those users only, in id order), so writers for different members never wait on each other, and a
+ * deposit for one member leaves every other member's entries valid.
  */
 import type { AuthContext } from '../../lib/auth-context.js'
 import type { ListInput } from './transactions.service.js'

@@ -1,9 +1,19 @@
 /** SQL for transactions, their status history and idempotency keys. Every function takes an Executor. */
 import { type AnyColumn, and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
-import type { Executor } from '../../db/client.js'
-import { idempotencyKeys, payments, periodes, transactionStatus, transactionStatusHistory, transactions, users } from '../../db/schema.js'
-import type { TransactionView } from './transactions.schemas.js'
+import { type Executor, rows } from '../../db/client.js'
+import {
+  dataVersions,
+  idempotencyKeys,
+  ledgerMarks,
+  ledgerTotals,
+  payments,
+  periodes,
+  transactionStatus,
+  transactionStatusHistory,
+  transactions,
+  users,
+} from '../../db/schema.js'
 
 const owner = alias(users, 'owner')
 const reporter = alias(users, 'reporter')
@@ -82,41 +92,21 @@ function pageSubquery(db: Executor, f: TransactionFilter, bind: Bind, limit: num
     .offset(bind('offset', offset) as number)
     .as('page')
 }
-type PageSource = ReturnType<typeof pageSubquery>
 
 /**
- * The one SELECT behind list and get: transactions with their owner, reporter, confirmer, payment
- * and periode in a single round trip (no N+1). Owner and reporter always exist (NOT NULL FKs,
- * users with money records are anonymised, never removed).
+ * A transaction by id (live rows only), in the one row selection. Used by get, create, batch,
+ * the status changes and corrections: the same columns and names as a list row.
  */
-function viewQuery<S extends typeof transactions | PageSource>(db: Executor, t: S) {
-  return db
-    .select({
-      tx: txColumns(t),
-      owner: nestedUser(owner),
-      reporter: nestedUser(reporter),
-      confirmer: nestedUser(confirmer),
-      payment: payments,
-      periode: periodes,
-    })
-    .from(t as typeof transactions)
-    .innerJoin(owner, eq(owner.id, t.userId))
-    .innerJoin(reporter, eq(reporter.id, t.reportedBy))
-    .leftJoin(confirmer, eq(confirmer.id, t.confirmedBy))
-    .leftJoin(payments, eq(payments.id, t.paymentId))
-    .leftJoin(periodes, eq(periodes.id, t.periodeId))
-}
-
-export async function findTransactionViews(db: Executor, ids: number[]): Promise<TransactionView[]> {
+export async function findTransactionRows(db: Executor, ids: number[]): Promise<TransactionRow[]> {
   if (!ids.length) return []
-  const rows = await viewQuery(db, transactions)
+  const query = joined(db, transactions, rowSelection(transactions))
     .where(and(inArray(transactions.id, ids), isNull(transactions.deletedAt)))
     .orderBy(asc(transactions.id))
-  return rows as TransactionView[]
+  return (await query.execute()) as unknown as TransactionRow[]
 }
 
-export async function findTransactionView(db: Executor, id: number): Promise<TransactionView | undefined> {
-  const [row] = await findTransactionViews(db, [id])
+export async function findTransactionRow(db: Executor, id: number): Promise<TransactionRow | undefined> {
+  const [row] = await findTransactionRows(db, [id])
   return row
 }
 
@@ -223,8 +213,13 @@ export function filterSql(f: TransactionFilter): SQL {
 /** An instant as JSON text (what Date#toISOString gives), formatted by PostgreSQL whatever its TimeZone. */
 const iso = (column: unknown) => sql<string>`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 
-/** One list row, flat, exactly as the driver returns it (no ORM mapping: ~40 values a row). */
-export interface ListRow {
+/**
+ * The one read model of a transaction: a flat row with its owner, reporter, confirmer, payment and
+ * periode, under unique names, instants already as JSON text (~40 values, no ORM mapping). Every
+ * transaction JSON is built from it by transactionMapper (transactions.schemas.ts): a new field is
+ * one column in rowSelection and one line in the mapper.
+ */
+export interface TransactionRow {
   id: number
   amount: string
   transaction_date: string
@@ -271,14 +266,10 @@ export interface ListRow {
   per_created_at: string | null
 }
 
-/**
- * The list page: the page subquery joined to its people, payment and periode, selecting exactly
- * the columns the JSON needs under unique names. Exported unexecuted too, so tests can EXPLAIN
- * exactly what runs (with literal values; the service runs it prepared).
- */
-function listQuery(db: Executor, f: TransactionFilter, bind: Bind, limit: number, offset: number, withOrdinal = false) {
-  const page = pageSubquery(db, f, bind, limit, offset)
-  const pageOrder = sql`${page.transactionDate} DESC, ${page.id} DESC`
+type TxSource = Record<TxCol, AnyColumn | SQL.Aliased>
+
+/** The columns of TransactionRow, from the table or from the page subquery. */
+function rowSelection(t: TxSource) {
   const person = (u: Record<'fullname' | 'username' | 'email' | 'userType' | 'imageProfileKey', AnyColumn>, p: string) => ({
     [`${p}_fullname`]: sql`${u.fullname}`.as(`${p}_fullname`),
     [`${p}_username`]: sql`${u.username}`.as(`${p}_username`),
@@ -286,50 +277,69 @@ function listQuery(db: Executor, f: TransactionFilter, bind: Bind, limit: number
     [`${p}_user_type`]: sql`${u.userType}`.as(`${p}_user_type`),
     [`${p}_image`]: sql`${u.imageProfileKey}`.as(`${p}_image`),
   })
+  return {
+    id: sql`${t.id}`.as('id'),
+    amount: sql`${t.amount}`.as('amount'),
+    transaction_date: iso(t.transactionDate).as('transaction_date'),
+    status: sql`${t.status}`.as('status'),
+    user_id: sql`${t.userId}`.as('user_id'),
+    reported_by: sql`${t.reportedBy}`.as('reported_by'),
+    confirmed_by: sql`${t.confirmedBy}`.as('confirmed_by'),
+    confirmed_at: iso(t.confirmedAt).as('confirmed_at'),
+    payment_id: sql`${t.paymentId}`.as('payment_id'),
+    periode_id: sql`${t.periodeId}`.as('periode_id'),
+    file_key: sql`${t.fileKey}`.as('file_key'),
+    duplicate_of_id: sql`${t.duplicateOfId}`.as('duplicate_of_id'),
+    status_note: sql`${t.statusNote}`.as('status_note'),
+    legacy_proof_url: sql`${t.legacyProofUrl}`.as('legacy_proof_url'),
+    receipt_number: sql`${t.receiptNumber}`.as('receipt_number'),
+    reported_date: iso(t.reportedDate).as('reported_date'),
+    created_at: iso(t.createdAt).as('created_at'),
+    updated_at: iso(t.updatedAt).as('updated_at'),
+    ...person(owner, 'o'),
+    ...person(reporter, 'r'),
+    ...person(confirmer, 'c'),
+    pay_name: sql`${payments.paymentName}`.as('pay_name'),
+    pay_type: sql`${payments.paymentType}`.as('pay_type'),
+    pay_account_number: sql`${payments.accountNumber}`.as('pay_account_number'),
+    pay_account_holder: sql`${payments.accountHolder}`.as('pay_account_holder'),
+    pay_is_active: sql`${payments.isActive}`.as('pay_is_active'),
+    pay_created_at: iso(payments.createdAt).as('pay_created_at'),
+    per_name: sql`${periodes.periodeName}`.as('per_name'),
+    per_start_date: sql`${periodes.startDate}::text`.as('per_start_date'),
+    per_end_date: sql`${periodes.endDate}::text`.as('per_end_date'),
+    per_target_amount: sql`${periodes.targetAmount}`.as('per_target_amount'),
+    per_created_at: iso(periodes.createdAt).as('per_created_at'),
+  }
+}
+
+/**
+ * `t` joined to its people, payment and periode in one round trip (no N+1). Owner and reporter
+ * always exist (NOT NULL FKs; users with money records are anonymised, never removed).
+ */
+function joined(db: Executor, t: TxSource, fields: Record<string, SQL.Aliased>) {
   return db
-    .select({
-      id: sql`${page.id}`.as('id'),
-      amount: sql`${page.amount}`.as('amount'),
-      transaction_date: iso(page.transactionDate).as('transaction_date'),
-      status: sql`${page.status}`.as('status'),
-      user_id: sql`${page.userId}`.as('user_id'),
-      reported_by: sql`${page.reportedBy}`.as('reported_by'),
-      confirmed_by: sql`${page.confirmedBy}`.as('confirmed_by'),
-      confirmed_at: iso(page.confirmedAt).as('confirmed_at'),
-      payment_id: sql`${page.paymentId}`.as('payment_id'),
-      periode_id: sql`${page.periodeId}`.as('periode_id'),
-      file_key: sql`${page.fileKey}`.as('file_key'),
-      duplicate_of_id: sql`${page.duplicateOfId}`.as('duplicate_of_id'),
-      status_note: sql`${page.statusNote}`.as('status_note'),
-      legacy_proof_url: sql`${page.legacyProofUrl}`.as('legacy_proof_url'),
-      receipt_number: sql`${page.receiptNumber}`.as('receipt_number'),
-      reported_date: iso(page.reportedDate).as('reported_date'),
-      created_at: iso(page.createdAt).as('created_at'),
-      updated_at: iso(page.updatedAt).as('updated_at'),
-      ...person(owner, 'o'),
-      ...person(reporter, 'r'),
-      ...person(confirmer, 'c'),
-      pay_name: sql`${payments.paymentName}`.as('pay_name'),
-      pay_type: sql`${payments.paymentType}`.as('pay_type'),
-      pay_account_number: sql`${payments.accountNumber}`.as('pay_account_number'),
-      pay_account_holder: sql`${payments.accountHolder}`.as('pay_account_holder'),
-      pay_is_active: sql`${payments.isActive}`.as('pay_is_active'),
-      pay_created_at: iso(payments.createdAt).as('pay_created_at'),
-      per_name: sql`${periodes.periodeName}`.as('per_name'),
-      per_start_date: sql`${periodes.startDate}::text`.as('per_start_date'),
-      per_end_date: sql`${periodes.endDate}::text`.as('per_end_date'),
-      per_target_amount: sql`${periodes.targetAmount}`.as('per_target_amount'),
-      per_created_at: iso(periodes.createdAt).as('per_created_at'),
-      // The page order as a number, for a statement that wraps this one (ISO text drops microseconds).
-      ...(withOrdinal ? { ord: sql<number>`row_number() OVER (ORDER BY ${pageOrder})`.as('ord') } : {}),
-    })
-    .from(page)
-    .innerJoin(owner, eq(owner.id, page.userId))
-    .innerJoin(reporter, eq(reporter.id, page.reportedBy))
-    .leftJoin(confirmer, eq(confirmer.id, page.confirmedBy))
-    .leftJoin(payments, eq(payments.id, page.paymentId))
-    .leftJoin(periodes, eq(periodes.id, page.periodeId))
-    .orderBy(pageOrder)
+    .select(fields)
+    .from(t as unknown as typeof transactions)
+    .innerJoin(owner, eq(owner.id, t.userId as AnyColumn))
+    .innerJoin(reporter, eq(reporter.id, t.reportedBy as AnyColumn))
+    .leftJoin(confirmer, eq(confirmer.id, t.confirmedBy as AnyColumn))
+    .leftJoin(payments, eq(payments.id, t.paymentId as AnyColumn))
+    .leftJoin(periodes, eq(periodes.id, t.periodeId as AnyColumn))
+}
+
+/**
+ * The list page: the page subquery in the one row selection. Exported unexecuted too, so tests
+ * can EXPLAIN exactly what runs (with literal values; the service runs it prepared).
+ */
+function listQuery(db: Executor, f: TransactionFilter, bind: Bind, limit: number, offset: number, withOrdinal = false) {
+  const page = pageSubquery(db, f, bind, limit, offset)
+  const pageOrder = sql`${page.transactionDate} DESC, ${page.id} DESC`
+  return joined(db, page, {
+    ...rowSelection(page),
+    // The page order as a number, for a statement that wraps this one (ISO text drops microseconds).
+    ...(withOrdinal ? { ord: sql<number>`row_number() OVER (ORDER BY ${pageOrder})`.as('ord') } : {}),
+  }).orderBy(pageOrder)
 }
 
 /** The page query with literal values (tests EXPLAIN exactly the SQL the prepared list runs). */
@@ -376,7 +386,41 @@ function totalsQuery(db: Executor, f: TransactionFilter, bind: Bind) {
     .where(listWhere(f, bind))
 }
 
-const LIST_COLUMNS: readonly (keyof ListRow)[] = [
+/**
+ * Filters that the running totals (ledger_totals, kept by triggers with every change) answer:
+ * everything visible (an admin), narrowed by periode, payment method or status. The whole ledger's
+ * list then counts and sums a few hundred totals rows instead of every transaction.
+ */
+const totalsFromLedger = (f: TransactionFilter) =>
+  f.visibleTo === undefined &&
+  f.ownedBy === undefined &&
+  f.userId === undefined &&
+  f.from === undefined &&
+  f.toExclusive === undefined &&
+  f.toInclusive === undefined
+
+/** The same four figures as totalsQuery, from ledger_totals (0 there stands for "none"). */
+function ledgerTotalsQuery(db: Executor, f: TransactionFilter, bind: Bind) {
+  const l = ledgerTotals
+  const conds: SQL[] = []
+  if (f.periodeId !== undefined) conds.push(eq(l.periodeId, bind('periodeId', f.periodeId) as number))
+  if (f.paymentId !== undefined) conds.push(eq(l.paymentId, bind('paymentId', f.paymentId) as number))
+  if (f.status !== undefined) conds.push(eq(l.status, bind('status', f.status) as TransactionStatus))
+  if (f.pending) conds.push(inArray(l.status, ['sent', 'on_process']))
+  return db
+    .select({
+      total: sql<number>`coalesce(sum(${l.count}), 0)::int`.as('t_total'),
+      totalAmount: sql<string>`coalesce(sum(${l.amount}), 0)::text`.as('t_total_amount'),
+      completedAmount: sql<string>`coalesce(sum(${l.amount}) FILTER (WHERE ${l.status} = 'completed'), 0)::text`.as('t_completed_amount'),
+      pendingAmount: sql<string>`coalesce(sum(${l.amount}) FILTER (WHERE ${l.status} IN ('sent', 'on_process')), 0)::text`.as(
+        't_pending_amount',
+      ),
+    })
+    .from(l)
+    .where(conds.length ? and(...conds) : undefined)
+}
+
+const LIST_COLUMNS: readonly (keyof TransactionRow)[] = [
   'id',
   'amount',
   'transaction_date',
@@ -431,7 +475,7 @@ const TOTAL_COLUMNS = ['t_total', 't_total_amount', 't_completed_amount', 't_pen
  * scenario (b): one pool checkout and one Bind/Execute instead of two per request.
  */
 function pageWithTotalsQuery(db: Executor, f: TransactionFilter, bind: Bind, limit: number, offset: number) {
-  const totals = totalsQuery(db, f, bind)
+  const totals = totalsFromLedger(f) ? ledgerTotalsQuery(db, f, bind) : totalsQuery(db, f, bind)
   const list = listQuery(db, f, bind, limit, offset, true)
   const fields: Record<string, SQL.Aliased> = {}
   for (const c of TOTAL_COLUMNS) fields[c] = sql.raw(`tot.${c}`).as(c)
@@ -450,7 +494,7 @@ export interface ListTotals {
   completedAmount: string
   pendingAmount: string
 }
-type CombinedRow = ListRow & Record<(typeof TOTAL_COLUMNS)[number], unknown>
+type CombinedRow = TransactionRow & Record<(typeof TOTAL_COLUMNS)[number], unknown>
 
 /** One page of the list (flat rows, newest first) and the count and sums of the whole filtered set. */
 export async function listPageWithTotals(
@@ -458,7 +502,7 @@ export async function listPageWithTotals(
   f: TransactionFilter,
   limit: number,
   offset: number,
-): Promise<{ rows: ListRow[]; totals: ListTotals }> {
+): Promise<{ rows: TransactionRow[]; totals: ListTotals }> {
   const shape = shapeOf(f)
   const statement = cached(combinedStatements, db, shape, () =>
     pageWithTotalsQuery(db, f, placeholder, 0, 0).prepare(`tx_page_totals_${shape}`),
@@ -476,7 +520,7 @@ export async function listPageWithTotals(
       }
     : { total: 0, totalAmount: '0', completedAmount: '0', pendingAmount: '0' }
   // An empty page is the totals row alone, its page columns NULL.
-  const rows = first && first.id !== null ? (raw as ListRow[]) : []
+  const rows = first && first.id !== null ? (raw as TransactionRow[]) : []
   return { rows, totals }
 }
 
@@ -486,11 +530,11 @@ const chunkStatements = new WeakMap<Executor, Map<number, ReturnType<ReturnType<
  * The next `limit` rows of the list after `f.afterId`, without totals: how the unpaginated list
  * is read, chunk by chunk, so that neither the server nor the database holds the whole ledger.
  */
-export async function listChunk(db: Executor, f: TransactionFilter & { afterId: number }, limit: number): Promise<ListRow[]> {
+export async function listChunk(db: Executor, f: TransactionFilter & { afterId: number }, limit: number): Promise<TransactionRow[]> {
   const shape = shapeOf(f)
   const statement = cached(chunkStatements, db, shape, () => listQuery(db, f, placeholder, 0, 0).prepare(`tx_chunk_${shape}`))
   const prepared = statement as unknown as { all(values: Record<string, unknown>): Promise<unknown[]> }
-  return (await prepared.all({ ...filterValues(f), limit, offset: 0 })) as ListRow[]
+  return (await prepared.all({ ...filterValues(f), limit, offset: 0 })) as TransactionRow[]
 }
 
 export async function findHistory(db: Executor, transactionId: number) {
@@ -745,4 +789,24 @@ export async function releaseIdempotencyKey(db: Executor, userId: number, key: s
 /** Housekeeping on the caller's own keys (cheap: primary-key prefix). */
 export async function purgeExpiredKeys(db: Executor, userId: number) {
   await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, userId), sql`${idempotencyKeys.expiresAt} < now()`))
+}
+
+// --- The list cache's marker ------------------------------------------------------------------
+
+/**
+ * What a cached list of this viewer depends on, as one text: the catalog marker (payments,
+ * periodes, nested users: data_versions) and the viewer's ledger mark — a member's own row, an
+ * admin's sum of all rows (ledger_marks in schema.ts). Read before the list, in its own statement:
+ * an entry is never older than its marker, and any later committed change yields another marker.
+ */
+export async function listMarker(db: Executor, memberId: number | undefined): Promise<string> {
+  const mark =
+    memberId === undefined
+      ? sql`(SELECT coalesce(sum(${ledgerMarks.version}), 0) FROM ${ledgerMarks})`
+      : sql`(SELECT coalesce(max(${ledgerMarks.version}), 0) FROM ${ledgerMarks} WHERE ${ledgerMarks.userId} = ${memberId})`
+  const [row] = await rows<{ marker: string }>(
+    db,
+    sql`SELECT (SELECT ${dataVersions.version}::text FROM ${dataVersions} WHERE ${dataVersions.name} = 'ledger') || ':' || ${mark}::text AS marker`,
+  )
+  return row?.marker ?? ''
 }

@@ -4,6 +4,7 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Counter } from 'prom-client'
 import type { Static, TSchema } from 'typebox'
 import { validation } from '../../lib/errors.js'
 import { sendJsonList } from '../../lib/json-list-stream.js'
@@ -85,6 +86,13 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const service = app.services.transactions
   const listCache = createListCache(app.config.listCacheBytes)
+  const cacheOn = app.config.listCacheBytes > 0
+  const cacheLookups = new Counter({
+    name: 'transaction_list_cache_total',
+    help: 'GET /transactions answers by list cache result (hit, miss; nothing when LIST_CACHE_MB=0)',
+    labelNames: ['result'] as const,
+    registers: [app.metrics.registry],
+  })
 
   app.post(
     '/transactions',
@@ -168,10 +176,11 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      // A cached list is reused only under the ledger marker the guard just read (list-cache.ts).
-      const version = request.auth.ledgerVersion
+      // A cached list is reused only under the marker read now, before any list (list-cache.ts).
+      const version = cacheOn ? await service.listMarker(request.auth) : undefined
       const key = listCacheKey(request.auth, request.query, app.signer.expiry())
       const cached = version ? listCache.get(key, version) : undefined
+      if (version) cacheLookups.inc({ result: cached ? 'hit' : 'miss' })
       if (cached) return sendSerialised(reply, cached)
       const { page, per_page } = request.query
       let answer: { data: unknown[]; meta: object }

@@ -4,11 +4,11 @@ import type { Static, TSchema } from 'typebox'
 import { toMoney } from '../../lib/money.js'
 import { Envelope, Id, Instant, InstantIn, Meta, MoneyOut, Nullable, Type } from '../../lib/schemas.js'
 import type { UrlSigner } from '../files/signing.js'
-import { PaymentOut, type PaymentRow, toPaymentJson } from '../payments/payments.schemas.js'
-import { PeriodeOut, type PeriodeRow, toPeriodeJson } from '../periodes/periodes.schemas.js'
-import { toUserNested, UserNested, type UserRow } from '../users/users.schemas.js'
+import { PaymentOut, type toPaymentJson } from '../payments/payments.schemas.js'
+import { PeriodeOut, type toPeriodeJson } from '../periodes/periodes.schemas.js'
+import { UserNested, type UserRow } from '../users/users.schemas.js'
 import { FilterQuery } from './transactions.filter.js'
-import { type ListRow, TRANSACTION_STATUSES, type TransactionStatus } from './transactions.queries.js'
+import { TRANSACTION_STATUSES, type TransactionRow, type TransactionStatus } from './transactions.queries.js'
 
 export type { TransactionStatus }
 /** The statuses of the database enum, as a request and response schema. */
@@ -135,6 +135,9 @@ export const TransactionOut = Type.Object({
   updated_at: Instant,
 })
 
+/** A transaction's JSON, as the mapper makes it. */
+export type TransactionJson = Static<typeof TransactionOut>
+
 const Change = Type.Object({ from: Type.Unknown(), to: Type.Unknown() })
 export const HistoryOut = Type.Object({
   from_status: Nullable(StatusSchema),
@@ -205,84 +208,22 @@ export const TransactionListResponse = Type.Object({
   }),
 })
 
-type NestedUser = Pick<UserRow, 'id' | 'fullname' | 'username' | 'email' | 'userType' | 'imageProfileKey'>
-
-/** One transaction row with its joined owner, reporter, confirmer, payment and periode. */
-export interface TransactionView {
-  tx: {
-    id: number
-    amount: string
-    transactionDate: Date
-    status: TransactionStatus
-    userId: number
-    reportedBy: number
-    confirmedAt: Date | null
-    paymentId: number | null
-    periodeId: number | null
-    fileKey: string | null
-    duplicateOfId: number | null
-    statusNote: string | null
-    legacyProofUrl: string | null
-    receiptNumber: string | null
-    reportedDate: Date
-    createdAt: Date
-    updatedAt: Date
-  }
-  owner: NestedUser
-  reporter: NestedUser
-  confirmer: NestedUser | null
-  payment: PaymentRow | null
-  periode: PeriodeRow | null
-}
-
 /** Who is looking: members see other people's email as null (no other member's personal data, R29). */
 export interface Viewer {
   userId: number
   role: 'admin' | 'member'
 }
 
-export function nestedUserJson(u: NestedUser, signer: UrlSigner, viewer: Viewer) {
-  const json = toUserNested(u, signer)
-  if (viewer.role !== 'admin' && u.id !== viewer.userId) json.email = null
-  return json
-}
-
-export function toTransactionJson(v: TransactionView, signer: UrlSigner, viewer: Viewer) {
-  const t = v.tx
-  return {
-    id: t.id,
-    amount: toMoney(t.amount) as number,
-    transaction_date: t.transactionDate.toISOString(),
-    bukti_transfer_url: t.fileKey ? signer.url(t.fileKey) : (t.legacyProofUrl ?? null),
-    status: t.status,
-    user_id: t.userId,
-    user: nestedUserJson(v.owner, signer, viewer),
-    reported_date: t.reportedDate.toISOString(),
-    reported_by: nestedUserJson(v.reporter, signer, viewer),
-    confirmed_by: v.confirmer ? nestedUserJson(v.confirmer, signer, viewer) : null,
-    confirmed_at: t.confirmedAt ? t.confirmedAt.toISOString() : null,
-    payment_id: t.paymentId,
-    payment: v.payment ? toPaymentJson(v.payment) : null,
-    periode_id: t.periodeId,
-    periode: v.periode ? toPeriodeJson(v.periode) : null,
-    is_duplicate_receipt: t.duplicateOfId !== null,
-    duplicate_of_id: t.duplicateOfId,
-    receipt_number: t.receiptNumber,
-    status_note: t.statusNote,
-    created_at: t.createdAt.toISOString(),
-    updated_at: t.updatedAt.toISOString(),
-  }
-}
-export type TransactionJson = ReturnType<typeof toTransactionJson>
-
-type NestedJson = ReturnType<typeof nestedUserJson>
-
 /**
- * Builds list JSON straight from flat list rows (q.ListRow), for one request: the same owner,
- * reporter, payment and periode recur on many rows of a page, so each one's JSON (and signed
- * image URL) is built once per response and shared by the rows that reference it.
+ * The one mapper of the transaction JSON, from the one row selection (q.TransactionRow), for one
+ * request and viewer: get, list, create, batch, status changes (replays store its output). The
+ * same owner, reporter, payment and periode recur on many rows of a page, so each one's JSON (and
+ * signed image URL) is built once per response and shared by the rows that reference it.
+ * `person` is also how the history's nested users are made: the email rule is written once.
  */
-export function listRowMapper(signer: UrlSigner, viewer: Viewer) {
+type NestedJson = Static<typeof UserNested>
+
+export function transactionMapper(signer: UrlSigner, viewer: Viewer) {
   const people = new Map<number, NestedJson>()
   const paymentsById = new Map<number, ReturnType<typeof toPaymentJson>>()
   const periodesById = new Map<number, ReturnType<typeof toPeriodeJson>>()
@@ -291,9 +232,9 @@ export function listRowMapper(signer: UrlSigner, viewer: Viewer) {
     fullname: string,
     username: string,
     email: string | null,
-    userType: 'admin' | 'member',
+    userType: UserRow['userType'],
     image: string | null,
-  ) => {
+  ): NestedJson => {
     let json = people.get(id)
     if (!json) {
       json = {
@@ -308,7 +249,7 @@ export function listRowMapper(signer: UrlSigner, viewer: Viewer) {
     }
     return json
   }
-  return (r: ListRow): TransactionJson => {
+  const row = (r: TransactionRow): TransactionJson => {
     let payment: ReturnType<typeof toPaymentJson> | null = null
     if (r.payment_id !== null && r.pay_name !== null) {
       payment = paymentsById.get(r.payment_id) ?? null
@@ -367,4 +308,5 @@ export function listRowMapper(signer: UrlSigner, viewer: Viewer) {
       updated_at: r.updated_at,
     }
   }
+  return { row, person }
 }

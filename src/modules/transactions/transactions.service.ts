@@ -22,16 +22,7 @@ import { issueReceiptNumber } from '../receipts/receipt-number.js'
 import { localDate, parseInstant } from './instants.js'
 import { type FilterInput, parseFilter } from './transactions.filter.js'
 import * as q from './transactions.queries.js'
-import {
-  listRowMapper,
-  MAX_ALLOCATIONS,
-  nestedUserJson,
-  type TransactionJson,
-  type TransactionStatus,
-  type TransactionView,
-  toTransactionJson,
-  type Viewer,
-} from './transactions.schemas.js'
+import { MAX_ALLOCATIONS, type TransactionJson, type TransactionStatus, transactionMapper, type Viewer } from './transactions.schemas.js'
 
 /**
  * Legal status changes by an admin; `completed` and `rejected` are final. `needs_correction` leaves
@@ -291,9 +282,9 @@ export function createTransactionsService(deps: TransactionsDeps) {
     }
   }
 
-  function toJson(v: TransactionView, auth: AuthContext) {
-    return toTransactionJson(v, signer, viewerOf(auth))
-  }
+  /** The mapper for one response to this caller (transactions.schemas.ts). */
+  const mapperFor = (auth: AuthContext) => transactionMapper(signer, viewerOf(auth))
+  const toJson = (row: q.TransactionRow, auth: AuthContext) => mapperFor(auth).row(row)
 
   /** One `deposit.submitted` event per new deposit (webhooks), in the submission's transaction. */
   async function publishSubmitted(tx: Tx, deposits: { id: number; userId: number; amount: string }[], reportedBy: number) {
@@ -309,15 +300,16 @@ export function createTransactionsService(deps: TransactionsDeps) {
 
   /** The transaction JSON with its history (GET /transactions/{id}), read through `exec`. */
   async function detail(exec: Executor, auth: AuthContext, id: number) {
-    const view = await q.findTransactionView(exec, id)
-    if (!view) throw notFound('Transaction')
+    const row = await q.findTransactionRow(exec, id)
+    if (!row) throw notFound('Transaction')
     const history = await q.findHistory(exec, id)
+    const map = mapperFor(auth)
     return {
-      ...toJson(view, auth),
-      history: history.map((h) => ({
+      ...map.row(row),
+      history: history.map(({ changer: c, ...h }) => ({
         from_status: h.fromStatus,
         to_status: h.toStatus,
-        changed_by: h.changer ? nestedUserJson(h.changer, signer, viewerOf(auth)) : null,
+        changed_by: c ? map.person(c.id, c.fullname, c.username, c.email, c.userType, c.imageProfileKey) : null,
         note: h.note,
         changes: (h.changes as Record<string, { from: unknown; to: unknown }> | null) ?? null,
         created_at: h.createdAt.toISOString(),
@@ -437,10 +429,10 @@ export function createTransactionsService(deps: TransactionsDeps) {
           if (!row) throw new Error('transaction insert returned no row')
           await q.insertHistory(tx, [{ transactionId: row.id, fromStatus: null, toStatus: 'sent', changedBy: auth.userId }])
           await publishSubmitted(tx, [{ id: row.id, userId: ownerId, amount: amount as string }], auth.userId)
-          const view = await q.findTransactionView(tx, row.id)
-          if (!view) throw new Error('inserted transaction not found')
+          const created = await q.findTransactionRow(tx, row.id)
+          if (!created) throw new Error('inserted transaction not found')
           const body = ok(
-            toJson(view, auth),
+            toJson(created, auth),
             duplicateOfId ? 'Transaction created; this receipt was already submitted' : 'Transaction created',
             201,
           )
@@ -539,15 +531,12 @@ export function createTransactionsService(deps: TransactionsDeps) {
             rows.map((r, i) => ({ id: r.id, userId: allocations[i]?.userId as number, amount: allocations[i]?.amount as string })),
             auth.userId,
           )
-          const views = await q.findTransactionViews(
+          const created = await q.findTransactionRows(
             tx,
             rows.map((r) => r.id),
           )
-          const body = ok(
-            views.map((v) => toJson(v, auth)),
-            `${views.length} transactions created`,
-            201,
-          )
+          const map = mapperFor(auth)
+          const body = ok(created.map(map.row), `${created.length} transactions created`, 201)
           await remember(tx, 201, body)
           log.info({ event: 'transaction.batch', ids: rows.map((r) => r.id), by: auth.userId }, 'batch created')
           return { status: 201, body }
@@ -560,7 +549,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
       // One statement, one pool connection: page and totals of the whole filtered set together.
       const filter = listFilterOf(auth, query)
       const { rows, totals } = await q.listPageWithTotals(db, filter, query.per_page, (query.page - 1) * query.per_page)
-      return { data: rows.map(listRowMapper(signer, viewerOf(auth))), meta: listMeta(totals, query.page, query.per_page) }
+      return { data: rows.map(mapperFor(auth).row), meta: listMeta(totals, query.page, query.per_page) }
     },
 
     /**
@@ -572,7 +561,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
     async listAll(auth: AuthContext, query: ListInput) {
       const filter = listFilterOf(auth, query)
       const { rows, totals } = await q.listPageWithTotals(db, filter, FIRST_CHUNK_ROWS, 0)
-      const toJson = listRowMapper(signer, viewerOf(auth))
+      const toJson = mapperFor(auth).row
       const meta = listMeta(totals, 1, totals.total)
       const first = rows.map(toJson)
       const complete = rows.length < FIRST_CHUNK_ROWS
@@ -587,10 +576,15 @@ export function createTransactionsService(deps: TransactionsDeps) {
       return { meta, first, rest: complete ? undefined : rest() }
     },
 
+    /** The marker a cached list of this caller is valid under (list-cache.ts). */
+    listMarker(auth: AuthContext) {
+      return q.listMarker(db, auth.role === 'admin' ? undefined : auth.userId)
+    },
+
     /** Owner, reporter or admin; anyone else gets the same 404 as for a missing id (R27). */
     async get(auth: AuthContext, id: number) {
-      const view = await q.findTransactionView(db, id)
-      if (!view || (auth.role !== 'admin' && view.tx.userId !== auth.userId && view.tx.reportedBy !== auth.userId)) {
+      const row = await q.findTransactionRow(db, id)
+      if (!row || (auth.role !== 'admin' && row.user_id !== auth.userId && row.reported_by !== auth.userId)) {
         throw notFound('Transaction')
       }
       return detail(db, auth, id)
@@ -612,13 +606,13 @@ export function createTransactionsService(deps: TransactionsDeps) {
       for (const id of [...new Set(input.ids)]) {
         try {
           await applyStatus(auth, id, { status: input.status, note: note ?? undefined })
-          const view = await q.findTransactionView(db, id)
+          const row = await q.findTransactionRow(db, id)
           results.push({
             id,
             ok: true,
             code: 200,
             message: 'Status updated',
-            ...(view ? { transaction: toJson(view, auth) } : {}),
+            ...(row ? { transaction: toJson(row, auth) } : {}),
           })
         } catch (err) {
           // Refusals are per item; anything else (database down) ends the request, keeping what was done.
@@ -641,9 +635,9 @@ export function createTransactionsService(deps: TransactionsDeps) {
       upload: UploadedFile | undefined,
       key?: string,
     ): Promise<Submission<TransactionJson & { history: unknown[] }>> {
-      const view = await q.findTransactionView(db, id)
-      const mine = view && (view.tx.userId === auth.userId || view.tx.reportedBy === auth.userId)
-      if (!view || (!mine && auth.role !== 'admin')) throw notFound('Transaction')
+      const found = await q.findTransactionRow(db, id)
+      const mine = found && (found.user_id === auth.userId || found.reported_by === auth.userId)
+      if (!found || (!mine && auth.role !== 'admin')) throw notFound('Transaction')
       if (!mine) throw forbidden('Only the member who owns or reported this deposit can correct it')
 
       const errors: FieldError[] = []
