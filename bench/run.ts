@@ -237,10 +237,11 @@ function lockWaitNote(w: LockWaits): string {
 }
 
 /**
- * The busy month's writer: `perSecond` writes a second from one admin, alternating a cash deposit
- * for a rotating member and a status change (sent -> on_process -> completed) of an earlier one.
+ * The busy month's writer: `perSecond` writes a second, alternating a cash deposit for a rotating
+ * member (one admin) and a status change (sent -> on_process -> completed) of an earlier one (the
+ * other admin).
  */
-function busyWriter(url: string, headers: Record<string, string>, memberIds: number[], perSecond: number) {
+function busyWriter(url: string, headers: Record<string, string>, checker: Record<string, string>, memberIds: number[], perSecond: number) {
   let running = true
   const out = { deposits: 0, statusChanges: 0, failed: '' }
   const pending: { id: number; next: 'on_process' | 'completed' }[] = []
@@ -252,7 +253,8 @@ function busyWriter(url: string, headers: Record<string, string>, memberIds: num
       const res = change
         ? await fetch(`${url}/transactions/${change.id}/status`, {
             method: 'PUT',
-            headers: { ...headers, 'content-type': 'application/json' },
+            // The other admin verifies (four eyes: the recording admin may not complete it).
+            headers: { ...checker, 'content-type': 'application/json' },
             body: JSON.stringify({ status: change.next }),
           })
         : await fetch(`${url}/transactions`, {
@@ -709,7 +711,8 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
       }
       await scenario('m0', 'members read lists + profiles (alone)', undefined, async () => ({ status: 'ok', load: await measure(readers) }))
       await scenario('m', 'the same readers while 8 writes/s (deposits + status changes)', undefined, async () => {
-        const stop = busyWriter(url, bearer(admin!), memberIds, 8)
+        const [checker] = await loginAll(url, [info.admins[1]!.username])
+        const stop = busyWriter(url, bearer(admin!), bearer(checker!), memberIds, 8)
         const waits = databaseUrl ? sampleLockWaits(databaseUrl) : undefined
         const load = await measure(readers)
         const written = await stop()
