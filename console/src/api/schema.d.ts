@@ -2908,9 +2908,9 @@ export interface operations {
     getReportsSummary: {
         parameters: {
             query?: {
-                /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
+                /** @description YYYY-MM-DD (the whole local day), ISO 8601 with or without offset, or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE; inclusive */
                 from?: string;
-                /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
+                /** @description YYYY-MM-DD (the whole local day), ISO 8601 with or without offset, or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE; inclusive (a date: to the end of that day) */
                 to?: string;
             };
             header?: never;
@@ -3041,9 +3041,9 @@ export interface operations {
                 status?: "sent" | "on_process" | "completed" | "rejected" | "needs_correction" | "pending";
                 payment_id?: number;
                 user_id?: number;
-                /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
+                /** @description YYYY-MM-DD (the whole local day), ISO 8601 with or without offset, or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE; inclusive */
                 from?: string;
-                /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
+                /** @description YYYY-MM-DD (the whole local day), ISO 8601 with or without offset, or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE; inclusive (a date: to the end of that day) */
                 to?: string;
             };
             header?: never;
@@ -3112,12 +3112,13 @@ export interface operations {
         parameters: {
             query?: {
                 periode_id?: number;
-                status?: "sent" | "on_process" | "completed" | "rejected" | "needs_correction";
+                /** @description A status, or `pending` for sent + on_process */
+                status?: "sent" | "on_process" | "completed" | "rejected" | "needs_correction" | "pending";
                 payment_id?: number;
                 user_id?: number;
-                /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
+                /** @description YYYY-MM-DD (the whole local day), ISO 8601 with or without offset, or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE; inclusive */
                 from?: string;
-                /** @description ISO 8601 (with or without offset) or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE */
+                /** @description YYYY-MM-DD (the whole local day), ISO 8601 with or without offset, or YYYY-MM-DD HH:mm[:ss]; no offset = APP_TIMEZONE; inclusive (a date: to the end of that day) */
                 to?: string;
                 /** @description omit both page and per_page for every row */
                 page?: number;
