@@ -9,7 +9,7 @@
  */
 import type { Db } from '../../db/client.js'
 import { validation } from '../../lib/errors.js'
-import { memberArrears } from '../reports/reports.arrears.js'
+import { memberArrears } from '../reports/reports.arrears.queries.js'
 import type { ReportsService } from '../reports/reports.service.js'
 import type { SettingsService } from '../settings/settings.service.js'
 import { localDate, parseInstant, startOfNextDay } from '../transactions/instants.js'
