@@ -241,6 +241,9 @@ export const en = {
   'transactions.completedUndeletable': 'A completed transaction cannot be deleted',
   'transactions.bulkDone': '{{done}} of {{total}} updated',
   'transactions.statusUpdated': 'Status updated',
+  'transactions.created': 'Transaction created',
+  'transactions.createdDuplicate': 'Transaction created; this receipt was already submitted',
+  'transactions.batchCreated': '{{count}} transactions created',
   'transactions.deleted': 'Transaction deleted',
 
   // Files and uploads

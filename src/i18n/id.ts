@@ -232,6 +232,9 @@ export const id: Record<MessageKey, string> = {
   'transactions.completedUndeletable': 'Transaksi yang sudah selesai tidak dapat dihapus',
   'transactions.bulkDone': '{{done}} dari {{total}} diperbarui',
   'transactions.statusUpdated': 'Status diperbarui',
+  'transactions.created': 'Setoran tercatat',
+  'transactions.createdDuplicate': 'Setoran tercatat; bukti transfer ini sudah pernah dikirim',
+  'transactions.batchCreated': '{{count}} setoran tercatat',
   'transactions.deleted': 'Transaksi dihapus',
 
   'files.linkInvalid': 'Tautan berkas ini tidak sah atau sudah kedaluwarsa',

@@ -174,7 +174,11 @@ export function toFieldErrors(errors: AjvError[], context?: string): FieldError[
   const out: FieldError[] = []
   const seen = new Set<string>()
   for (const e of errors) {
-    let field = (e.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.')
+    // `/allocations/1/amount` -> `allocations[1].amount`: array items named as clients write them.
+    let field = (e.instancePath ?? '')
+      .replace(/^\//, '')
+      .replace(/\/(\d+)(?=\/|$)/g, '[$1]')
+      .replace(/\//g, '.')
     if (e.keyword === 'required' && e.params && 'missingProperty' in e.params) {
       field = field ? `${field}.${e.params.missingProperty}` : String(e.params.missingProperty)
     }

@@ -6,10 +6,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Counter } from 'prom-client'
 import type { Static, TSchema } from 'typebox'
-import { validation } from '../../lib/errors.js'
 import { sendJsonList } from '../../lib/json-list-stream.js'
 import { errorResponses, IdParam, MessageOnly, ok } from '../../lib/schemas.js'
-import { toFieldErrors } from '../../plugins/validation.js'
 import { createListCache, listCacheKey } from './list-cache.js'
 import {
   BatchForm,
@@ -128,8 +126,6 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
   app.post(
     '/transactions/batch',
     {
-      // Errors are reported per allocation as `allocations[i].field`, the same for both media types.
-      attachValidation: true,
       schema: submissionSchema(
         'One receipt for several members: all allocations are created, or none',
         { json: BatchJson, form: BatchForm },
@@ -137,16 +133,6 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
       ),
     },
     async (request, reply) => {
-      if (request.validationError) {
-        const errors = toFieldErrors(
-          request.validationError.validation ?? [],
-          (request.validationError as { validationContext?: string }).validationContext,
-        ).map((e) => ({
-          ...e,
-          field: e.field.replace(/^allocations\.(\d+)(?=\.|$)/, 'allocations[$1]'),
-        }))
-        throw validation(errors)
-      }
       const body = request.body as Static<typeof BatchJson> | Static<typeof BatchForm>
       const result = await service.createBatch(
         request.auth,
