@@ -1,18 +1,17 @@
 /**
  * The member statement PDF (GET /reports/members/{id|me}/statement.pdf?from&to). Its figures come
  * from the member report itself (reports.service member()), so the two can never disagree, and the
- * access rule is the report's: admins anyone, members themselves, others 404. Arrears come from the
- * shared SPEC §7 query (reports.arrears.ts) as of today in APP_TIMEZONE.
+ * access rule is the report's: admins anyone, members themselves, others 404. Arrears are the
+ * report's own (the one SPEC §7 rule in reports.queries.ts arrears()), as of today in APP_TIMEZONE.
  *
  * The range selects the rows (deposits dated in it, periodes overlapping it); the figures at the top
  * are the member's as of today, as in the member report.
  */
 import type { Db } from '../../db/client.js'
 import { validation } from '../../lib/errors.js'
-import { memberArrears } from '../reports/reports.arrears.queries.js'
 import type { ReportsService } from '../reports/reports.service.js'
 import type { SettingsService } from '../settings/settings.service.js'
-import { localDate, parseInstant, startOfNextDay } from '../transactions/instants.js'
+import { parseInstant, startOfNextDay } from '../transactions/instants.js'
 import { statementDeposits } from './statement.queries.js'
 import { renderStatementPdf } from './statement-pdf.js'
 
@@ -43,8 +42,7 @@ export function createStatementService(deps: { db: Db; reports: ReportsService; 
       const to = day(range.to, 'to')
       if (from && to && from > to) throw validation('must not be after `to`', 'from')
       const report = await reports.member(auth, idParam)
-      const [arrears, deposits, header] = await Promise.all([
-        memberArrears(db, report.user.id, localDate(new Date(), tz), tz),
+      const [deposits, header] = await Promise.all([
         statementDeposits(db, report.user.id, from, to ? startOfNextDay(to, tz) : undefined),
         settings.documentHeader(),
       ])
@@ -58,7 +56,7 @@ export function createStatementService(deps: { db: Db; reports: ReportsService; 
           paid: text(report.total_saved),
           pending: text(report.pending_amount),
           remaining: textOrNull(report.savings_target?.remaining),
-          arrears: arrears.amount,
+          arrears: text(report.arrears.amount),
         },
         periodes: periodes.map((p) => ({
           name: p.periode_name,
