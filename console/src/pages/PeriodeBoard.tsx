@@ -70,6 +70,9 @@ export default function PeriodeBoard(props: PageProps) {
   if (periodes.loading && !periodes.data) return <Loading />
   const r = report.data
   const target = r?.periode.target_amount ?? null
+  // "Paid" means a treasurer verified a deposit; members with only unverified ones are counted apart.
+  const verified = r?.members.filter((m) => m.completed_count > 0).length ?? 0
+  const awaiting = r?.members.filter((m) => m.has_paid && m.completed_count === 0).length ?? 0
   return (
     <div>
       <PageTitle
@@ -129,9 +132,15 @@ export default function PeriodeBoard(props: PageProps) {
             <div>
               <dt>{t('paid')}</dt>
               <dd>
-                {r.totals.members_paid} / {r.totals.member_count}
+                {verified} / {r.totals.member_count}
               </dd>
             </div>
+            {awaiting > 0 && (
+              <div>
+                <dt>{t('paidAwaitingVerification')}</dt>
+                <dd>{awaiting}</dd>
+              </div>
+            )}
             <div>
               <dt>{t('unpaid')}</dt>
               <dd>{r.totals.members_unpaid}</dd>
