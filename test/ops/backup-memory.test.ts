@@ -78,7 +78,13 @@ test(`backup of a database larger than a ${HEAP_MB} MB heap succeeds with flat m
   )
   assert.ok(statSync(path.join(work, 'large.tar.gz')).size > 50 * 1024 * 1024, 'the archive holds the data')
   // Flat: 100+ MB more database costs at most a few garbage-collection cycles' worth of buffers
-  // (measured: +17 MB for +135 MB), and the process never held the database whole.
+  // (measured: +17 and +22 MB for +135 MB).
   assert.ok(largePeak - smallPeak < 32, `peak RSS grew from ${smallPeak.toFixed(0)} to ${largePeak.toFixed(0)} MB`)
-  assert.ok(largePeak * 1024 * 1024 < largeBytes, 'peak RSS below the size of the database')
+  // The baseline (PGlite's WebAssembly memory and the code, about 150 MB) is there whatever the data;
+  // an absolute "below the database size" compared it with a 173 MB database and failed on a few MB
+  // of noise. What the data adds is what shows whether the process held it: under a quarter here.
+  assert.ok(
+    (largePeak - smallPeak) * 1024 * 1024 < (largeBytes - smallBytes) / 4,
+    `the extra ${((largeBytes - smallBytes) / 1048576).toFixed(0)} MB of database raised peak RSS by ${(largePeak - smallPeak).toFixed(0)} MB`,
+  )
 })
