@@ -3,6 +3,7 @@
  * `app.services`. Routes call `app.services.<area>`; nothing else calls a service factory, so a
  * service exists once per app (its caches included) and its dependencies are visible here.
  */
+import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { createAuditService } from '../modules/audit/audit.service.js'
@@ -33,7 +34,7 @@ function buildServices(app: FastifyInstance) {
   return {
     users,
     auth: createAuthService({ db, config, tokens: app.tokens, mailer, log, users }),
-    downloads: createDownloadsService({ db, storage, signer: app.signer }),
+    downloads: createDownloadsService({ db, storage, signer: app.signer, tmpDir: path.join(config.dataDir, 'tmp') }),
     periodes: createPeriodesService({ db, log }),
     payments: createPaymentsService({ db, log }),
     settings,

@@ -167,7 +167,8 @@ test('the app configured with S3_* stores uploads in the bucket and serves them 
   const url = new URL(res.json().data.image_profile_url)
   const key = url.pathname.slice('/files/'.length)
   assert.ok(s3.objects.has(key), 'image in the bucket')
-  assert.ok(s3.objects.has(key.replace('.png', '.thumb.webp')), 'thumbnail in the bucket')
+  const thumbKey = key.replace('.png', '.thumb.webp')
+  assert.equal(s3.objects.has(thumbKey), false, 'no thumbnail until its first view')
   assert.deepEqual(
     listFiles(t.dataDir).filter((f) => f.startsWith('files')),
     [],
@@ -178,5 +179,14 @@ test('the app configured with S3_* stores uploads in the bucket and serves them 
   assert.deepEqual(served.rawPayload, s3.objects.get(key))
   assert.equal((await sharp(served.rawPayload).metadata()).exif, undefined)
   const thumb = await t.app.inject({ url: `${url.pathname}${url.search}&thumb=1` })
+  assert.equal(thumb.statusCode, 200, thumb.body)
   assert.equal(thumb.headers['content-type'], 'image/webp')
+  assert.deepEqual(thumb.rawPayload, s3.objects.get(thumbKey), 'made on first view and kept in the bucket')
+  const again = await t.app.inject({ url: `${url.pathname}${url.search}&thumb=1` })
+  assert.deepEqual(again.rawPayload, thumb.rawPayload)
+  // Made in the data directory's tmp, moved to the bucket: nothing stays on local disk.
+  assert.deepEqual(
+    listFiles(t.dataDir).filter((f) => f.startsWith('files') || f.endsWith('.thumb')),
+    [],
+  )
 })

@@ -5,12 +5,13 @@
  */
 import assert from 'node:assert/strict'
 import { createHmac, randomUUID } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import { eq } from 'drizzle-orm'
 import sharp from 'sharp'
 import { files, users } from '../../src/db/schema.js'
-import { build, DEFAULT_PASSWORD, unique, userWithToken } from '../helpers/app.js'
+import { build, DEFAULT_PASSWORD, login, unique, userWithToken } from '../helpers/app.js'
 import { listFiles, multipart, tmpFilesAfterResponses } from '../helpers/multipart.js'
 
 const t = await build()
@@ -95,16 +96,85 @@ test('an uploaded JPEG comes back through its signed URL without EXIF/GPS, orien
   assert.equal(row.kind, 'profile')
 })
 
-test('?thumb=1 serves the WebP thumbnail under the same signature', async () => {
-  const { url } = await uploadedProfile()
+async function freshProfile() {
+  const { res } = await register({ filename: 'me.jpg', type: 'image/jpeg', data: await spyJpeg() })
+  assert.equal(res.statusCode, 201, res.body)
+  const url = res.json().data.image_profile_url as string
+  const key = new URL(url).pathname.slice('/files/'.length)
+  return { url, key, thumbKey: key.replace(/\.jpg$/, '.thumb.webp') }
+}
+const onDisk = (key: string) => existsSync(path.join(t.dataDir, 'files', key))
+const rowOf = async (key: string) => (await t.db.database.db.select().from(files).where(eq(files.key, key)))[0]
+
+test('?thumb=1: no thumbnail after the upload; the first view makes, stores and records it; the second serves the same bytes', async () => {
+  const { url, key, thumbKey } = await freshProfile()
+  assert.equal(onDisk(key), true)
+  assert.equal(onDisk(thumbKey), false, 'the upload made no thumbnail')
+  assert.equal((await rowOf(key))?.thumbnailKey, null)
+
   const res = await t.app.inject({ url: `${local(url)}&thumb=1` })
-  assert.equal(res.statusCode, 200)
+  assert.equal(res.statusCode, 200, res.body)
   assert.equal(res.headers['content-type'], 'image/webp')
   assert.match(String(res.headers['content-disposition']), /^inline; filename="profile-[0-9a-f]{8}-thumb\.webp"$/)
+  assert.equal(Number(res.headers['content-length']), res.rawPayload.length)
   const meta = await sharp(res.rawPayload).metadata()
   assert.equal(meta.format, 'webp')
   assert.equal(meta.exif, undefined)
-  assert.ok((meta.width ?? 0) <= 320 && (meta.height ?? 0) <= 320)
+  // The 200x100 original stood upright (100x200) and is not enlarged.
+  assert.deepEqual([meta.width, meta.height], [100, 200])
+  assert.equal(onDisk(thumbKey), true)
+  assert.equal((await rowOf(key))?.thumbnailKey, thumbKey)
+  assert.deepEqual(readFileSync(path.join(t.dataDir, 'files', thumbKey)), res.rawPayload)
+  const mtime = statSync(path.join(t.dataDir, 'files', thumbKey)).mtimeMs
+
+  const again = await t.app.inject({ url: `${local(url)}&thumb=1` })
+  assert.equal(again.statusCode, 200)
+  assert.deepEqual(again.rawPayload, res.rawPayload)
+  assert.equal(statSync(path.join(t.dataDir, 'files', thumbKey)).mtimeMs, mtime, 'served the stored one, not made again')
+  // The full image is unchanged by all this.
+  const full = await t.app.inject({ url: local(url) })
+  assert.equal(full.headers['content-type'], 'image/jpeg')
+})
+
+test('two concurrent first views of a thumbnail: both 200 with the same bytes, one object, recorded once', async () => {
+  const { url, key, thumbKey } = await freshProfile()
+  const [a, b] = await Promise.all([t.app.inject({ url: `${local(url)}&thumb=1` }), t.app.inject({ url: `${local(url)}&thumb=true` })])
+  assert.equal(a.statusCode, 200, a.body)
+  assert.equal(b.statusCode, 200, b.body)
+  assert.deepEqual(a.rawPayload, b.rawPayload)
+  assert.equal((await rowOf(key))?.thumbnailKey, thumbKey)
+  const dir = path.dirname(path.join(t.dataDir, 'files', key))
+  const id = path.basename(key, '.jpg')
+  assert.deepEqual(
+    readdirSync(dir)
+      .filter((f) => f.startsWith(id))
+      .sort(),
+    [`${id}.jpg`, `${id}.thumb.webp`],
+  )
+  assert.deepEqual(readFileSync(path.join(t.dataDir, 'files', thumbKey)), a.rawPayload)
+  assert.deepEqual(await tmpFilesAfterResponses(t.dataDir), [])
+})
+
+test('replacing a profile image whose thumbnail was made on view deletes both old objects', async () => {
+  const { res, fields } = await register({ filename: 'me.jpg', type: 'image/jpeg', data: await spyJpeg() })
+  assert.equal(res.statusCode, 201, res.body)
+  const url = res.json().data.image_profile_url as string
+  const key = new URL(url).pathname.slice('/files/'.length)
+  const thumbKey = key.replace(/\.jpg$/, '.thumb.webp')
+  assert.equal((await t.app.inject({ url: `${local(url)}&thumb=1` })).statusCode, 200)
+  assert.equal(onDisk(thumbKey), true)
+  const tokens = await login(t, { username: fields.username, password: DEFAULT_PASSWORD })
+  const { payload, headers } = multipart({}, [{ field: 'image_profile', filename: 'new.jpg', type: 'image/jpeg', data: await spyJpeg() }])
+  const put = await t.app.inject({
+    method: 'PUT',
+    url: '/users/me/update',
+    payload,
+    headers: { ...headers, authorization: `Bearer ${tokens.access_token}` },
+  })
+  assert.equal(put.statusCode, 200, put.body)
+  assert.equal(await rowOf(key), undefined)
+  assert.equal(onDisk(key), false)
+  assert.equal(onDisk(thumbKey), false)
 })
 
 test('a changed key, a changed expiry, a bad or missing signature and a past expiry are 403 in the envelope', async () => {

@@ -16,7 +16,8 @@ import { eq } from 'drizzle-orm'
 import sharp from 'sharp'
 import { files, users } from '../../src/db/schema.js'
 import { AppError } from '../../src/lib/errors.js'
-import { assertUploadQuota, recordFile, storeUpload } from '../../src/modules/files/files.service.js'
+import { recordThumbnail } from '../../src/modules/files/files.queries.js'
+import { assertUploadQuota, makeThumbnail, recordFile, storeUpload, thumbnailKeyFor } from '../../src/modules/files/files.service.js'
 import { scanPdf } from '../../src/modules/files/pdf-scan.js'
 import { sweepOrphanFiles, sweepTempFiles, TEMP_MAX_AGE_MS } from '../../src/plugins/file-sweeper.js'
 import { createLocalStorage } from '../../src/plugins/storage.js'
@@ -104,7 +105,7 @@ function pngHeader(width: number, height: number): Buffer {
   ])
 }
 
-test('PNG: re-encoded as PNG without metadata, with a WebP thumbnail, both stored under server keys', async () => {
+test('PNG: re-encoded as PNG without metadata under a server key; no thumbnail until makeThumbnail, which stores a WebP next to it', async () => {
   const src = await pixels(800, 600)
     .withExif({ IFD0: { Make: 'SpyCam' } })
     .png()
@@ -112,7 +113,7 @@ test('PNG: re-encoded as PNG without metadata, with a WebP thumbnail, both store
   const u = upload(src)
   const stored = await storeUpload(storage, u, 'receipt')
   assert.match(stored.key, /^receipts\/\d{4}\/\d{2}\/[0-9a-f-]{36}\.png$/)
-  assert.equal(stored.thumbnailKey, stored.key.replace(/\.png$/, '.thumb.webp'))
+  assert.equal(stored.thumbnailKey, null)
   assert.equal(stored.contentType, 'image/png')
   assert.equal(stored.sha256, u.sha256)
   const main = path.join(storageRoot, stored.key)
@@ -120,11 +121,39 @@ test('PNG: re-encoded as PNG without metadata, with a WebP thumbnail, both store
   assert.equal(meta.format, 'png')
   assert.equal(meta.exif, undefined)
   assert.equal(statSync(main).size, stored.sizeBytes)
-  const thumb = await sharp(path.join(storageRoot, stored.thumbnailKey as string)).metadata()
-  assert.equal(thumb.format, 'webp')
-  assert.deepEqual([thumb.width, thumb.height], [320, 240])
+  const thumbKey = stored.key.replace(/\.png$/, '.thumb.webp')
+  assert.equal(thumbnailKeyFor(stored.key), thumbKey)
+  assert.equal(existsSync(path.join(storageRoot, thumbKey)), false, 'the upload made no thumbnail')
   // The work files next to the temp upload are gone.
   assert.equal(existsSync(`${u.path}.out`) || existsSync(`${u.path}.thumb`), false)
+
+  const thumbTmp = path.join(work, 'thumb-tmp')
+  assert.equal(await makeThumbnail(storage, stored.key, thumbTmp), thumbKey)
+  const thumb = await sharp(path.join(storageRoot, thumbKey)).metadata()
+  assert.equal(thumb.format, 'webp')
+  assert.equal(thumb.exif, undefined)
+  assert.deepEqual([thumb.width, thumb.height], [320, 240])
+  assert.deepEqual(readdirSync(thumbTmp), [], 'its work file is gone')
+  assert.equal(
+    await makeThumbnail(
+      storage,
+      stored.key.replace(/[0-9a-f](?=\.png$)/, (c) => (c === '0' ? '1' : '0')),
+      thumbTmp,
+    ),
+    undefined,
+  )
+})
+
+test('recordThumbnail: the first records, a later one gets the recorded key back, a missing row gets undefined', async () => {
+  const user = await createUser(t)
+  const key = `receipts/2026/01/${randomUUID()}.jpg`
+  await recordFile(t.db.database.db, { key, thumbnailKey: null, contentType: 'image/jpeg', sha256: 'x', sizeBytes: 1 }, 'receipt', user.id)
+  const first = key.replace('.jpg', '.thumb.webp')
+  assert.equal(await recordThumbnail(t.db.database.db, key, first), first)
+  assert.equal(await recordThumbnail(t.db.database.db, key, 'receipts/2026/01/other.thumb.webp'), first)
+  const [row] = await t.db.database.db.select().from(files).where(eq(files.key, key))
+  assert.equal(row?.thumbnailKey, first)
+  assert.equal(await recordThumbnail(t.db.database.db, `receipts/2026/01/${randomUUID()}.jpg`, first), undefined)
 })
 
 test('WebP: EXIF and ICC are stripped', async () => {
@@ -308,10 +337,12 @@ test('sweepOrphanFiles removes old unrecorded objects and old temp files, and ke
   const user = await createUser(t)
   await recordFile(
     t.db.database.db,
-    { key: recordedKey, thumbnailKey: recordedThumb, contentType: 'image/jpeg', sha256: 'x', sizeBytes: 1 },
+    { key: recordedKey, thumbnailKey: null, contentType: 'image/jpeg', sha256: 'x', sizeBytes: 1 },
     'receipt',
     user.id,
   )
+  // As the first ?thumb=1 view records it.
+  assert.equal(await recordThumbnail(t.db.database.db, recordedKey, recordedThumb), recordedThumb)
   const keep = [put(recordedKey, old), put(recordedThumb, old), put(`receipts/2026/01/${id()}.jpg`), put('notes/readme.txt', old)]
   const gone = [put(`receipts/2026/01/${id()}.jpg`, old), put(`profiles/2026/02/${id()}.thumb.webp`, old)]
   const tmpDir = path.join(t.dataDir, 'tmp')

@@ -8,7 +8,8 @@ import type { Db } from '../../db/client.js'
 import { notFound, refused } from '../../lib/errors.js'
 import { isValidKey } from '../../lib/file-keys.js'
 import type { Storage } from '../../plugins/storage.js'
-import { findServableFile } from './files.queries.js'
+import { findServableFile, recordThumbnail } from './files.queries.js'
+import { makeThumbnail } from './files.service.js'
 import type { UrlSigner } from './signing.js'
 
 const DAY_SECONDS = 86_400
@@ -22,8 +23,28 @@ export function downloadName(key: string, thumb: boolean): string {
   return `${kind}-${id}${thumb ? '-thumb' : ''}.${ext}`
 }
 
-export function createDownloadsService(deps: { db: Db; storage: Storage; signer: UrlSigner }) {
-  const { db, storage, signer } = deps
+export function createDownloadsService(deps: { db: Db; storage: Storage; signer: UrlSigner; tmpDir: string }) {
+  const { db, storage, signer, tmpDir } = deps
+
+  /**
+   * An image's thumbnail on its first view: make it, store it, record it in the row with a
+   * conditional UPDATE. Two first views at once write the same key (thumbnailKeyFor) and both find
+   * it recorded. When the row is gone (the file was deleted meanwhile) or points at another object,
+   * no row refers to what this request stored, so it deletes it.
+   */
+  async function firstThumbnail(key: string, log: FastifyBaseLogger): Promise<string> {
+    const made = await makeThumbnail(storage, key, tmpDir)
+    if (!made) {
+      log.warn({ key }, 'file row without stored object')
+      throw notFound('File')
+    }
+    const recorded = await recordThumbnail(db, key, made)
+    if (recorded === made) return made
+    await storage.delete(made)
+    if (!recorded) throw notFound('File')
+    return recorded
+  }
+
   return {
     /** The object behind a signed link, with how to send it; 403 for a bad link, 404 when it may not be served. */
     async open(
@@ -38,8 +59,9 @@ export function createDownloadsService(deps: { db: Db; storage: Storage; signer:
       const row = await findServableFile(db, key)
       if (!row) throw notFound('File')
       const wantThumb = link.thumb === '1' || link.thumb === 'true'
-      const objectKey = wantThumb ? row.thumbnailKey : key
-      if (!objectKey) throw notFound('Thumbnail')
+      // PDFs have no thumbnail; an image without one yet gets it made now and kept.
+      if (wantThumb && !row.contentType.startsWith('image/')) throw notFound('Thumbnail')
+      const objectKey = wantThumb ? (row.thumbnailKey ?? (await firstThumbnail(key, log))) : key
       const object = await storage.get(objectKey)
       if (!object) {
         log.warn({ key: objectKey }, 'file row without stored object')

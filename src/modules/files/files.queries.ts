@@ -47,6 +47,22 @@ export async function findServableFile(db: Executor, key: string) {
   return row
 }
 
+/**
+ * Record a thumbnail made on first view, unless the row already has one (another request made it
+ * first) or is gone (the file was deleted meanwhile). Answers the thumbnail key the row now points
+ * at: `thumbnailKey` when this call recorded it, the other one when it lost, undefined when no row.
+ */
+export async function recordThumbnail(db: Executor, key: string, thumbnailKey: string): Promise<string | undefined> {
+  const [won] = await db
+    .update(files)
+    .set({ thumbnailKey })
+    .where(and(eq(files.key, key), isNull(files.thumbnailKey)))
+    .returning({ thumbnailKey: files.thumbnailKey })
+  if (won) return thumbnailKey
+  const [row] = await db.select({ thumbnailKey: files.thumbnailKey }).from(files).where(eq(files.key, key)).limit(1)
+  return row?.thumbnailKey ?? undefined
+}
+
 /** Which of these object keys some `files` row points at (as key or thumbnail). */
 export async function knownFileKeys(db: Executor, keys: string[]): Promise<Set<string | null>> {
   const rows = await db

@@ -1,12 +1,15 @@
 /**
  * The upload pipeline shared by receipts and profile images: decide the type from the bytes,
- * re-encode images without metadata (EXIF/GPS/XMP/ICC) under a pixel cap, make a thumbnail, store
- * both under server-generated keys, and record the file. PDFs (receipts only) are stored as
+ * re-encode images without metadata (EXIF/GPS/XMP/ICC) under a pixel cap, store it under a
+ * server-generated key, and record the file. An image's thumbnail is made on its first view
+ * (makeThumbnail, from downloads.service.ts) and kept. PDFs (receipts only) are stored as
  * received after an active-content check (pdf-scan.ts). Per-user daily quota: assertUploadQuota().
  */
 import { randomUUID } from 'node:crypto'
-import { readFile, rm } from 'node:fs/promises'
+import { createWriteStream } from 'node:fs'
+import { mkdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
 import { fileTypeFromFile } from 'file-type'
 import type { OutputInfo } from 'sharp'
 import type { Executor } from '../../db/client.js'
@@ -51,10 +54,10 @@ export interface StoredFile {
   sizeBytes: number
 }
 
-function newKey(kind: FileKind, ext: string, thumb = false, id = randomUUID()) {
+function newKey(kind: FileKind, ext: string) {
   const now = new Date()
   const month = `${now.getUTCFullYear()}/${String(now.getUTCMonth() + 1).padStart(2, '0')}`
-  return `${FOLDER[kind]}/${month}/${id}${thumb ? '.thumb' : ''}.${ext}`
+  return `${FOLDER[kind]}/${month}/${randomUUID()}.${ext}`
 }
 
 /**
@@ -66,7 +69,6 @@ export async function storeUpload(storage: Storage, upload: UploadedFile, kind: 
   const detected = await fileTypeFromFile(upload.path)
   const mime = detected?.mime ?? ''
   const work = `${upload.path}.out`
-  const thumbWork = `${upload.path}.thumb`
   try {
     if (mime === 'application/pdf' && kind === 'receipt') {
       // Read whole: bounded by MAX_UPLOAD_MB, and the scan needs random access to object streams.
@@ -100,40 +102,62 @@ export async function storeUpload(storage: Storage, upload: UploadedFile, kind: 
       throw validation(`Image is ${dims.width}x${dims.height} pixels; at most ${MAX_PIXELS / 1e6} megapixels are accepted`, 'file')
     }
     // limitInputPixels stays on as the second guard (the header could lie about its size).
-    const input = () => sharp(upload.path, { limitInputPixels: MAX_PIXELS, failOn: 'error', sequentialRead: true }).rotate()
     let info: OutputInfo
     try {
       // rotate() applies the EXIF orientation; without keepMetadata()/withMetadata() sharp writes
       // no EXIF, GPS, XMP, IPTC or ICC profile (pixels are converted to sRGB).
       // Encoder effort is set for the upload path's CPU: Huffman optimisation off, WebP effort 0
-      // (the measurements: docs/decisions.md, "Figures behind code choices").
-      const pipeline = input()
+      // (the measurements: docs/decisions.md, "Figures behind code choices"). The thumbnail is not
+      // made here: the first ?thumb=1 view makes and keeps it (makeThumbnail, downloads.service.ts),
+      // so an upload decodes the image once, and a receipt nobody opens as a thumbnail costs none.
+      const encoder = sharp(upload.path, { limitInputPixels: MAX_PIXELS, failOn: 'error', sequentialRead: true }).rotate()
       info =
         ext === 'jpg'
-          ? await pipeline.jpeg({ quality: 82, mozjpeg: false, optimiseCoding: false }).toFile(work)
+          ? await encoder.jpeg({ quality: 82, mozjpeg: false, optimiseCoding: false }).toFile(work)
           : ext === 'png'
-            ? await pipeline.png({ compressionLevel: 6 }).toFile(work)
-            : await pipeline.webp({ quality: 85 }).toFile(work)
-      await input()
-        .resize(THUMB_PX, THUMB_PX, { fit: 'inside', withoutEnlargement: true })
-        .webp({ quality: 70, effort: 0 })
-        .toFile(thumbWork)
+            ? await encoder.png({ compressionLevel: 6 }).toFile(work)
+            : await encoder.webp({ quality: 85 }).toFile(work)
     } catch {
       throw unsupportedMedia('The image could not be decoded (corrupt, truncated or too many pixels)')
     }
-    const id = randomUUID()
-    const key = newKey(kind, ext, false, id)
-    const thumbnailKey = newKey(kind, 'webp', true, id)
+    const key = newKey(kind, ext)
     await storage.putFile(key, work)
-    try {
-      await storage.putFile(thumbnailKey, thumbWork)
-    } catch (err) {
-      await storage.delete(key)
-      throw err
-    }
-    return { key, thumbnailKey, contentType: mime, sha256: upload.sha256, sizeBytes: info.size }
+    return { key, thumbnailKey: null, contentType: mime, sha256: upload.sha256, sizeBytes: info.size }
   } finally {
-    await Promise.all([rm(work, { force: true }), rm(thumbWork, { force: true })])
+    await rm(work, { force: true })
+  }
+}
+
+/**
+ * The thumbnail's key for a stored image: next to it, same id, `<uuid>.thumb.webp` (the
+ * naming thumbnails made at upload had). Derived from the key, not from the clock, so every process
+ * that makes the thumbnail of one file writes the same object: two first views at once leave one.
+ */
+export function thumbnailKeyFor(key: string): string {
+  return key.replace(/\.[a-z]+$/, '.thumb.webp')
+}
+
+/**
+ * Make the WebP thumbnail of a stored image and store it under thumbnailKeyFor(key). The source is
+ * the stored re-encoded image (no metadata, already upright, at most MAX_PIXELS). Answers the key,
+ * or undefined when the image is not in storage. The caller records the key (recordThumbnail).
+ */
+export async function makeThumbnail(storage: Storage, key: string, tmpDir: string): Promise<string | undefined> {
+  const object = await storage.get(key)
+  if (!object) return undefined
+  const sharp = await loadSharp()
+  await mkdir(tmpDir, { recursive: true })
+  const work = path.join(tmpDir, `${randomUUID()}.thumb`)
+  try {
+    const resize = sharp({ limitInputPixels: MAX_PIXELS, failOn: 'error', sequentialRead: true })
+      .resize(THUMB_PX, THUMB_PX, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 70, effort: 0 })
+    await pipeline(object.stream, resize, createWriteStream(work))
+    const thumbnailKey = thumbnailKeyFor(key)
+    await storage.putFile(thumbnailKey, work)
+    return thumbnailKey
+  } finally {
+    await rm(work, { force: true })
   }
 }
 
