@@ -22,7 +22,9 @@ test('a signed URL verifies; a changed key, expiry or signature does not', () =>
   assert.ok(signer.verify(p.key, p.exp, p.sig))
   assert.equal(signer.verify(p.key.replace('0f8f', '1f8f'), p.exp, p.sig), false)
   assert.equal(signer.verify(p.key, p.exp + 300, p.sig), false)
-  assert.equal(signer.verify(p.key, p.exp, `${p.sig.slice(0, -1)}A`), false)
+  // The first character, changed for sure: the last one of a base64url HMAC carries padding bits
+  // (and may already be the replacement), so changing it can leave the same signature.
+  assert.equal(signer.verify(p.key, p.exp, `${p.sig[0] === 'A' ? 'B' : 'A'}${p.sig.slice(1)}`), false)
   assert.equal(signer.url(null), null)
 })
 
