@@ -38,8 +38,8 @@ const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? (SMOKE ? 10 : 50))
 const STORM_CONNECTIONS = 16
 const SOAK = Number(env.BENCH_SOAK ?? (SMOKE ? 0 : 60))
 const PROFILE = env.BENCH_PROFILE ?? (SMOKE ? '' : 'c')
-if (PROFILE && !['a', 'b', 'c', 'd', 'f'].includes(PROFILE)) {
-  console.error(`bench: BENCH_PROFILE=${PROFILE}: only a, b, c, d or f can be profiled`)
+if (PROFILE && !['a', 'b', 'c', 'd', 'f', 'b0', 'c0'].includes(PROFILE)) {
+  console.error(`bench: BENCH_PROFILE=${PROFILE}: only a, b, c, d, f, b0 or c0 can be profiled`)
   process.exit(2)
 }
 const TARGETS = (env.BENCH_TARGETS ?? 'pg,pglite').split(',').map((s) => s.trim())
@@ -490,6 +490,8 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
       c: adminListOpts,
       d: refreshOpts,
       f: uploadOpts,
+      b0: memberListOpts,
+      c0: adminListOpts,
     }
 
     await scenario('a', 'GET /auth/profile', { kind: 'ratio', of: baselineName, min: 0.6 }, async () => ({
@@ -780,7 +782,9 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
     if (profiled) {
       const dir = mkdtempSync(path.join(tmpdir(), 'talangraga-prof-'))
       try {
-        const p = await startServer({ profileDir: dir })
+        // b0/c0 are profiled on a server with the list cache off, as they were measured.
+        const cold = PROFILE === 'b0' || PROFILE === 'c0'
+        const p = await startServer({ profileDir: dir, ...(cold ? { env: { LIST_CACHE_MB: '0' } } : {}) })
         const r = await load({ ...profileable[PROFILE]!, url: p.url })
         await p.stop()
         children.pop()
