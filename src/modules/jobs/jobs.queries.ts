@@ -3,9 +3,10 @@
  * back with the change that caused it. Claiming uses FOR UPDATE SKIP LOCKED and a lease: two
  * workers never take the same job, and a job whose worker died is claimable again after the lease.
  */
-import { sql } from 'drizzle-orm'
+import { type SQL, sql } from 'drizzle-orm'
 import { type Executor, rows } from '../../db/client.js'
 import { jobs } from '../../db/schema.js'
+import type { EventType } from './events.js'
 
 export interface NewJob {
   kind: string
@@ -28,6 +29,19 @@ export async function enqueue(exec: Executor, list: NewJob[]): Promise<void> {
       ...(j.giveUpAt ? { giveUpAt: j.giveUpAt } : {}),
     })),
   )
+}
+
+/**
+ * publish() (events.ts) for rows a statement is writing: `INSERT INTO jobs ... SELECT`, one `event`
+ * job per row of `source` (a data-modifying CTE of the same statement, e.g. `ins`), whose `data` is
+ * the jsonb expression `data` over that row. The payload is the DomainEvent publish() writes: a new
+ * random id, `type`, `created_at` (now, as JSON text) and `data`. So a write and its events are one
+ * round trip, and commit together.
+ */
+export function publishEachSql(type: EventType, source: SQL, data: SQL, orderBy: SQL): SQL {
+  return sql`INSERT INTO ${jobs} (kind, payload)
+    SELECT 'event', jsonb_build_object('id', gen_random_uuid(), 'type', ${type}::text, 'created_at', ${new Date().toISOString()}::text, 'data', ${data})
+    FROM ${source} ORDER BY ${orderBy}`
 }
 
 export interface ClaimedJob {
@@ -76,6 +90,18 @@ export async function finish(exec: Executor, job: ClaimedJob, worker: string): P
         RETURNING id`,
   )
   return done.length === 1
+}
+
+/** `finish` for several jobs in one statement; the number still under this worker's lease, now done. */
+export async function finishAll(exec: Executor, list: ClaimedJob[], worker: string): Promise<number> {
+  const done = await rows<{ id: number }>(
+    exec,
+    sql`UPDATE jobs SET finished_at = now(), locked_until = NULL, last_error = NULL
+        FROM unnest(${sql.param(list.map((j) => j.id))}::bigint[], ${sql.param(list.map((j) => j.attempts))}::int[]) AS mine(id, attempts)
+        WHERE jobs.id = mine.id AND jobs.attempts = mine.attempts AND jobs.locked_by = ${worker} AND jobs.finished_at IS NULL
+        RETURNING jobs.id`,
+  )
+  return done.length
 }
 
 export async function retryLater(exec: Executor, job: ClaimedJob, worker: string, delayMs: number, error: string) {

@@ -79,15 +79,41 @@ export function createWorker({ db, log, pollMs, leaseSeconds }: WorkerOptions) {
     }
   }
 
-  async function drainDue() {
-    for (;;) {
+  /**
+   * The transactional jobs of one claim in one database transaction (and one statement marking
+   * them done): under load the outbox's `event` jobs arrive faster than one at a time, and each
+   * transaction of its own cost three round trips more. If any of them fails, or a lease was lost,
+   * the whole batch rolls back (its effects are database-only) and each job runs again on its own
+   * through runOne, with its own retry or give-up.
+   */
+  async function runTogether(batch: q.ClaimedJob[]): Promise<boolean> {
+    try {
+      await db.transaction(async (tx) => {
+        for (const job of batch) await (handlers.get(job.kind) as JobHandler).run(job, tx)
+        if ((await q.finishAll(tx, batch, id)) !== batch.length) throw new Error('lease lost')
+      })
+      return true
+    } catch (err) {
+      log.debug({ jobs: batch.map((j) => j.id), err: (err as Error).message }, 'batch of jobs rolled back; running them one by one')
+      return false
+    }
+  }
+
+  /**
+   * Claim and run due jobs until none is left. After a kick (a commit that enqueued work) the
+   * claim itself is the check; an idle poll reads first (`hasDue`), so that it writes nothing.
+   */
+  async function drainDue(kicked: boolean) {
+    for (let first = true; ; first = false) {
       if (stopped) return
-      if (!(await q.hasDue(db))) return
+      if (!(first && kicked) && !(await q.hasDue(db))) return
       const claimed = await q.claim(db, id, BATCH, leaseSeconds)
       if (!claimed.length) return
+      const together = claimed.filter((j) => handlers.get(j.kind)?.transactional)
+      const done = together.length > 1 && (await runTogether(together)) ? new Set(together) : undefined
       for (const job of claimed) {
         if (stopped) return
-        await runOne(job)
+        if (!done?.has(job)) await runOne(job)
       }
     }
   }
@@ -95,21 +121,23 @@ export function createWorker({ db, log, pollMs, leaseSeconds }: WorkerOptions) {
   function schedule(ms: number) {
     if (stopped || !started) return
     clearTimeout(timer)
-    timer = setTimeout(tick, ms)
+    timer = setTimeout(() => tick(), ms)
     timer.unref()
   }
 
-  function tick() {
+  function tick(kicked = false) {
     if (running) {
       again = true
       return
     }
     running = (async () => {
       try {
-        do {
+        // `again`: kicked while this round ran.
+        for (let round = 0; round === 0 || (again && !stopped); round++) {
+          if (round > 0) kicked = true
           again = false
-          await drainDue()
-        } while (again && !stopped)
+          await drainDue(kicked)
+        }
         if (Date.now() - lastPurge > PURGE_EVERY_MS) {
           lastPurge = Date.now()
           await q.purgeFinished(db)
@@ -137,7 +165,7 @@ export function createWorker({ db, log, pollMs, leaseSeconds }: WorkerOptions) {
     /** Look for work now (after a commit that enqueued some); cheap when there is none. */
     kick() {
       if (!started || stopped) return
-      setImmediate(tick)
+      setImmediate(() => tick(true))
     },
     async stop() {
       stopped = true
@@ -146,7 +174,7 @@ export function createWorker({ db, log, pollMs, leaseSeconds }: WorkerOptions) {
     },
     /** Tests and tools: run every due job now, in this process. */
     async runDue() {
-      await drainDue()
+      await drainDue(false)
     },
   }
 }
