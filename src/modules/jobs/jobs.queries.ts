@@ -81,27 +81,35 @@ export async function claim(exec: Executor, worker: string, limit: number, lease
     .sort((a, b) => a.id - b.id)
 }
 
-/** Mark done, only if this worker still holds this attempt's lease (false = lost it to another worker). */
-export async function finish(exec: Executor, job: ClaimedJob, worker: string): Promise<boolean> {
-  const done = await rows<{ id: number }>(
-    exec,
-    sql`UPDATE jobs SET finished_at = now(), locked_until = NULL, last_error = NULL
-        WHERE id = ${job.id} AND locked_by = ${worker} AND attempts = ${job.attempts} AND finished_at IS NULL
-        RETURNING id`,
-  )
-  return done.length === 1
+/**
+ * What finishing jobs tells the worker: how many were still under its lease (and are now done), and
+ * whether other jobs are due as of that statement, the jobs its own transaction enqueued included
+ * (jobs under a live lease, such as the rest of the worker's claim, are not due). The worker reads
+ * no further (hasDue) when there are none: later jobs come with a kick, or at the next poll.
+ */
+export interface Finished {
+  done: number
+  moreDue: boolean
 }
 
-/** `finish` for several jobs in one statement; the number still under this worker's lease, now done. */
-export async function finishAll(exec: Executor, list: ClaimedJob[], worker: string): Promise<number> {
-  const done = await rows<{ id: number }>(
+const MORE_DUE = sql`EXISTS (SELECT 1 FROM jobs WHERE ${DUE})`
+
+/** Mark done, only if this worker still holds this attempt's lease (done 0 = lost it to another worker). */
+export async function finish(exec: Executor, job: ClaimedJob, worker: string): Promise<Finished> {
+  return finishAll(exec, [job], worker)
+}
+
+/** `finish` for several jobs in one statement. */
+export async function finishAll(exec: Executor, list: ClaimedJob[], worker: string): Promise<Finished> {
+  const done = await rows<{ id: number; more_due: boolean }>(
     exec,
     sql`UPDATE jobs SET finished_at = now(), locked_until = NULL, last_error = NULL
         FROM unnest(${sql.param(list.map((j) => j.id))}::bigint[], ${sql.param(list.map((j) => j.attempts))}::int[]) AS mine(id, attempts)
         WHERE jobs.id = mine.id AND jobs.attempts = mine.attempts AND jobs.locked_by = ${worker} AND jobs.finished_at IS NULL
-        RETURNING jobs.id`,
+        RETURNING jobs.id, ${MORE_DUE} AS more_due`,
   )
-  return done.length
+  // No row: nothing was ours any more; whether others are due is then not known (say yes: look).
+  return { done: done.length, moreDue: done.length === 0 || done.some((r) => r.more_due) }
 }
 
 export async function retryLater(exec: Executor, job: ClaimedJob, worker: string, delayMs: number, error: string) {

@@ -50,20 +50,22 @@ export function createWorker({ db, log, pollMs, leaseSeconds }: WorkerOptions) {
   let stopped = false
   let lastPurge = 0
 
-  async function runOne(job: q.ClaimedJob) {
+  /** Run one claimed job; whether other jobs are due afterwards (undefined: not known). */
+  async function runOne(job: q.ClaimedJob): Promise<boolean | undefined> {
     const handler = handlers.get(job.kind)
     try {
       if (!handler) throw new PermanentJobError(`no handler for job kind ${job.kind}`)
       if (handler.transactional) {
-        await db.transaction(async (tx) => {
+        return await db.transaction(async (tx) => {
           await handler.run(job, tx)
+          const finished = await q.finish(tx, job, id)
           // Lost the lease (this worker was too slow): roll back, the new holder does it once.
-          if (!(await q.finish(tx, job, id))) throw new Error('lease lost')
+          if (!finished.done) throw new Error('lease lost')
+          return finished.moreDue
         })
-      } else {
-        await handler.run(job, db)
-        await q.finish(db, job, id)
       }
+      await handler.run(job, db)
+      return (await q.finish(db, job, id)).moreDue
     } catch (err) {
       const message = (err instanceof Error ? err.message : String(err)).slice(0, 1000)
       const delay = (handler?.backoff ?? defaultBackoff)(job.attempts)
@@ -76,6 +78,7 @@ export function createWorker({ db, log, pollMs, leaseSeconds }: WorkerOptions) {
         log.info({ job: job.id, kind: job.kind, attempts: job.attempts, retryInMs: delay, err: message }, 'background job will be retried')
         await q.retryLater(db, job, id, delay, message)
       }
+      return undefined
     }
   }
 
@@ -86,34 +89,43 @@ export function createWorker({ db, log, pollMs, leaseSeconds }: WorkerOptions) {
    * the whole batch rolls back (its effects are database-only) and each job runs again on its own
    * through runOne, with its own retry or give-up.
    */
-  async function runTogether(batch: q.ClaimedJob[]): Promise<boolean> {
+  /** Whether other jobs are due afterwards; undefined when the batch rolled back. */
+  async function runTogether(batch: q.ClaimedJob[]): Promise<boolean | undefined> {
     try {
-      await db.transaction(async (tx) => {
+      return await db.transaction(async (tx) => {
         for (const job of batch) await (handlers.get(job.kind) as JobHandler).run(job, tx)
-        if ((await q.finishAll(tx, batch, id)) !== batch.length) throw new Error('lease lost')
+        const finished = await q.finishAll(tx, batch, id)
+        if (finished.done !== batch.length) throw new Error('lease lost')
+        return finished.moreDue
       })
-      return true
     } catch (err) {
       log.debug({ jobs: batch.map((j) => j.id), err: (err as Error).message }, 'batch of jobs rolled back; running them one by one')
-      return false
+      return undefined
     }
   }
 
   /**
-   * Claim and run due jobs until none is left. After a kick (a commit that enqueued work) the
-   * claim itself is the check; an idle poll reads first (`hasDue`), so that it writes nothing.
+   * Claim and run due jobs until none is left. A claim is made without reading first when jobs are
+   * known to be due: after a kick (a commit that enqueued work), or when the last job finished
+   * said so; otherwise (an idle poll, a failed job) a plain read comes first (`hasDue`), so that
+   * an idle poll writes nothing. When the last job finished saw none due, the round ends there.
    */
   async function drainDue(kicked: boolean) {
-    for (let first = true; ; first = false) {
-      if (stopped) return
-      if (!(first && kicked) && !(await q.hasDue(db))) return
+    let due: boolean | undefined = kicked || undefined
+    for (;;) {
+      if (stopped || due === false) return
+      if (due === undefined && !(await q.hasDue(db))) return
       const claimed = await q.claim(db, id, BATCH, leaseSeconds)
       if (!claimed.length) return
       const together = claimed.filter((j) => handlers.get(j.kind)?.transactional)
-      const done = together.length > 1 && (await runTogether(together)) ? new Set(together) : undefined
+      let ran: Set<q.ClaimedJob> | undefined
+      if (together.length > 1) {
+        due = await runTogether(together)
+        if (due !== undefined) ran = new Set(together)
+      }
       for (const job of claimed) {
         if (stopped) return
-        if (!done?.has(job)) await runOne(job)
+        if (!ran?.has(job)) due = await runOne(job)
       }
     }
   }
