@@ -1,10 +1,12 @@
 /**
- * SQL of the outbox (`jobs`). Enqueueing takes the caller's executor, so a job commits or rolls
+ * SQL of the outbox (`jobs`). The worker's statements (due? claim, finish) run on every job and are
+ * named prepared statements (runNamed). Enqueueing takes the caller's executor, so a job commits or rolls
  * back with the change that caused it. Claiming uses FOR UPDATE SKIP LOCKED and a lease: two
  * workers never take the same job, and a job whose worker died is claimable again after the lease.
  */
 import { type SQL, sql } from 'drizzle-orm'
-import { type Executor, rows } from '../../db/client.js'
+import type { Executor } from '../../db/client.js'
+import { runNamed } from '../../db/prepared.js'
 import { jobs } from '../../db/schema.js'
 import type { EventType } from './events.js'
 
@@ -59,13 +61,14 @@ const DUE = sql`finished_at IS NULL AND run_at <= now() AND (locked_until IS NUL
 
 /** A plain read first, so an idle poll writes nothing (PGlite's session memo survives idle polls). */
 export async function hasDue(exec: Executor): Promise<boolean> {
-  const found = await rows<{ id: number }>(exec, sql`SELECT id FROM jobs WHERE ${DUE} LIMIT 1`)
+  const found = await runNamed<{ id: number }>(exec, 'jobs_has_due', sql`SELECT id FROM jobs WHERE ${DUE} LIMIT 1`)
   return found.length > 0
 }
 
 export async function claim(exec: Executor, worker: string, limit: number, leaseSeconds: number): Promise<ClaimedJob[]> {
-  const claimed = await rows<ClaimedJob & { give_up_at: string | Date | null; created_at: string | Date }>(
+  const claimed = await runNamed<ClaimedJob & { give_up_at: string | Date | null; created_at: string | Date }>(
     exec,
+    'jobs_claim',
     sql`UPDATE jobs SET attempts = attempts + 1, locked_by = ${worker},
           locked_until = now() + make_interval(secs => ${leaseSeconds})
         WHERE id IN (SELECT id FROM jobs WHERE ${DUE} ORDER BY run_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
@@ -101,8 +104,9 @@ export async function finish(exec: Executor, job: ClaimedJob, worker: string): P
 
 /** `finish` for several jobs in one statement. */
 export async function finishAll(exec: Executor, list: ClaimedJob[], worker: string): Promise<Finished> {
-  const done = await rows<{ id: number; more_due: boolean }>(
+  const done = await runNamed<{ id: number; more_due: boolean }>(
     exec,
+    'jobs_finish',
     sql`UPDATE jobs SET finished_at = now(), locked_until = NULL, last_error = NULL
         FROM unnest(${sql.param(list.map((j) => j.id))}::bigint[], ${sql.param(list.map((j) => j.attempts))}::int[]) AS mine(id, attempts)
         WHERE jobs.id = mine.id AND jobs.attempts = mine.attempts AND jobs.locked_by = ${worker} AND jobs.finished_at IS NULL

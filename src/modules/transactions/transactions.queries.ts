@@ -2,7 +2,7 @@
 import { type AnyColumn, and, asc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import { type Executor, rows } from '../../db/client.js'
-import { prepared } from '../../db/prepared.js'
+import { prepared, runNamed } from '../../db/prepared.js'
 import {
   dataVersions,
   idempotencyKeys,
@@ -663,11 +663,13 @@ export interface NewDeposits {
  * and its `deposit.submitted` outbox event, in one statement: one round trip instead of three, and
  * one unit whatever the caller's transaction does. The triggers run as they would for separate
  * statements: the ledger marks and totals (migration 0010) and the history's audit entry (0006).
+ * A named prepared statement: parsed and planned once per connection.
  */
 export async function insertDeposits(tx: Executor, d: NewDeposits): Promise<{ id: number; userId: number; amount: string }[]> {
   const ins = sql.raw('ins')
-  const inserted = await rows<{ id: number; user_id: number; amount: string }>(
+  const inserted = await runNamed<{ id: number; user_id: number; amount: string }>(
     tx,
+    'insert_deposits',
     sql`WITH ins AS (
       INSERT INTO ${transactions} (amount, transaction_date, status, user_id, reported_by, periode_id, payment_id, file_key, file_sha256, duplicate_of_id)
       SELECT i.amount, ${d.transactionDate.toISOString()}::timestamptz, 'sent'::transaction_status, i.user_id, ${d.reportedBy}::int,
