@@ -420,6 +420,31 @@ test('Idempotency-Key: a failed request releases its key; an expired key is reus
   assert.notEqual(fresh.json().data.id, ok.json().data.id)
 })
 
+test("Idempotency-Key: a claim drops the caller's expired keys, not their live ones nor anyone else's", async () => {
+  const keys = (userId: number) =>
+    db
+      .select({ key: idempotencyKeys.key })
+      .from(idempotencyKeys)
+      .where(eq(idempotencyKeys.userId, userId))
+      .then((r) => r.map((k) => k.key).sort())
+  const someone = await createUser(t)
+  const stale = { requestHash: 'x', statusCode: 201, responseBody: {}, expiresAt: new Date(Date.now() - 1000) }
+  await db.insert(idempotencyKeys).values([
+    { userId: admin.user.id, key: 'old-expired', ...stale },
+    { userId: admin.user.id, key: 'old-live', ...stale, expiresAt: new Date(Date.now() + 3_600_000) },
+    { userId: someone.id, key: 'others-expired', ...stale },
+  ])
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/transactions',
+    headers: { ...admin.auth, 'idempotency-key': 'new-one' },
+    payload: { user_id: member.user.id, amount: 50000, transaction_date: '2025-11-20 10:00' },
+  })
+  assert.equal(res.statusCode, 201, res.body)
+  assert.deepEqual(await keys(admin.user.id), ['new-one', 'old-live'])
+  assert.deepEqual(await keys(someone.id), ['others-expired'])
+})
+
 test('batch: one receipt for several members, all rows share the file', async () => {
   const a = await createUser(t)
   const b = await createUser(t)

@@ -229,7 +229,6 @@ export function createTransactionsService(deps: TransactionsDeps) {
     work: (remember: Remember) => Promise<{ status: number; body: Submission<T>['body'] }>,
   ): Promise<Submission<T>> {
     if (key === undefined) return { ...(await work(async () => {})), replayed: false }
-    await q.purgeExpiredKeys(db, auth.userId)
     const me = liveness.owner
     if (!(await q.claimIdempotencyKey(db, auth.userId, key, requestHash, IDEMPOTENCY_TTL_SECONDS, me))) {
       const existing = await q.findIdempotencyKey(db, auth.userId, key)
