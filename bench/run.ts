@@ -26,6 +26,7 @@ import {
   profileBreakdown,
   ROOT,
   startChild,
+  untilIdle,
 } from './lib.js'
 import { BENCH_PASSWORD, type SeedInfo, type SeedSizes, seed } from './seed.js'
 
@@ -699,6 +700,8 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
         `POST /transactions JSON (admin, cash) at ${writers} writer${writers > 1 ? 's' : ''}`,
         writers === 8 ? { kind: 'p99', maxMs: 50 } : undefined,
         async () => {
+          // The waits sampled must be this scenario's own, not those of (f)'s queued uploads.
+          await untilIdle(server.pid)
           const waits = databaseUrl ? sampleLockWaits(databaseUrl) : undefined
           const load = await measure(writeOpts(writers))
           const w = await waits?.stop()
