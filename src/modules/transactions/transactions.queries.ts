@@ -2,6 +2,7 @@
 import { type AnyColumn, and, asc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import { type Executor, rows } from '../../db/client.js'
+import { LOCK_CLASSES, lockForTransaction } from '../../db/locks.js'
 import { prepared, runNamed } from '../../db/prepared.js'
 import {
   dataVersions,
@@ -628,7 +629,7 @@ export async function findPayment(db: Executor, id: number) {
  */
 export async function lockOwners(db: Executor, ownerIds: number[]) {
   for (const id of [...new Set(ownerIds)].sort((a, b) => a - b)) {
-    await db.execute(sql`SELECT pg_advisory_xact_lock(7261524, ${id})`)
+    await lockForTransaction(db, [LOCK_CLASSES.receiptOwner, id])
   }
 }
 
