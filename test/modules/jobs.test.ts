@@ -115,13 +115,57 @@ test('a status change and its event commit together; a rolled-back change publis
     payload: { status: 'rejected' },
   })
   assert.equal(refused.statusCode, 422)
-  const events = await rows<{ type: string }>(
+  const events = await rows<{ type: string; payload: { id: string; type: string; created_at: string; data: unknown } }>(
     db,
-    sql`SELECT payload->>'type' AS type FROM jobs WHERE kind = 'event' AND id > ${before} ORDER BY id`,
+    sql`SELECT payload->>'type' AS type, payload FROM jobs WHERE kind = 'event' AND id > ${before} ORDER BY id`,
   )
   assert.deepEqual(
     events.map((e) => e.type),
     ['deposit.submitted'],
+  )
+  // The event written with the deposit in one statement is the one publish() writes.
+  const { id, created_at, ...rest } = events[0]!.payload
+  assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  assert.equal(new Date(created_at).toISOString(), created_at)
+  assert.deepEqual(rest, {
+    type: 'deposit.submitted',
+    data: { transaction_id: dep.json().data.id, user_id: member.user.id, reported_by: admin.user.id, amount: 50000 },
+  })
+})
+
+test('a batch publishes one deposit.submitted per deposit, amounts as JSON numbers', async () => {
+  const [a, b] = [await userWithToken(t, 'member'), await userWithToken(t, 'member')]
+  const admin = await userWithToken(t, 'admin')
+  const before = await lastJobId()
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/transactions/batch',
+    headers: admin.auth,
+    payload: {
+      allocations: [
+        { user_id: a.user.id, amount: 100000 },
+        { user_id: b.user.id, amount: '2500.50' },
+      ],
+      transaction_date: '2025-02-01 10:00',
+    },
+  })
+  assert.equal(res.statusCode, 201, res.body)
+  const ids = (res.json().data as { id: number }[]).map((d) => d.id)
+  const events = await rows<{ data: unknown; amount: string }>(
+    db,
+    sql`SELECT payload->'data' AS data, payload->'data'->>'amount' AS amount FROM jobs WHERE kind = 'event' AND id > ${before} ORDER BY id`,
+  )
+  // As publish() stores toMoney(): the JSON number, no trailing zeros (not NUMERIC's 100000.00).
+  assert.deepEqual(
+    events.map((e) => e.amount),
+    ['100000', '2500.5'],
+  )
+  assert.deepEqual(
+    events.map((e) => e.data),
+    [
+      { transaction_id: ids[0], user_id: a.user.id, reported_by: admin.user.id, amount: 100000 },
+      { transaction_id: ids[1], user_id: b.user.id, reported_by: admin.user.id, amount: 2500.5 },
+    ],
   )
 })
 
