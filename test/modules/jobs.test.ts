@@ -206,3 +206,66 @@ test('two workers on one database (two instances) run every job exactly once', a
     assert.equal(byWorker.size, 2, 'on PostgreSQL both instances took jobs')
   }
 })
+
+test("a claim's transactional jobs run in one transaction; one failing rolls it back and each then runs on its own, exactly once", async () => {
+  // The app's worker was stopped by the test above; this one runs in the test (runDue).
+  await db.execute(sql`CREATE TABLE IF NOT EXISTS test_batch_effects (job_id bigint NOT NULL)`)
+  const w = createWorker({ db, log: silent, pollMs: 60_000, leaseSeconds: 30 })
+  const transactions = new Set<unknown>()
+  // The failing job fails in the batch and again on its own; its retry (a new attempt) succeeds.
+  let failures = 2
+  w.register('test.batch', {
+    transactional: true,
+    backoff: () => 0,
+    async run(j, exec) {
+      transactions.add(exec)
+      await exec.execute(sql`INSERT INTO test_batch_effects (job_id) VALUES (${j.id})`)
+      if ((j.payload as { fail?: boolean }).fail && failures > 0) {
+        failures -= 1
+        throw new Error('fails')
+      }
+    },
+  })
+  const first = (await lastJobId()) + 1
+  await enqueue(db, [
+    { kind: 'test.batch', payload: {} },
+    { kind: 'test.batch', payload: {} },
+    { kind: 'test.batch', payload: {} },
+  ])
+  await w.runDue()
+  assert.equal(transactions.size, 1, 'three jobs of one claim, one transaction')
+
+  transactions.clear()
+  await enqueue(db, [
+    { kind: 'test.batch', payload: {} },
+    { kind: 'test.batch', payload: { fail: true } },
+    { kind: 'test.batch', payload: {} },
+  ])
+  await w.runDue()
+  await w.runDue() // the failed job's retry (backoff 0)
+  const done = await rows<{ id: number; attempts: number; finished: boolean; failed: boolean }>(
+    db,
+    sql`SELECT id::int, attempts, finished_at IS NOT NULL AS finished, failed FROM jobs WHERE kind = 'test.batch' AND id >= ${first} ORDER BY id`,
+  )
+  assert.deepEqual(
+    done.map((j) => [j.attempts, j.finished, j.failed]),
+    [
+      [1, true, false],
+      [1, true, false],
+      [1, true, false],
+      [1, true, false],
+      [2, true, false],
+      [1, true, false],
+    ],
+  )
+  const effects = await rows<{ job_id: number; n: number }>(
+    db,
+    sql`SELECT job_id::int, count(*)::int AS n FROM test_batch_effects GROUP BY job_id ORDER BY job_id`,
+  )
+  assert.deepEqual(
+    effects.map((e) => [e.job_id, e.n]),
+    done.map((j) => [j.id, 1]),
+    'each job took effect once (the rolled-back batch left nothing)',
+  )
+  await w.stop()
+})
