@@ -45,6 +45,23 @@ export function cpuMsOf(pid: number): number | undefined {
   }
 }
 
+/**
+ * Until the process `pid` is nearly idle (under 10% of a core over 250 ms; at most `maxMs`): the
+ * requests a finished scenario left in flight are done. autocannon stops sending at the end of its
+ * duration, but the server still works through what it had accepted (50 queued uploads take
+ * seconds), and that tail would otherwise be measured, CPU and lock waits, as the next scenario.
+ */
+export async function untilIdle(pid: number, maxMs = 30_000): Promise<void> {
+  const deadline = Date.now() + maxMs
+  let last = cpuMsOf(pid)
+  while (last !== undefined && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    const now = cpuMsOf(pid)
+    if (now === undefined || now - last < 25) return
+    last = now
+  }
+}
+
 export interface Child {
   name: string
   pid: number

@@ -26,6 +26,7 @@ import {
   profileBreakdown,
   ROOT,
   startChild,
+  untilIdle,
 } from './lib.js'
 import { BENCH_PASSWORD, type SeedInfo, type SeedSizes, seed } from './seed.js'
 
@@ -38,8 +39,8 @@ const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? (SMOKE ? 10 : 50))
 const STORM_CONNECTIONS = 16
 const SOAK = Number(env.BENCH_SOAK ?? (SMOKE ? 0 : 60))
 const PROFILE = env.BENCH_PROFILE ?? (SMOKE ? '' : 'c')
-if (PROFILE && !['a', 'b', 'c', 'd', 'f', 'b0', 'c0'].includes(PROFILE)) {
-  console.error(`bench: BENCH_PROFILE=${PROFILE}: only a, b, c, d, f, b0 or c0 can be profiled`)
+if (PROFILE && !['a', 'b', 'c', 'd', 'f', 'b0', 'c0', 'w1', 'w8', 'w32'].includes(PROFILE)) {
+  console.error(`bench: BENCH_PROFILE=${PROFILE}: only a, b, c, d, f, b0, c0, w1, w8 or w32 can be profiled`)
   process.exit(2)
 }
 const TARGETS = (env.BENCH_TARGETS ?? 'pg,pglite').split(',').map((s) => s.trim())
@@ -484,6 +485,20 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
       body: uploadForm,
       vary: (i) => ({ headers: bearer(pickSession(i)) }),
     }
+    // (w1, w8, w32): cash deposits by the admin (JSON, no receipt) for rotating members.
+    const depositBody = (i: number) =>
+      JSON.stringify({ user_id: memberIds[i % memberIds.length], amount: 50000, transaction_date: '2025-12-15 10:30' })
+    const writeOpts = (connections: number): LoadOptions => ({
+      url,
+      cpuPid: server.pid,
+      path: '/transactions',
+      method: 'POST',
+      connections,
+      duration: DURATION,
+      headers: { ...bearer(admin!), 'content-type': 'application/json' },
+      body: depositBody(0),
+      vary: (i) => ({ body: depositBody(i) }),
+    })
     const profileable: Record<string, LoadOptions> = {
       a: profileOpts,
       b: memberListOpts,
@@ -492,6 +507,9 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
       f: uploadOpts,
       b0: memberListOpts,
       c0: adminListOpts,
+      w1: writeOpts(1),
+      w8: writeOpts(8),
+      w32: writeOpts(32),
     }
 
     await scenario('a', 'GET /auth/profile', { kind: 'ratio', of: baselineName, min: 0.6 }, async () => ({
@@ -676,25 +694,14 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
     // (w1, w8, w32): an admin records cash deposits (JSON, no receipt) for rotating members, at 1,
     // 8 and 32 concurrent writers. On PostgreSQL a side connection samples ungranted locks every
     // 20 ms: a shared row every writer updates shows up here as waits on one relation.
-    const depositBody = (i: number) =>
-      JSON.stringify({ user_id: memberIds[i % memberIds.length], amount: 50000, transaction_date: '2025-12-15 10:30' })
-    const writeOpts = (connections: number): LoadOptions => ({
-      url,
-      cpuPid: server.pid,
-      path: '/transactions',
-      method: 'POST',
-      connections,
-      duration: DURATION,
-      headers: { ...bearer(admin!), 'content-type': 'application/json' },
-      body: depositBody(0),
-      vary: (i) => ({ body: depositBody(i) }),
-    })
     for (const writers of [1, 8, 32]) {
       await scenario(
         `w${writers}`,
         `POST /transactions JSON (admin, cash) at ${writers} writer${writers > 1 ? 's' : ''}`,
         writers === 8 ? { kind: 'p99', maxMs: 50 } : undefined,
         async () => {
+          // The waits sampled must be this scenario's own, not those of (f)'s queued uploads.
+          await untilIdle(server.pid)
           const waits = databaseUrl ? sampleLockWaits(databaseUrl) : undefined
           const load = await measure(writeOpts(writers))
           const w = await waits?.stop()

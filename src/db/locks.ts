@@ -18,6 +18,17 @@ export const LOCKS = {
   settings: [7_261_524, 8],
 } as const satisfies Record<string, LockKey>
 
+/** Classes of per-object keys `[class, object id]`: one lock per object of that kind. */
+export const LOCK_CLASSES = {
+  /**
+   * Receipt submissions of one owner (transactions.queries.ts lockOwners): two uploads of the same
+   * receipt at the same moment cannot both miss each other in the duplicate check. Cash deposits
+   * (no receipt) take no lock. It was `(7261524, owner)`, the class of the settings key: owner 8's
+   * uploads and a settings change waited for each other.
+   */
+  receiptOwner: 7_261_525,
+} as const
+
 const literal = (n: number) => {
   if (!Number.isSafeInteger(n)) throw new Error(`advisory lock key must be an integer, got ${n}`)
   return sql.raw(String(n))

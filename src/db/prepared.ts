@@ -4,6 +4,8 @@
  * built once by the query builder (docs/decisions.md, "Prepared statements"). On a transaction
  * handle the statement is built for that transaction only, which is still one named statement.
  */
+import type { SQL } from 'drizzle-orm'
+import { PgDialect } from 'drizzle-orm/pg-core'
 import type { Executor } from './client.js'
 
 /** `build` makes the statement on one executor; the returned function hands out the cached one. */
@@ -17,4 +19,18 @@ export function prepared<Q>(build: (db: Executor) => Q): (db: Executor) => Q {
     }
     return query
   }
+}
+
+const dialect = new PgDialect({ casing: 'snake_case' })
+
+/**
+ * Raw SQL run as the named prepared statement `name` on any executor, a transaction included (where
+ * prepared() would build a new statement for every transaction): PostgreSQL parses and plans it once
+ * per pool connection instead of on every call. The text must be the same on every call of `name`
+ * (values only as parameters). `values` fill its `sql.placeholder`s, so a query can also be built
+ * once and kept. Rows come as the driver gives them. PGlite ignores the name.
+ */
+export async function runNamed<T>(exec: Executor, name: string, query: SQL, values?: Record<string, unknown>): Promise<T[]> {
+  const statement = exec._.session.prepareQuery(dialect.sqlToQuery(query), undefined, name, false)
+  return ((await statement.execute(values)) as { rows: T[] }).rows
 }

@@ -115,13 +115,57 @@ test('a status change and its event commit together; a rolled-back change publis
     payload: { status: 'rejected' },
   })
   assert.equal(refused.statusCode, 422)
-  const events = await rows<{ type: string }>(
+  const events = await rows<{ type: string; payload: { id: string; type: string; created_at: string; data: unknown } }>(
     db,
-    sql`SELECT payload->>'type' AS type FROM jobs WHERE kind = 'event' AND id > ${before} ORDER BY id`,
+    sql`SELECT payload->>'type' AS type, payload FROM jobs WHERE kind = 'event' AND id > ${before} ORDER BY id`,
   )
   assert.deepEqual(
     events.map((e) => e.type),
     ['deposit.submitted'],
+  )
+  // The event written with the deposit in one statement is the one publish() writes.
+  const { id, created_at, ...rest } = events[0]!.payload
+  assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  assert.equal(new Date(created_at).toISOString(), created_at)
+  assert.deepEqual(rest, {
+    type: 'deposit.submitted',
+    data: { transaction_id: dep.json().data.id, user_id: member.user.id, reported_by: admin.user.id, amount: 50000 },
+  })
+})
+
+test('a batch publishes one deposit.submitted per deposit, amounts as JSON numbers', async () => {
+  const [a, b] = [await userWithToken(t, 'member'), await userWithToken(t, 'member')]
+  const admin = await userWithToken(t, 'admin')
+  const before = await lastJobId()
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/transactions/batch',
+    headers: admin.auth,
+    payload: {
+      allocations: [
+        { user_id: a.user.id, amount: 100000 },
+        { user_id: b.user.id, amount: '2500.50' },
+      ],
+      transaction_date: '2025-02-01 10:00',
+    },
+  })
+  assert.equal(res.statusCode, 201, res.body)
+  const ids = (res.json().data as { id: number }[]).map((d) => d.id)
+  const events = await rows<{ data: unknown; amount: string }>(
+    db,
+    sql`SELECT payload->'data' AS data, payload->'data'->>'amount' AS amount FROM jobs WHERE kind = 'event' AND id > ${before} ORDER BY id`,
+  )
+  // As publish() stores toMoney(): the JSON number, no trailing zeros (not NUMERIC's 100000.00).
+  assert.deepEqual(
+    events.map((e) => e.amount),
+    ['100000', '2500.5'],
+  )
+  assert.deepEqual(
+    events.map((e) => e.data),
+    [
+      { transaction_id: ids[0], user_id: a.user.id, reported_by: admin.user.id, amount: 100000 },
+      { transaction_id: ids[1], user_id: b.user.id, reported_by: admin.user.id, amount: 2500.5 },
+    ],
   )
 })
 
@@ -161,4 +205,67 @@ test('two workers on one database (two instances) run every job exactly once', a
     const byWorker = new Set([...seen.values()].flat())
     assert.equal(byWorker.size, 2, 'on PostgreSQL both instances took jobs')
   }
+})
+
+test("a claim's transactional jobs run in one transaction; one failing rolls it back and each then runs on its own, exactly once", async () => {
+  // The app's worker was stopped by the test above; this one runs in the test (runDue).
+  await db.execute(sql`CREATE TABLE IF NOT EXISTS test_batch_effects (job_id bigint NOT NULL)`)
+  const w = createWorker({ db, log: silent, pollMs: 60_000, leaseSeconds: 30 })
+  const transactions = new Set<unknown>()
+  // The failing job fails in the batch and again on its own; its retry (a new attempt) succeeds.
+  let failures = 2
+  w.register('test.batch', {
+    transactional: true,
+    backoff: () => 0,
+    async run(j, exec) {
+      transactions.add(exec)
+      await exec.execute(sql`INSERT INTO test_batch_effects (job_id) VALUES (${j.id})`)
+      if ((j.payload as { fail?: boolean }).fail && failures > 0) {
+        failures -= 1
+        throw new Error('fails')
+      }
+    },
+  })
+  const first = (await lastJobId()) + 1
+  await enqueue(db, [
+    { kind: 'test.batch', payload: {} },
+    { kind: 'test.batch', payload: {} },
+    { kind: 'test.batch', payload: {} },
+  ])
+  await w.runDue()
+  assert.equal(transactions.size, 1, 'three jobs of one claim, one transaction')
+
+  transactions.clear()
+  await enqueue(db, [
+    { kind: 'test.batch', payload: {} },
+    { kind: 'test.batch', payload: { fail: true } },
+    { kind: 'test.batch', payload: {} },
+  ])
+  await w.runDue()
+  await w.runDue() // the failed job's retry (backoff 0)
+  const done = await rows<{ id: number; attempts: number; finished: boolean; failed: boolean }>(
+    db,
+    sql`SELECT id::int, attempts, finished_at IS NOT NULL AS finished, failed FROM jobs WHERE kind = 'test.batch' AND id >= ${first} ORDER BY id`,
+  )
+  assert.deepEqual(
+    done.map((j) => [j.attempts, j.finished, j.failed]),
+    [
+      [1, true, false],
+      [1, true, false],
+      [1, true, false],
+      [1, true, false],
+      [2, true, false],
+      [1, true, false],
+    ],
+  )
+  const effects = await rows<{ job_id: number; n: number }>(
+    db,
+    sql`SELECT job_id::int, count(*)::int AS n FROM test_batch_effects GROUP BY job_id ORDER BY job_id`,
+  )
+  assert.deepEqual(
+    effects.map((e) => [e.job_id, e.n]),
+    done.map((j) => [j.id, 1]),
+    'each job took effect once (the rolled-back batch left nothing)',
+  )
+  await w.stop()
 })

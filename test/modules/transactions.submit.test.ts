@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { test } from 'node:test'
 import { and, eq, sql } from 'drizzle-orm'
+import pg from 'pg'
 import { openDatabase, rows } from '../../src/db/client.js'
+import { LOCK_CLASSES } from '../../src/db/locks.js'
 import { files, idempotencyKeys, transactionStatusHistory, transactions } from '../../src/db/schema.js'
 import { build, createUser, login, userWithToken } from '../helpers/app.js'
 import { filesUnder, form, jpeg, makePayment, makePeriode, receipt } from './transactions.fixtures.js'
@@ -316,6 +318,47 @@ test('the same receipt twice for the same owner is stored but flagged; admins se
   assert.equal(forOther.json().data.is_duplicate_receipt, false)
 })
 
+test("a receipt submission waits for its owner's receipt lock; a cash deposit and the settings key do not (PostgreSQL)", {
+  skip: !t.db.url && 'PostgreSQL only',
+}, async () => {
+  const owner = await createUser(t)
+  const holder = new pg.Client({ connectionString: t.db.url })
+  await holder.connect()
+  const settled = (p: Promise<unknown>) => Promise.race([p.then(() => true), new Promise((r) => setTimeout(() => r(false), 400))])
+  const image = await jpeg()
+  const upload = () => submit(admin.auth, { userId: String(owner.id), amount: '50000', transaction_date: '2025-11-20 10:00' }, image)
+  try {
+    // The settings key's class (7261524) held for this owner's id: it was the receipt lock's class
+    // until issue 13 item 4, so owner 8's uploads and a settings change waited for each other.
+    await holder.query('BEGIN')
+    await holder.query('SELECT pg_advisory_xact_lock($1, $2)', [7261524, owner.id])
+    const unrelated = upload()
+    assert.equal(await settled(unrelated), true, 'an upload does not wait for the settings class')
+    assert.equal((await unrelated).statusCode, 201)
+    await holder.query('COMMIT')
+
+    // Another submission for this owner is in its transaction (the duplicate check under the lock).
+    await holder.query('BEGIN')
+    await holder.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASSES.receiptOwner, owner.id])
+    const cash = t.app.inject({
+      method: 'POST',
+      url: '/transactions',
+      headers: admin.auth,
+      payload: { user_id: owner.id, amount: 50000, transaction_date: '2025-11-20 10:00' },
+    })
+    assert.equal(await settled(cash), true, 'a cash deposit takes no receipt lock')
+    assert.equal((await cash).statusCode, 201)
+    const waiting = upload()
+    assert.equal(await settled(waiting), false, "the upload waits for the owner's lock")
+    await holder.query('COMMIT')
+    assert.equal((await waiting).statusCode, 201)
+    assert.equal((await waiting).json().data.duplicate_of_id, (await unrelated).json().data.id)
+  } finally {
+    await holder.query('ROLLBACK').catch(() => {})
+    await holder.end()
+  }
+})
+
 test('Idempotency-Key: same request replays the first result, a different one is 422, in flight is 409', async () => {
   const image = await jpeg()
   const fields = { amount: '120000', transaction_date: '2025-11-20 10:00' }
@@ -418,6 +461,31 @@ test('Idempotency-Key: a failed request releases its key; an expired key is reus
   const fresh = await submit(member.auth, { amount: '60000', transaction_date: '2025-11-20 10:00' }, await jpeg(), key)
   assert.equal(fresh.statusCode, 201)
   assert.notEqual(fresh.json().data.id, ok.json().data.id)
+})
+
+test("Idempotency-Key: a claim drops the caller's expired keys, not their live ones nor anyone else's", async () => {
+  const keys = (userId: number) =>
+    db
+      .select({ key: idempotencyKeys.key })
+      .from(idempotencyKeys)
+      .where(eq(idempotencyKeys.userId, userId))
+      .then((r) => r.map((k) => k.key).sort())
+  const someone = await createUser(t)
+  const stale = { requestHash: 'x', statusCode: 201, responseBody: {}, expiresAt: new Date(Date.now() - 1000) }
+  await db.insert(idempotencyKeys).values([
+    { userId: admin.user.id, key: 'old-expired', ...stale },
+    { userId: admin.user.id, key: 'old-live', ...stale, expiresAt: new Date(Date.now() + 3_600_000) },
+    { userId: someone.id, key: 'others-expired', ...stale },
+  ])
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/transactions',
+    headers: { ...admin.auth, 'idempotency-key': 'new-one' },
+    payload: { user_id: member.user.id, amount: 50000, transaction_date: '2025-11-20 10:00' },
+  })
+  assert.equal(res.statusCode, 201, res.body)
+  assert.deepEqual(await keys(admin.user.id), ['new-one', 'old-live'])
+  assert.deepEqual(await keys(someone.id), ['others-expired'])
 })
 
 test('batch: one receipt for several members, all rows share the file', async () => {

@@ -32,6 +32,13 @@ export class PermanentJobError extends Error {}
 const defaultBackoff = (attempts: number) => Math.min(5000 * 2 ** (attempts - 1), 3600_000)
 const BATCH = 10
 const PURGE_EVERY_MS = 3600_000
+/**
+ * A kick starts a round this long after it, not at once, and the kicks in between join it: the
+ * events of commits close together (one writer recording tens of deposits a second) are fanned out
+ * by one claim in one transaction instead of one round each. Mail, webhooks and inbox items follow
+ * their commit by that much more.
+ */
+const KICK_DELAY_MS = 20
 
 export interface WorkerOptions {
   db: Db
@@ -49,21 +56,24 @@ export function createWorker({ db, log, pollMs, leaseSeconds }: WorkerOptions) {
   let started = false
   let stopped = false
   let lastPurge = 0
+  let kickTimer: NodeJS.Timeout | undefined
 
-  async function runOne(job: q.ClaimedJob) {
+  /** Run one claimed job; whether other jobs are due afterwards (undefined: not known). */
+  async function runOne(job: q.ClaimedJob): Promise<boolean | undefined> {
     const handler = handlers.get(job.kind)
     try {
       if (!handler) throw new PermanentJobError(`no handler for job kind ${job.kind}`)
       if (handler.transactional) {
-        await db.transaction(async (tx) => {
+        return await db.transaction(async (tx) => {
           await handler.run(job, tx)
+          const finished = await q.finish(tx, job, id)
           // Lost the lease (this worker was too slow): roll back, the new holder does it once.
-          if (!(await q.finish(tx, job, id))) throw new Error('lease lost')
+          if (!finished.done) throw new Error('lease lost')
+          return finished.moreDue
         })
-      } else {
-        await handler.run(job, db)
-        await q.finish(db, job, id)
       }
+      await handler.run(job, db)
+      return (await q.finish(db, job, id)).moreDue
     } catch (err) {
       const message = (err instanceof Error ? err.message : String(err)).slice(0, 1000)
       const delay = (handler?.backoff ?? defaultBackoff)(job.attempts)
@@ -76,18 +86,54 @@ export function createWorker({ db, log, pollMs, leaseSeconds }: WorkerOptions) {
         log.info({ job: job.id, kind: job.kind, attempts: job.attempts, retryInMs: delay, err: message }, 'background job will be retried')
         await q.retryLater(db, job, id, delay, message)
       }
+      return undefined
     }
   }
 
-  async function drainDue() {
+  /**
+   * The transactional jobs of one claim in one database transaction (and one statement marking
+   * them done): under load the outbox's `event` jobs arrive faster than one at a time, and each
+   * transaction of its own cost three round trips more. If any of them fails, or a lease was lost,
+   * the whole batch rolls back (its effects are database-only) and each job runs again on its own
+   * through runOne, with its own retry or give-up.
+   */
+  /** Whether other jobs are due afterwards; undefined when the batch rolled back. */
+  async function runTogether(batch: q.ClaimedJob[]): Promise<boolean | undefined> {
+    try {
+      return await db.transaction(async (tx) => {
+        for (const job of batch) await (handlers.get(job.kind) as JobHandler).run(job, tx)
+        const finished = await q.finishAll(tx, batch, id)
+        if (finished.done !== batch.length) throw new Error('lease lost')
+        return finished.moreDue
+      })
+    } catch (err) {
+      log.debug({ jobs: batch.map((j) => j.id), err: (err as Error).message }, 'batch of jobs rolled back; running them one by one')
+      return undefined
+    }
+  }
+
+  /**
+   * Claim and run due jobs until none is left. A claim is made without reading first when jobs are
+   * known to be due: after a kick (a commit that enqueued work), or when the last job finished
+   * said so; otherwise (an idle poll, a failed job) a plain read comes first (`hasDue`), so that
+   * an idle poll writes nothing. When the last job finished saw none due, the round ends there.
+   */
+  async function drainDue(kicked: boolean) {
+    let due: boolean | undefined = kicked || undefined
     for (;;) {
-      if (stopped) return
-      if (!(await q.hasDue(db))) return
+      if (stopped || due === false) return
+      if (due === undefined && !(await q.hasDue(db))) return
       const claimed = await q.claim(db, id, BATCH, leaseSeconds)
       if (!claimed.length) return
+      const together = claimed.filter((j) => handlers.get(j.kind)?.transactional)
+      let ran: Set<q.ClaimedJob> | undefined
+      if (together.length > 1) {
+        due = await runTogether(together)
+        if (due !== undefined) ran = new Set(together)
+      }
       for (const job of claimed) {
         if (stopped) return
-        await runOne(job)
+        if (!ran?.has(job)) due = await runOne(job)
       }
     }
   }
@@ -95,21 +141,23 @@ export function createWorker({ db, log, pollMs, leaseSeconds }: WorkerOptions) {
   function schedule(ms: number) {
     if (stopped || !started) return
     clearTimeout(timer)
-    timer = setTimeout(tick, ms)
+    timer = setTimeout(() => tick(), ms)
     timer.unref()
   }
 
-  function tick() {
+  function tick(kicked = false) {
     if (running) {
       again = true
       return
     }
     running = (async () => {
       try {
-        do {
+        // `again`: kicked while this round ran.
+        for (let round = 0; round === 0 || (again && !stopped); round++) {
+          if (round > 0) kicked = true
           again = false
-          await drainDue()
-        } while (again && !stopped)
+          await drainDue(kicked)
+        }
         if (Date.now() - lastPurge > PURGE_EVERY_MS) {
           lastPurge = Date.now()
           await q.purgeFinished(db)
@@ -134,19 +182,24 @@ export function createWorker({ db, log, pollMs, leaseSeconds }: WorkerOptions) {
       started = true
       schedule(0)
     },
-    /** Look for work now (after a commit that enqueued some); cheap when there is none. */
+    /** Look for work shortly (after a commit that enqueued some; KICK_DELAY_MS); cheap when there is none. */
     kick() {
-      if (!started || stopped) return
-      setImmediate(tick)
+      if (!started || stopped || kickTimer) return
+      kickTimer = setTimeout(() => {
+        kickTimer = undefined
+        tick(true)
+      }, KICK_DELAY_MS)
+      kickTimer.unref()
     },
     async stop() {
       stopped = true
       clearTimeout(timer)
+      clearTimeout(kickTimer)
       await running
     },
     /** Tests and tools: run every due job now, in this process. */
     async runDue() {
-      await drainDue()
+      await drainDue(false)
     },
   }
 }

@@ -176,45 +176,43 @@ export function createTransactionsService(deps: TransactionsDeps) {
   }
 
   /**
-   * Owners must be active users. A member may report for themself or for another active member;
-   * an admin for any active user. Unknown and inactive owners get the same 422, so the answer
-   * reveals nothing a member's directory (GET /users) does not already show.
+   * What a submission names, checked in one round trip (q.findSubmissionRefs). Owners must be
+   * active users: a member may report for themself or for another active member, an admin for any
+   * active user; unknown and inactive owners get the same 422, so the answer reveals nothing a
+   * member's directory (GET /users) does not already show. A given periode and payment method must
+   * exist (and the payment be active, for members); with no periode given, the deposit goes to the
+   * one whose dates contain its local date, if any.
    */
-  async function checkOwners(auth: AuthContext, owners: { id: number; field: string }[]): Promise<FieldError[]> {
-    const found = new Map((await q.findUsersBrief(db, [...new Set(owners.map((o) => o.id))])).map((u) => [u.id, u]))
+  async function checkSubmission(
+    auth: AuthContext,
+    owners: { id: number; field: string }[],
+    input: { periodeId?: number | null | undefined; paymentId?: number | null | undefined },
+    date: Date,
+  ): Promise<{ periodeId: number | null; paymentId: number | null }> {
+    const givenPeriode = input.periodeId ?? null
+    const givenPayment = input.paymentId ?? null
+    const refs = await q.findSubmissionRefs(
+      db,
+      [...new Set(owners.map((o) => o.id))],
+      givenPeriode,
+      givenPeriode === null ? localDate(date, timezone) : null,
+      givenPayment,
+    )
     const errors: FieldError[] = []
+    const found = new Map(refs.owners.map((u) => [u.id, u]))
     for (const o of owners) {
       const u = found.get(o.id)
       const usable = u?.isActive && !u.anonymisedAt && (auth.role === 'admin' || o.id === auth.userId || u.userType === 'member')
       if (!usable) errors.push({ field: o.field, message: 'must be an active member' })
     }
-    return errors
-  }
-
-  /** Periode and payment method: given ones must exist (and a payment be active, for members). */
-  async function resolveRefs(
-    auth: AuthContext,
-    input: { periodeId?: number | null | undefined; paymentId?: number | null | undefined },
-    date: Date,
-  ): Promise<{ periodeId: number | null; paymentId: number | null; errors: FieldError[] }> {
-    const errors: FieldError[] = []
-    let periodeId: number | null = null
-    if (input.periodeId != null) {
-      if (await q.findPeriode(db, input.periodeId)) periodeId = input.periodeId
-      else errors.push({ field: 'periode_id', message: 'does not name an existing periode' })
-    } else {
-      // No periode chosen: the one whose dates contain the deposit's local date, if any.
-      periodeId = (await q.findPeriodeOn(db, localDate(date, timezone)))?.id ?? null
-    }
-    let paymentId: number | null = null
-    if (input.paymentId != null) {
-      const p = await q.findPayment(db, input.paymentId)
-      if (!p) errors.push({ field: 'payment_id', message: 'does not name an existing payment method' })
-      else if (!p.isActive && auth.role !== 'admin')
+    if (givenPeriode !== null && refs.periodeId === null) errors.push({ field: 'periode_id', message: 'does not name an existing periode' })
+    if (givenPayment !== null) {
+      if (refs.paymentActive === null) errors.push({ field: 'payment_id', message: 'does not name an existing payment method' })
+      else if (!refs.paymentActive && auth.role !== 'admin')
         errors.push({ field: 'payment_id', message: 'names a payment method that is no longer active; choose another' })
-      else paymentId = p.id
     }
-    return { periodeId, paymentId, errors }
+    if (errors.length) throw validation(errors)
+    return { periodeId: refs.periodeId, paymentId: givenPayment }
   }
 
   /**
@@ -231,7 +229,6 @@ export function createTransactionsService(deps: TransactionsDeps) {
     work: (remember: Remember) => Promise<{ status: number; body: Submission<T>['body'] }>,
   ): Promise<Submission<T>> {
     if (key === undefined) return { ...(await work(async () => {})), replayed: false }
-    await q.purgeExpiredKeys(db, auth.userId)
     const me = liveness.owner
     if (!(await q.claimIdempotencyKey(db, auth.userId, key, requestHash, IDEMPOTENCY_TTL_SECONDS, me))) {
       const existing = await q.findIdempotencyKey(db, auth.userId, key)
@@ -285,18 +282,6 @@ export function createTransactionsService(deps: TransactionsDeps) {
   /** The one mapper of transaction JSON (transactions.schemas.ts); the viewer's rules are in the row selection. */
   const mapper = transactionMapper(signer)
   const toJson = mapper.json
-
-  /** One `deposit.submitted` event per new deposit (webhooks), in the submission's transaction. */
-  async function publishSubmitted(tx: Tx, deposits: { id: number; userId: number; amount: string }[], reportedBy: number) {
-    for (const d of deposits) {
-      await publish(tx, 'deposit.submitted', {
-        transaction_id: d.id,
-        user_id: d.userId,
-        reported_by: reportedBy,
-        amount: toMoney(d.amount),
-      })
-    }
-  }
 
   /** The transaction JSON with its history (GET /transactions/{id}), read through `exec`. */
   async function detail(exec: Executor, auth: AuthContext, id: number) {
@@ -393,32 +378,24 @@ export function createTransactionsService(deps: TransactionsDeps) {
         ]),
       )
       return idempotent<TransactionJson>(auth, key, requestHash, async (remember) => {
-        const ownerErrors = await checkOwners(auth, [{ id: ownerId, field: input.userField }])
-        const refs = await resolveRefs(auth, input, date)
-        if (ownerErrors.length || refs.errors.length) throw validation([...ownerErrors, ...refs.errors])
+        const refs = await checkSubmission(auth, [{ id: ownerId, field: input.userField }], input, date)
         return withReceipt(auth.userId, upload, async (tx, file) => {
           let duplicateOfId: number | null = null
           if (file) {
             await q.lockOwners(tx, [ownerId])
             duplicateOfId = (await q.findDuplicateReceipt(tx, ownerId, file.sha256)) ?? null
           }
-          const [row] = await q.insertTransactions(tx, [
-            {
-              amount: amount as string,
-              transactionDate: date,
-              status: 'sent',
-              userId: ownerId,
-              reportedBy: auth.userId,
-              periodeId: refs.periodeId,
-              paymentId: refs.paymentId,
-              fileKey: file?.key ?? null,
-              fileSha256: file?.sha256 ?? null,
-              duplicateOfId,
-            },
-          ])
+          // The deposit, its history entry and its outbox event: one statement.
+          const [row] = await q.insertDeposits(tx, {
+            transactionDate: date,
+            reportedBy: auth.userId,
+            periodeId: refs.periodeId,
+            paymentId: refs.paymentId,
+            fileKey: file?.key ?? null,
+            fileSha256: file?.sha256 ?? null,
+            items: [{ userId: ownerId, amount: amount as string, duplicateOfId }],
+          })
           if (!row) throw new Error('transaction insert returned no row')
-          await q.insertHistory(tx, [{ transactionId: row.id, fromStatus: null, toStatus: 'sent', changedBy: auth.userId }])
-          await publishSubmitted(tx, [{ id: row.id, userId: ownerId, amount: amount as string }], auth.userId)
           const created = await q.findTransactionRow(tx, row.id, viewerOf(auth))
           if (!created) throw new Error('inserted transaction not found')
           const body = ok(
@@ -479,12 +456,12 @@ export function createTransactionsService(deps: TransactionsDeps) {
         ]),
       )
       return idempotent<TransactionJson[]>(auth, key, requestHash, async (remember) => {
-        const ownerErrors = await checkOwners(
+        const refs = await checkSubmission(
           auth,
           allocations.map((a, i) => ({ id: a.userId, field: `allocations[${i}].user_id` })),
+          input,
+          date,
         )
-        const refs = await resolveRefs(auth, input, date)
-        if (ownerErrors.length || refs.errors.length) throw validation([...ownerErrors, ...refs.errors])
         return withReceipt(auth.userId, upload, async (tx, file) => {
           const duplicates = new Map<number, number>()
           if (file) {
@@ -497,30 +474,16 @@ export function createTransactionsService(deps: TransactionsDeps) {
               if (dup) duplicates.set(a.userId, dup)
             }
           }
-          const rows = await q.insertTransactions(
-            tx,
-            allocations.map((a) => ({
-              amount: a.amount,
-              transactionDate: date,
-              status: 'sent' as const,
-              userId: a.userId,
-              reportedBy: auth.userId,
-              periodeId: refs.periodeId,
-              paymentId: refs.paymentId,
-              fileKey: file?.key ?? null,
-              fileSha256: file?.sha256 ?? null,
-              duplicateOfId: duplicates.get(a.userId) ?? null,
-            })),
-          )
-          await q.insertHistory(
-            tx,
-            rows.map((r) => ({ transactionId: r.id, fromStatus: null, toStatus: 'sent' as const, changedBy: auth.userId })),
-          )
-          await publishSubmitted(
-            tx,
-            rows.map((r, i) => ({ id: r.id, userId: allocations[i]?.userId as number, amount: allocations[i]?.amount as string })),
-            auth.userId,
-          )
+          // The deposits, their history entries and outbox events: one statement.
+          const rows = await q.insertDeposits(tx, {
+            transactionDate: date,
+            reportedBy: auth.userId,
+            periodeId: refs.periodeId,
+            paymentId: refs.paymentId,
+            fileKey: file?.key ?? null,
+            fileSha256: file?.sha256 ?? null,
+            items: allocations.map((a) => ({ userId: a.userId, amount: a.amount, duplicateOfId: duplicates.get(a.userId) ?? null })),
+          })
           const created = await q.findTransactionRows(
             tx,
             rows.map((r) => r.id),

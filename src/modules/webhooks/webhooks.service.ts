@@ -95,9 +95,23 @@ export function createWebhooksService({ db, serverSecret, allowPrivate, retryBas
     return { kind: DELIVERY_JOB, payload: { delivery_id: deliveryId }, maxAttempts: 1000, giveUpAt: new Date(from + RETRY_WINDOW_MS) }
   }
 
+  /**
+   * The active webhooks of an event type, read once per fan-out transaction: the worker fans out
+   * the events of one claim in one transaction (jobs/worker.ts), most of them of one type under load.
+   */
+  const subscribedIn = new WeakMap<Executor, Map<string, Promise<{ id: number }[]>>>()
+  function subscribed(exec: Executor, type: string) {
+    if (exec === db) return q.subscribedWebhookIds(exec, type)
+    let byType = subscribedIn.get(exec)
+    if (!byType) subscribedIn.set(exec, (byType = new Map()))
+    let ids = byType.get(type)
+    if (!ids) byType.set(type, (ids = q.subscribedWebhookIds(exec, type)))
+    return ids
+  }
+
   /** The event bus subscriber: one delivery (and job) per active webhook subscribed to the event. */
   async function fanOut(event: DomainEvent, exec: Executor) {
-    const targets = await q.subscribedWebhookIds(exec, event.type)
+    const targets = await subscribed(exec, event.type)
     if (!targets.length) return
     const body = JSON.stringify({ id: event.id, type: event.type, created_at: event.created_at, data: event.data })
     const created = await q.insertDeliveries(exec, targets, { eventId: event.id, eventType: event.type, body })
