@@ -21,11 +21,6 @@ export interface AuthContext {
    * so handlers about the caller reuse it instead of reading it again.
    */
   user?: UserRow
-  /**
-   * The ledger marker (data_versions) read with the session check: a transaction list cached under
-   * this value is still exactly what the database would return now. Null when unknown.
-   */
-  ledgerVersion?: string | null
 }
 
 /** Where a request came from, for session records and auth-event logs. */

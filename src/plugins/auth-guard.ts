@@ -83,11 +83,10 @@ async function authGuard(app: FastifyInstance) {
     const claims = app.tokens.verifyAccess(token)
     const found = await activeSession(claims.sessionId, claims.userId)
     if (!found) throw invalidToken('Session revoked or user inactive, please log in again')
-    const { user, ledgerVersion } = found
+    const { user } = found
     // An auditor starts as the least privileged role; the onRequest hook lifts reads to admin.
-    if (user.userType === 'auditor')
-      return { userId: user.id, role: 'member', readOnly: true, sessionId: claims.sessionId, user, ledgerVersion }
-    return { userId: user.id, role: user.userType, sessionId: claims.sessionId, user, ledgerVersion }
+    if (user.userType === 'auditor') return { userId: user.id, role: 'member', readOnly: true, sessionId: claims.sessionId, user }
+    return { userId: user.id, role: user.userType, sessionId: claims.sessionId, user }
   })
 
   app.addHook('onRequest', async (request) => {

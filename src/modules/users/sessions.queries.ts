@@ -2,23 +2,16 @@
 import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { prepared } from '../../db/prepared.js'
-import { dataVersions, sessions, users } from '../../db/schema.js'
+import { sessions, users } from '../../db/schema.js'
 
 /**
  * The per-request check: one primary-key lookup joined to its user, as a named prepared statement
  * (src/db/prepared.ts). It returns the caller's whole row, kept on request.auth, so handlers about
- * the caller (/auth/profile) need no second round trip. It also reads the ledger marker
- * (data_versions) for the transaction-list cache, for the same reason: a cache check that cost a
- * round trip of its own would give back most of what a hit saves.
+ * the caller (/auth/profile) need no second round trip.
  */
-const activeSessionQuery = prepared((db) => {
-  const ledger = db.select({ v: dataVersions.version }).from(dataVersions).where(eq(dataVersions.name, 'ledger'))
-  return db
-    .select({
-      user: users,
-      ledgerVersion: sql<string | null>`(${ledger})`.as('ledger_version'),
-      sessionExpiresAt: sessions.absoluteExpiresAt,
-    })
+const activeSessionQuery = prepared((db) =>
+  db
+    .select({ user: users, sessionExpiresAt: sessions.absoluteExpiresAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(
@@ -31,10 +24,10 @@ const activeSessionQuery = prepared((db) => {
       ),
     )
     .limit(1)
-    .prepare('find_active_session_user')
-})
+    .prepare('find_active_session_user'),
+)
 
-/** The caller's user row and the current ledger marker, or undefined when the session is not live. */
+/** The caller's user row and the session's absolute expiry, or undefined when the session is not live. */
 export async function findActiveSession(db: Executor, sessionId: string, userId: number) {
   const [row] = await activeSessionQuery(db).execute({ sessionId, userId })
   return row
