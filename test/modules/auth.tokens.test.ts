@@ -72,6 +72,9 @@ test('forged and tampered access tokens are 401 invalid_token', async () => {
   for (const [what, token] of Object.entries(forged)) assertInvalidToken(await profile(t, token), what)
   // The genuine token still works: the failures above are about the forgeries.
   assert.equal((await profile(t, tokens.access_token)).statusCode, 200)
+  // Verified once, the genuine token is remembered (tokens.ts): its forgeries are still refused.
+  for (const [what, token] of Object.entries(forged)) assertInvalidToken(await profile(t, token), `${what}, after the genuine one`)
+  assert.equal((await profile(t, tokens.access_token)).statusCode, 200)
 })
 
 test('a correctly signed token with a foreign audience or type is refused', async () => {

@@ -19,6 +19,8 @@ const MAX_CLOCK_TOLERANCE_MS = 5_000
 const toleranceFor = (ttlSeconds: number) => Math.min(MAX_CLOCK_TOLERANCE_MS, Math.floor((ttlSeconds * 1000) / 4))
 /** JWT `exp` has whole seconds; a lifetime that rounds to 0 would make fast-jwt omit `exp` entirely. */
 const wholeSeconds = (ttlSeconds: number) => Math.max(1, Math.round(ttlSeconds))
+/** Access tokens remembered as verified, at most (the oldest is dropped first). */
+const VERIFIED_MAX = 20_000
 
 export interface AccessClaims {
   userId: number
@@ -63,10 +65,11 @@ export function createTokenService(opts: TokenServiceOptions) {
     requiredClaims: ['exp', 'iat', 'sub', 'sid', 'aud', 'iss'],
     cache: false,
   }
+  const accessTolerance = toleranceFor(accessTtl)
   const verifyAccessJwt = createVerifier({
     ...common,
     key: opts.accessSecret,
-    clockTolerance: toleranceFor(accessTtl),
+    clockTolerance: accessTolerance,
     allowedAud: ACCESS.aud,
     checkTyp: ACCESS.typ,
   })
@@ -77,6 +80,8 @@ export function createTokenService(opts: TokenServiceOptions) {
     allowedAud: REFRESH.aud,
     checkTyp: REFRESH.typ,
   })
+
+  const verified = new Map<string, { claims: AccessClaims; until: number }>()
 
   return {
     accessTtlSeconds: accessTtl,
@@ -94,9 +99,25 @@ export function createTokenService(opts: TokenServiceOptions) {
       return signRefresh({ ...payload, exp: now + Math.max(1, Math.floor(ttlSeconds)) })
     },
 
+    /**
+     * A client sends the same access token with every request for its whole lifetime, so a token
+     * verified once is remembered by its exact text with the last instant its `exp` allows (the
+     * same bound, tolerance included, as the full check). Only the clock can change the outcome for
+     * identical bytes, and it is checked on every use: an expired token gets the full check again,
+     * and its answer. Refused tokens are never remembered. The session behind the token is not
+     * part of this: the auth guard checks it on every request.
+     */
     verifyAccess(token: string): AccessClaims {
+      const known = verified.get(token)
+      if (known) {
+        if (Date.now() <= known.until) return known.claims
+        verified.delete(token)
+      }
       const p = verify(verifyAccessJwt, token, EXPIRED_TOKEN_MESSAGE)
-      return claims(p)
+      const c = Object.freeze(claims(p))
+      if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as string)
+      verified.set(token, { claims: c, until: (p.exp as number) * 1000 + accessTolerance })
+      return c
     },
 
     verifyRefresh(token: string): RefreshClaims {
