@@ -9,7 +9,6 @@ import path from 'node:path'
 import { getHeapStatistics } from 'node:v8'
 import cookie from '@fastify/cookie'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import multipart from '@fastify/multipart'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import underPressure from '@fastify/under-pressure'
@@ -31,6 +30,7 @@ import i18n from './plugins/i18n.js'
 import jobs from './plugins/jobs.js'
 import metrics from './plugins/metrics.js'
 import rateLimits from './plugins/rate-limit.js'
+import { helmetHeaders } from './plugins/security-headers.js'
 import services from './plugins/services.js'
 import { createLocalStorage, type Storage } from './plugins/storage.js'
 import { createS3Storage } from './plugins/storage-s3.js'
@@ -124,9 +124,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
-  // First hook of all: every answer, refusals by later hooks and 404s included, names its request.
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('X-Request-Id', request.id)
+  // First hook of all: every answer, refusals by later hooks and 404s included, names its request
+  // and carries helmet's security headers (security-headers.ts; no CSP here: the console and the
+  // docs set their own).
+  const securityHeaders = helmetHeaders({ contentSecurityPolicy: false })
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(securityHeaders).header('X-Request-Id', request.id)
+    done()
   })
 
   const database =
@@ -192,7 +196,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(i18n)
   await app.register(errorEnvelope)
   await app.register(metrics)
-  await app.register(helmet, { global: true, contentSecurityPolicy: false })
   // Read only by /auth/refresh and /auth/logout for the console's refresh cookie (console-cookie.ts).
   await app.register(cookie)
   await app.register(cors, {
