@@ -226,11 +226,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(authGuard)
   // After the guard: every later log line of an authenticated request, "request completed"
   // included, names the user beside the request id (reqId).
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.auth) return
-    const log = request.log.child({ userId: request.auth.userId })
-    request.log = log
-    reply.log = log
+  // The request's logger is its own (Fastify makes one per request for reqId): the binding is
+  // added to it in place, which costs a fraction of a further child logger.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.auth) {
+      const log = request.log as typeof request.log & { setBindings?: (bindings: object) => void }
+      if (log.setBindings && log === reply.log) log.setBindings({ userId: request.auth.userId })
+      else {
+        const child = request.log.child({ userId: request.auth.userId })
+        request.log = child
+        reply.log = child
+      }
+    }
+    done()
   })
   await app.register(jobs)
   await app.register(services)
