@@ -36,11 +36,19 @@ test('logins, failed logins and a password upgraded at login leave the catalog m
     await login(t, member)
   })
   await leavesMarker('a failed login', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/auth/login', payload: { identifier: member.username, password: 'Wrong-Password-123!' } })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { identifier: member.username, password: 'Wrong-Password-123!' },
+    })
     assert.equal(res.statusCode, 401, res.body)
   })
   await leavesMarker('a login with an unknown identifier', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/auth/login', payload: { identifier: 'nobody-here', password: DEFAULT_PASSWORD } })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { identifier: 'nobody-here', password: DEFAULT_PASSWORD },
+    })
     assert.equal(res.statusCode, 401, res.body)
   })
   // A legacy hash is replaced at login: an UPDATE of users, but not of a column lists show.
@@ -72,7 +80,13 @@ test('refresh, logout, password change, profile saves without a new name and set
       method: 'PUT',
       url: '/users/me/update',
       headers: me.auth,
-      payload: { fullname: `Test ${me.user.username}`, username: me.user.username, email: me.user.email, locale: 'id', domisili: 'Bandung' },
+      payload: {
+        fullname: `Test ${me.user.username}`,
+        username: me.user.username,
+        email: me.user.email,
+        locale: 'id',
+        domisili: 'Bandung',
+      },
     })
     assert.equal(res.statusCode, 200, res.body)
     assert.equal(res.json().data.domisili, 'Bandung')

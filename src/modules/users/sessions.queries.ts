@@ -1,17 +1,21 @@
 /** SQL for sessions. Every function takes an executor so services can compose them in a transaction. */
-import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm'
+import { and, eq, getTableColumns, gt, isNull, ne, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { prepared } from '../../db/prepared.js'
+import type { CallerRow } from '../../db/rows.js'
 import { sessions, users } from '../../db/schema.js'
+
+/** The columns of CallerRow (db/rows.ts): the users row without the hash and the bookkeeping. */
+const { passwordHash: _hash, emailNotifications: _mail, anonymisedAt: _anonymised, ...callerColumns } = getTableColumns(users)
 
 /**
  * The per-request check: one primary-key lookup joined to its user, as a named prepared statement
- * (src/db/prepared.ts). It returns the caller's whole row, kept on request.auth, so handlers about
- * the caller (/auth/profile) need no second round trip.
+ * (src/db/prepared.ts). It returns the caller's row (CallerRow), kept on request.auth, so handlers
+ * about the caller (/auth/profile) need no second round trip.
  */
 const activeSessionQuery = prepared((db) =>
   db
-    .select({ user: users, sessionExpiresAt: sessions.absoluteExpiresAt })
+    .select({ user: callerColumns, sessionExpiresAt: sessions.absoluteExpiresAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(
@@ -28,7 +32,11 @@ const activeSessionQuery = prepared((db) =>
 )
 
 /** The caller's user row and the session's absolute expiry, or undefined when the session is not live. */
-export async function findActiveSession(db: Executor, sessionId: string, userId: number) {
+export async function findActiveSession(
+  db: Executor,
+  sessionId: string,
+  userId: number,
+): Promise<{ user: CallerRow; sessionExpiresAt: Date } | undefined> {
   const [row] = await activeSessionQuery(db).execute({ sessionId, userId })
   return row
 }
@@ -57,10 +65,21 @@ export async function lockSession(db: Executor, sessionId: string) {
   return row
 }
 
-/** A session row with its user's active flag, as read for a refresh. */
+/** What a refresh decides on: the session's state and expiries, and its user's active flag. */
+const refreshColumns = {
+  id: sessions.id,
+  userId: sessions.userId,
+  refreshExpiresAt: sessions.refreshExpiresAt,
+  absoluteExpiresAt: sessions.absoluteExpiresAt,
+  refreshGeneration: sessions.refreshGeneration,
+  rotatedAt: sessions.rotatedAt,
+  revokedAt: sessions.revokedAt,
+}
+
+/** A session with its user's active flag, as read for a refresh. */
 const sessionForRefresh = (db: Executor) =>
   db
-    .select({ session: sessions, userActive: users.isActive })
+    .select({ session: refreshColumns, userActive: users.isActive })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(eq(sessions.id, sql.placeholder('sessionId')))
