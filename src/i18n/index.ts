@@ -116,8 +116,9 @@ const TRANSLATED_MAX_LENGTH = 200
 /** An English message in `locale`; unknown text is returned unchanged. */
 export function translate(locale: Locale, message: string): string {
   if (locale === 'en') return message
-  if (message.length > TRANSLATED_MAX_LENGTH) return translateNow(locale, message)
-  const memo = translated[locale]
+  // Not kept: long texts, and no locale at all (a framework error raised before routing has none).
+  const memo = message.length > TRANSLATED_MAX_LENGTH ? undefined : translated[locale]
+  if (!memo) return translateNow(locale, message)
   let text = memo.get(message)
   if (text === undefined) {
     text = translateNow(locale, message)

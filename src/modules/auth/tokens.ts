@@ -146,7 +146,8 @@ export function createTokenService(opts: TokenServiceOptions) {
       if (typeof generation !== 'number' || !Number.isInteger(generation) || generation < 0) {
         throw invalidToken('Invalid refresh token')
       }
-      return { ...claims(p), generation }
+      const { userId, sessionId } = claims(p)
+      return { userId, sessionId, generation }
     },
   }
 }
