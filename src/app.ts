@@ -244,8 +244,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(services)
 
   // Financial data and tokens: nothing is cached by browsers or proxies.
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (!request.url.startsWith('/docs') && !reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store')
+    done(null, payload)
   })
 
   for (const module of modules) await app.register(module)
