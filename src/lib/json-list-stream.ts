@@ -19,11 +19,20 @@ export interface JsonListSource<T> {
   rest?: AsyncIterable<T[]> | undefined
 }
 
+/** `{"code":200,"message":…,"meta":…,"data":[`: a list envelope up to its first row. */
+function listHead(message: string, meta: Record<string, unknown>) {
+  // `meta` before `data`: it is known before the first row (JSON objects have no key order).
+  return `{"code":200,"message":${JSON.stringify(message)},"meta":${JSON.stringify(meta)},"data":[`
+}
+
+/** A whole list envelope from rows already written as JSON text (a short list, or a page). */
+export function jsonListText(message: string, meta: Record<string, unknown>, rows: readonly string[]): string {
+  return `${listHead(message, meta)}${rows.join(',')}]}`
+}
+
 export function sendJsonList<T>(reply: FastifyReply, source: JsonListSource<T>, serializeItem: (item: T) => string, message = 'Success') {
   async function* body() {
-    // `meta` before `data`: it is known before the first row (JSON objects have no key order).
-    const said = translate(reply.request.locale, message)
-    yield Buffer.from(`{"code":200,"message":${JSON.stringify(said)},"meta":${JSON.stringify(source.meta)},"data":[`)
+    yield Buffer.from(listHead(translate(reply.request.locale, message), source.meta))
     let separator = ''
     const write = (items: T[]) => {
       let text = ''

@@ -9,10 +9,82 @@
  */
 import { Readable } from 'node:stream'
 import type { Database } from '../../db/client.js'
-import type { TransactionFilter } from '../transactions/transactions.queries.js'
-import { CSV_COLUMNS, type CsvRow, exportBatches } from './reports.csv.queries.js'
+import type { TransactionFilter, Viewer } from '../transactions/transactions.queries.js'
+import { type TransactionJson, transactionMapper } from '../transactions/transactions.schemas.js'
+import { type ExportRow, exportBatches } from './reports.csv.queries.js'
 
-export { CSV_COLUMNS }
+/** The export's columns, in file order (the header row). */
+export const CSV_COLUMNS = [
+  'id',
+  'transaction_date',
+  'user_id',
+  'user_fullname',
+  'user_username',
+  'amount',
+  'status',
+  'periode_id',
+  'periode_name',
+  'payment_id',
+  'payment_name',
+  'reported_by_id',
+  'reported_by_name',
+  'reported_date',
+  'confirmed_by_id',
+  'confirmed_by_name',
+  'confirmed_at',
+  'created_at',
+] as const
+
+type Cell = string | number | null
+/** The file carries no links: the mapper's URL slots stay null and nothing is signed. */
+const mapper = transactionMapper({ url: () => null })
+
+/** `YYYY-MM-DD HH:MM:SS` in the export's time zone, from the JSON's UTC instant. */
+function localTime(tz: string) {
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  })
+  return (iso: string | null): string | null => {
+    if (iso === null) return null
+    const p: Record<string, string> = {}
+    for (const part of format.formatToParts(new Date(iso))) p[part.type] = part.value
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`
+  }
+}
+
+/**
+ * One line's cells from a transaction's JSON (the one mapper's output). Amounts with two decimals
+ * and a dot, as stored: amounts have at most 2 decimals and 15 digits, which toFixed(2) renders exactly.
+ */
+function cellsOf(j: TransactionJson, local: (iso: string | null) => string | null): Record<(typeof CSV_COLUMNS)[number], Cell> {
+  return {
+    id: j.id,
+    transaction_date: local(j.transaction_date),
+    user_id: j.user_id,
+    user_fullname: j.user.fullname,
+    user_username: j.user.username,
+    amount: j.amount.toFixed(2),
+    status: j.status,
+    periode_id: j.periode_id,
+    periode_name: j.periode?.periode_name ?? null,
+    payment_id: j.payment_id,
+    payment_name: j.payment?.payment_name ?? null,
+    reported_by_id: j.reported_by.id,
+    reported_by_name: j.reported_by.fullname,
+    reported_date: local(j.reported_date),
+    confirmed_by_id: j.confirmed_by?.id ?? null,
+    confirmed_by_name: j.confirmed_by?.fullname ?? null,
+    confirmed_at: local(j.confirmed_at),
+    created_at: local(j.created_at),
+  }
+}
 
 /** Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection). */
 const FORMULA_START = /^[=+\-@\t\r]/
@@ -31,15 +103,25 @@ export function csvLine(cells: readonly (string | number | null | undefined)[]):
   return `${cells.map(csvCell).join(',')}\r\n`
 }
 
-const encodeRows = (batch: CsvRow[]) => batch.map((r) => csvLine(CSV_COLUMNS.map((c) => r[c]))).join('')
+function encoder(tz: string) {
+  const local = localTime(tz)
+  return (batch: ExportRow[]) =>
+    batch
+      .map((r) => {
+        const cells = cellsOf(mapper.json(r), local)
+        return csvLine(CSV_COLUMNS.map((c) => cells[c]))
+      })
+      .join('')
+}
 
 /**
  * The CSV as a stream: UTF-8 BOM (so spreadsheet programs read names correctly) and the header,
  * then one chunk per batch. The first batch is fetched before this resolves, so a database failure
  * still becomes an error response instead of a truncated file.
  */
-export async function transactionsCsv(database: Database, filter: TransactionFilter, tz: string): Promise<Readable> {
-  const batches = exportBatches(database, filter, tz)
+export async function transactionsCsv(database: Database, filter: TransactionFilter, viewer: Viewer, tz: string): Promise<Readable> {
+  const batches = exportBatches(database, filter, viewer)
+  const encodeRows = encoder(tz)
   const first = await batches.next()
   async function* chunks(): AsyncGenerator<string> {
     yield `\uFEFF${csvLine(CSV_COLUMNS)}`

@@ -195,7 +195,7 @@ export function createReportsService({ database, timezone: tz }: ReportsDeps) {
 
     /** The CSV stream, with the list's filters and visibility (members: owned or reported). */
     async csv(auth: AuthContext, filters: FilterInput): Promise<Readable> {
-      return transactionsCsv(database, parseFilter(auth, filters, tz, 'visible'), tz)
+      return transactionsCsv(database, parseFilter(auth, filters, tz, 'visible'), { userId: auth.userId, role: auth.role }, tz)
     },
 
     /** Today's date in APP_TIMEZONE, for the download's file name. */

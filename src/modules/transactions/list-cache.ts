@@ -15,7 +15,7 @@
  * the entry is simply never hit again). Every committed change raises the marks it touches by a
  * positive step, so the sum an admin reads never returns to an earlier value. The key holds
  * everything else the bytes depend on: the viewer (members see their own rows and no one else's
- * email), the query, and the expiry of the signed file URLs inside.
+ * email), the query, the expiry of the signed file URLs inside, and the language of the message.
  *
  * What it costs writers: a deposit raises the marks of its owner and member reporter (row locks on
  * those users only, in id order), so writers for different members never wait on each other, and a
@@ -82,10 +82,10 @@ export function createListCache(maxBytes: number): ListCache {
  * Everything a list response depends on besides the ledger itself. Every query parameter is part
  * of the key, by name, so a filter added later cannot be forgotten here.
  */
-export function listCacheKey(auth: AuthContext, query: ListInput, urlExpiry: number): string {
+export function listCacheKey(auth: AuthContext, query: ListInput, urlExpiry: number, locale: string): string {
   const viewer = auth.role === 'admin' ? 'admin' : `member:${auth.userId}`
   const params = Object.entries(query)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : 1))
-  return JSON.stringify([viewer, urlExpiry, params])
+  return JSON.stringify([viewer, urlExpiry, locale, params])
 }

@@ -20,17 +20,6 @@ const reporter = alias(users, 'reporter')
 const confirmer = alias(users, 'confirmer')
 const changer = alias(users, 'changer')
 
-type NestedCols = 'id' | 'fullname' | 'username' | 'email' | 'userType' | 'imageProfileKey'
-/** The columns of a nested user, from any alias of `users`. */
-const nestedUser = <U extends Record<NestedCols, unknown>>(u: U): Pick<U, NestedCols> => ({
-  id: u.id,
-  fullname: u.fullname,
-  username: u.username,
-  email: u.email,
-  userType: u.userType,
-  imageProfileKey: u.imageProfileKey,
-})
-
 /** The transaction columns a view needs, from the table or from the page subquery. */
 type TxCol =
   | 'id'
@@ -76,6 +65,8 @@ const txColumns = <S extends Record<TxCol, unknown>>(t: S): Pick<S, TxCol> => ({
 type Bind = (name: string, value: unknown) => unknown
 const literal: Bind = (_name, value) => value
 const placeholder: Bind = (name) => sql.placeholder(name)
+/** The view EXPLAIN tests use when they do not care whose (it changes no plan). */
+const ADMIN_VIEW: Viewer = { userId: 0, role: 'admin' }
 
 /**
  * One page of live transactions, newest first, from `transactions` alone: the (date desc, id desc)
@@ -97,17 +88,41 @@ function pageSubquery(db: Executor, f: TransactionFilter, bind: Bind, limit: num
  * A transaction by id (live rows only), in the one row selection. Used by get, create, batch,
  * the status changes and corrections: the same columns and names as a list row.
  */
-export async function findTransactionRows(db: Executor, ids: number[]): Promise<TransactionRow[]> {
+export async function findTransactionRows(db: Executor, ids: number[], viewer: Viewer): Promise<TransactionRow[]> {
   if (!ids.length) return []
-  const query = joined(db, transactions, rowSelection(transactions))
+  const query = joined(db, transactions, rowSelection(transactions, literal, viewer))
     .where(and(inArray(transactions.id, ids), isNull(transactions.deletedAt)))
     .orderBy(asc(transactions.id))
   return (await query.execute()) as unknown as TransactionRow[]
 }
 
-export async function findTransactionRow(db: Executor, id: number): Promise<TransactionRow | undefined> {
-  const [row] = await findTransactionRows(db, [id])
+export async function findTransactionRow(db: Executor, id: number, viewer: Viewer): Promise<TransactionRow | undefined> {
+  const [row] = await findTransactionRows(db, [id], viewer)
   return row
+}
+
+/**
+ * Rows of a filter in the one row selection, newest first, after `after` (the CSV export reads
+ * them in batches: keyset pages, or one cursor over the whole query on PostgreSQL). `k_date` is
+ * the row's exact instant (microseconds, which JSON's milliseconds drop) for the next keyset.
+ */
+export function exportRowsQuery(
+  db: Executor,
+  f: TransactionFilter,
+  viewer: Viewer,
+  after: { date: string; id: number } | undefined,
+  limit: number | undefined,
+) {
+  const t = transactions
+  const keyset = after ? sql`(${t.transactionDate}, ${t.id}) < (${after.date}::timestamptz, ${after.id})` : undefined
+  const query = joined(db, t, {
+    ...rowSelection(t, literal, viewer),
+    k_date: sql<string>`to_char(${t.transactionDate} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('k_date'),
+  })
+    .where(and(filterWhere(t, f, literal), keyset))
+    // NULLS LAST as the (transaction_date DESC, id DESC) indexes were created, so their order is used.
+    .orderBy(sql`${t.transactionDate} DESC NULLS LAST`, sql`${t.id} DESC NULLS LAST`)
+  return limit ? query.limit(limit) : query
 }
 
 /** The statuses of the database enum (transaction_status): the one declaration. */
@@ -210,106 +225,116 @@ export function filterSql(f: TransactionFilter): SQL {
   return filterWhere(reportAlias, f, literal)
 }
 
-/** An instant as JSON text (what Date#toISOString gives), formatted by PostgreSQL whatever its TimeZone. */
-const iso = (column: unknown) => sql<string>`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+// --- The one read model: a transaction's JSON, written by PostgreSQL ----------------------------
 
 /**
- * The one read model of a transaction: a flat row with its owner, reporter, confirmer, payment and
- * periode, under unique names, instants already as JSON text (~40 values, no ORM mapping). Every
- * transaction JSON is built from it by transactionMapper (transactions.schemas.ts): a new field is
- * one column in rowSelection and one line in the mapper.
+ * Who is looking. Members see other people's email as null (no other member's personal data, R29);
+ * the rule is applied once, in personJson below, for every nested user of every response.
+ */
+export interface Viewer {
+  userId: number
+  role: 'admin' | 'member'
+}
+
+/** The viewer as query values: literal (one-off queries) or placeholders (prepared statements). */
+const viewerValues = (v: Viewer) => ({ viewerId: v.userId, viewerAdmin: v.role === 'admin' })
+
+/** JSON literals of SQL values, as text; NULL gives `null`. Strings are escaped by to_json. */
+const jText = (v: unknown) => sql`coalesce(to_json(${v})::text, 'null')`
+const jNum = (v: unknown) => sql`coalesce(${v}::text, 'null')`
+/** NUMERIC without trailing zeros: the same digits as JavaScript prints Number("150000.00") (≤ 15 significant digits). */
+const jMoney = (v: unknown) => sql`coalesce(trim_scale(${v})::text, 'null')`
+/** An instant as Date#toISOString writes it, whatever the session's TimeZone. */
+const jTime = (v: unknown) => sql`coalesce('"' || to_char(${v} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"', 'null')`
+const jDate = (v: unknown) => sql`coalesce('"' || ${v}::text || '"', 'null')`
+/** Enum labels are plain identifiers: quoted, never escaped. */
+const jEnum = (v: unknown) => sql`('"' || ${v}::text || '"')`
+
+type PersonCols = Record<'id' | 'fullname' | 'username' | 'email' | 'userType', AnyColumn>
+
+/**
+ * A nested user's JSON up to its `image_profile_url` value, which the mapper fills in (it signs
+ * the URL). The email is null unless the viewer is an admin or this user: the one place that rule
+ * is written.
+ */
+function personJson(u: PersonCols, bind: Bind, viewer: Viewer) {
+  const v = viewerValues(viewer)
+  const admin = bind('viewerAdmin', v.viewerAdmin)
+  const self = bind('viewerId', v.viewerId)
+  return sql`'{"id":' || ${u.id} || ',"fullname":' || ${jText(u.fullname)} || ',"username":' || ${jText(u.username)} || ',"email":' || CASE WHEN ${admin}::boolean OR ${u.id} = ${self}::integer THEN ${jText(u.email)} ELSE 'null' END || ',"user_type":' || ${jEnum(u.userType)} || ',"image_profile_url":'`
+}
+
+/**
+ * The one read model of a transaction: its JSON text in five parts written by PostgreSQL (the
+ * joins, escaping, number and time formatting happen there, once, with no row objects built in
+ * the server), and the raw values the server still adds: the signed receipt and profile-image URLs
+ * (HMAC with a server secret) between the parts. transactionMapper (transactions.schemas.ts)
+ * joins them. A new field is one line in rowSelection; the ids and status the services check
+ * come alongside.
  */
 export interface TransactionRow {
   id: number
-  amount: string
-  transaction_date: string
-  status: TransactionStatus
   user_id: number
   reported_by: number
-  confirmed_by: number | null
-  confirmed_at: string | null
-  payment_id: number | null
-  periode_id: number | null
+  status: TransactionStatus
   file_key: string | null
-  duplicate_of_id: number | null
-  status_note: string | null
   legacy_proof_url: string | null
-  receipt_number: string | null
-  reported_date: string
-  created_at: string
-  updated_at: string
-  o_fullname: string
-  o_username: string
-  o_email: string | null
-  o_user_type: 'admin' | 'member'
   o_image: string | null
-  r_fullname: string
-  r_username: string
-  r_email: string | null
-  r_user_type: 'admin' | 'member'
   r_image: string | null
-  c_fullname: string | null
-  c_username: string | null
-  c_email: string | null
-  c_user_type: 'admin' | 'member' | null
   c_image: string | null
-  pay_name: string | null
-  pay_type: string | null
-  pay_account_number: string | null
-  pay_account_holder: string | null
-  pay_is_active: boolean | null
-  pay_created_at: string | null
-  per_name: string | null
-  per_start_date: string | null
-  per_end_date: string | null
-  per_target_amount: string | null
-  per_created_at: string | null
+  /** The deposit has a confirmer (j_confirmer then ends inside the confirmer's object). */
+  c_present: boolean
+  /** `{"id":…,"amount":…,"transaction_date":…,"bukti_transfer_url":` */
+  j_head: string
+  /** `,"status":…,"user":{…,"image_profile_url":` */
+  j_owner: string
+  /** `},"reported_date":…,"reported_by":{…,"image_profile_url":` */
+  j_reporter: string
+  /** `},"confirmed_by":` and, when there is one, `{…,"image_profile_url":` */
+  j_confirmer: string
+  /** `,"confirmed_at":…,"updated_at":…}` */
+  j_tail: string
 }
 
 type TxSource = Record<TxCol, AnyColumn | SQL.Aliased>
 
 /** The columns of TransactionRow, from the table or from the page subquery. */
-function rowSelection(t: TxSource) {
-  const person = (u: Record<'fullname' | 'username' | 'email' | 'userType' | 'imageProfileKey', AnyColumn>, p: string) => ({
-    [`${p}_fullname`]: sql`${u.fullname}`.as(`${p}_fullname`),
-    [`${p}_username`]: sql`${u.username}`.as(`${p}_username`),
-    [`${p}_email`]: sql`${u.email}`.as(`${p}_email`),
-    [`${p}_user_type`]: sql`${u.userType}`.as(`${p}_user_type`),
-    [`${p}_image`]: sql`${u.imageProfileKey}`.as(`${p}_image`),
-  })
+function rowSelection(t: TxSource, bind: Bind, viewer: Viewer) {
+  const pay = payments
+  const per = periodes
+  const payment = sql`CASE WHEN ${pay.id} IS NULL THEN 'null' ELSE '{"id":' || ${pay.id} || ',"payment_name":' || ${jText(pay.paymentName)} || ',"payment_type":' || ${jText(pay.paymentType)} || ',"account_number":' || ${jText(pay.accountNumber)} || ',"account_holder":' || ${jText(pay.accountHolder)} || ',"is_active":' || ${pay.isActive}::text || ',"created_at":' || ${jTime(pay.createdAt)} || '}' END`
+  const periode = sql`CASE WHEN ${per.id} IS NULL THEN 'null' ELSE '{"id":' || ${per.id} || ',"periode_name":' || ${jText(per.periodeName)} || ',"start_date":' || ${jDate(per.startDate)} || ',"end_date":' || ${jDate(per.endDate)} || ',"target_amount":' || ${jMoney(per.targetAmount)} || ',"created_at":' || ${jTime(per.createdAt)} || '}' END`
   return {
-    id: sql`${t.id}`.as('id'),
-    amount: sql`${t.amount}`.as('amount'),
-    transaction_date: iso(t.transactionDate).as('transaction_date'),
-    status: sql`${t.status}`.as('status'),
-    user_id: sql`${t.userId}`.as('user_id'),
-    reported_by: sql`${t.reportedBy}`.as('reported_by'),
-    confirmed_by: sql`${t.confirmedBy}`.as('confirmed_by'),
-    confirmed_at: iso(t.confirmedAt).as('confirmed_at'),
-    payment_id: sql`${t.paymentId}`.as('payment_id'),
-    periode_id: sql`${t.periodeId}`.as('periode_id'),
-    file_key: sql`${t.fileKey}`.as('file_key'),
-    duplicate_of_id: sql`${t.duplicateOfId}`.as('duplicate_of_id'),
-    status_note: sql`${t.statusNote}`.as('status_note'),
-    legacy_proof_url: sql`${t.legacyProofUrl}`.as('legacy_proof_url'),
-    receipt_number: sql`${t.receiptNumber}`.as('receipt_number'),
-    reported_date: iso(t.reportedDate).as('reported_date'),
-    created_at: iso(t.createdAt).as('created_at'),
-    updated_at: iso(t.updatedAt).as('updated_at'),
-    ...person(owner, 'o'),
-    ...person(reporter, 'r'),
-    ...person(confirmer, 'c'),
-    pay_name: sql`${payments.paymentName}`.as('pay_name'),
-    pay_type: sql`${payments.paymentType}`.as('pay_type'),
-    pay_account_number: sql`${payments.accountNumber}`.as('pay_account_number'),
-    pay_account_holder: sql`${payments.accountHolder}`.as('pay_account_holder'),
-    pay_is_active: sql`${payments.isActive}`.as('pay_is_active'),
-    pay_created_at: iso(payments.createdAt).as('pay_created_at'),
-    per_name: sql`${periodes.periodeName}`.as('per_name'),
-    per_start_date: sql`${periodes.startDate}::text`.as('per_start_date'),
-    per_end_date: sql`${periodes.endDate}::text`.as('per_end_date'),
-    per_target_amount: sql`${periodes.targetAmount}`.as('per_target_amount'),
-    per_created_at: iso(periodes.createdAt).as('per_created_at'),
+    id: sql<number>`${t.id}`.as('id'),
+    user_id: sql<number>`${t.userId}`.as('user_id'),
+    reported_by: sql<number>`${t.reportedBy}`.as('reported_by'),
+    status: sql<TransactionStatus>`${t.status}`.as('status'),
+    file_key: sql<string | null>`${t.fileKey}`.as('file_key'),
+    legacy_proof_url: sql<string | null>`${t.legacyProofUrl}`.as('legacy_proof_url'),
+    o_image: sql<string | null>`${owner.imageProfileKey}`.as('o_image'),
+    r_image: sql<string | null>`${reporter.imageProfileKey}`.as('r_image'),
+    c_image: sql<string | null>`${confirmer.imageProfileKey}`.as('c_image'),
+    c_present: sql<boolean>`(${confirmer.id} IS NOT NULL)`.as('c_present'),
+    j_head:
+      sql<string>`'{"id":' || ${t.id} || ',"amount":' || ${jMoney(t.amount)} || ',"transaction_date":' || ${jTime(t.transactionDate)} || ',"bukti_transfer_url":'`.as(
+        'j_head',
+      ),
+    j_owner:
+      sql<string>`',"status":' || ${jEnum(t.status)} || ',"user_id":' || ${t.userId} || ',"user":' || ${personJson(owner, bind, viewer)}`.as(
+        'j_owner',
+      ),
+    j_reporter:
+      sql<string>`'},"reported_date":' || ${jTime(t.reportedDate)} || ',"reported_by":' || ${personJson(reporter, bind, viewer)}`.as(
+        'j_reporter',
+      ),
+    j_confirmer:
+      sql<string>`'},"confirmed_by":' || CASE WHEN ${confirmer.id} IS NULL THEN '' ELSE ${personJson(confirmer, bind, viewer)} END`.as(
+        'j_confirmer',
+      ),
+    j_tail:
+      sql<string>`',"confirmed_at":' || ${jTime(t.confirmedAt)} || ',"payment_id":' || ${jNum(t.paymentId)} || ',"payment":' || ${payment} || ',"periode_id":' || ${jNum(t.periodeId)} || ',"periode":' || ${periode} || ',"is_duplicate_receipt":' || (${t.duplicateOfId} IS NOT NULL)::text || ',"duplicate_of_id":' || ${jNum(t.duplicateOfId)} || ',"receipt_number":' || ${jText(t.receiptNumber)} || ',"status_note":' || ${jText(t.statusNote)} || ',"created_at":' || ${jTime(t.createdAt)} || ',"updated_at":' || ${jTime(t.updatedAt)} || '}'`.as(
+        'j_tail',
+      ),
   }
 }
 
@@ -332,19 +357,19 @@ function joined(db: Executor, t: TxSource, fields: Record<string, SQL.Aliased>) 
  * The list page: the page subquery in the one row selection. Exported unexecuted too, so tests
  * can EXPLAIN exactly what runs (with literal values; the service runs it prepared).
  */
-function listQuery(db: Executor, f: TransactionFilter, bind: Bind, limit: number, offset: number, withOrdinal = false) {
+function listQuery(db: Executor, f: TransactionFilter, viewer: Viewer, bind: Bind, limit: number, offset: number, withOrdinal = false) {
   const page = pageSubquery(db, f, bind, limit, offset)
   const pageOrder = sql`${page.transactionDate} DESC, ${page.id} DESC`
   return joined(db, page, {
-    ...rowSelection(page),
+    ...rowSelection(page, bind, viewer),
     // The page order as a number, for a statement that wraps this one (ISO text drops microseconds).
     ...(withOrdinal ? { ord: sql<number>`row_number() OVER (ORDER BY ${pageOrder})`.as('ord') } : {}),
   }).orderBy(pageOrder)
 }
 
 /** The page query with literal values (tests EXPLAIN exactly the SQL the prepared list runs). */
-export function listTransactionsQuery(db: Executor, f: TransactionFilter, limit: number, offset: number) {
-  return listQuery(db, f, literal, limit, offset)
+export function listTransactionsQuery(db: Executor, f: TransactionFilter, limit: number, offset: number, viewer: Viewer = ADMIN_VIEW) {
+  return listQuery(db, f, viewer, literal, limit, offset)
 }
 
 /**
@@ -422,49 +447,20 @@ function ledgerTotalsQuery(db: Executor, f: TransactionFilter, bind: Bind) {
 
 const LIST_COLUMNS: readonly (keyof TransactionRow)[] = [
   'id',
-  'amount',
-  'transaction_date',
-  'status',
   'user_id',
   'reported_by',
-  'confirmed_by',
-  'confirmed_at',
-  'payment_id',
-  'periode_id',
+  'status',
   'file_key',
-  'duplicate_of_id',
-  'status_note',
   'legacy_proof_url',
-  'receipt_number',
-  'reported_date',
-  'created_at',
-  'updated_at',
-  'o_fullname',
-  'o_username',
-  'o_email',
-  'o_user_type',
   'o_image',
-  'r_fullname',
-  'r_username',
-  'r_email',
-  'r_user_type',
   'r_image',
-  'c_fullname',
-  'c_username',
-  'c_email',
-  'c_user_type',
   'c_image',
-  'pay_name',
-  'pay_type',
-  'pay_account_number',
-  'pay_account_holder',
-  'pay_is_active',
-  'pay_created_at',
-  'per_name',
-  'per_start_date',
-  'per_end_date',
-  'per_target_amount',
-  'per_created_at',
+  'c_present',
+  'j_head',
+  'j_owner',
+  'j_reporter',
+  'j_confirmer',
+  'j_tail',
 ]
 const TOTAL_COLUMNS = ['t_total', 't_total_amount', 't_completed_amount', 't_pending_amount'] as const
 
@@ -474,9 +470,9 @@ const TOTAL_COLUMNS = ['t_total', 't_total_amount', 't_completed_amount', 't_pen
  * the page), and an empty page still yields the totals row, with NULL page columns. Measured on
  * scenario (b): one pool checkout and one Bind/Execute instead of two per request.
  */
-function pageWithTotalsQuery(db: Executor, f: TransactionFilter, bind: Bind, limit: number, offset: number) {
+function pageWithTotalsQuery(db: Executor, f: TransactionFilter, viewer: Viewer, bind: Bind, limit: number, offset: number) {
   const totals = totalsFromLedger(f) ? ledgerTotalsQuery(db, f, bind) : totalsQuery(db, f, bind)
-  const list = listQuery(db, f, bind, limit, offset, true)
+  const list = listQuery(db, f, viewer, bind, limit, offset, true)
   const fields: Record<string, SQL.Aliased> = {}
   for (const c of TOTAL_COLUMNS) fields[c] = sql.raw(`tot.${c}`).as(c)
   for (const c of LIST_COLUMNS) fields[c] = sql.raw(`l.${c}`).as(c)
@@ -484,8 +480,8 @@ function pageWithTotalsQuery(db: Executor, f: TransactionFilter, bind: Bind, lim
 }
 
 /** The combined statement with literal values (tests may EXPLAIN it). */
-export function listPageWithTotalsQuery(db: Executor, f: TransactionFilter, limit: number, offset: number) {
-  return pageWithTotalsQuery(db, f, literal, limit, offset)
+export function listPageWithTotalsQuery(db: Executor, f: TransactionFilter, limit: number, offset: number, viewer: Viewer = ADMIN_VIEW) {
+  return pageWithTotalsQuery(db, f, viewer, literal, limit, offset)
 }
 
 export interface ListTotals {
@@ -500,16 +496,17 @@ type CombinedRow = TransactionRow & Record<(typeof TOTAL_COLUMNS)[number], unkno
 export async function listPageWithTotals(
   db: Executor,
   f: TransactionFilter,
+  viewer: Viewer,
   limit: number,
   offset: number,
 ): Promise<{ rows: TransactionRow[]; totals: ListTotals }> {
   const shape = shapeOf(f)
   const statement = cached(combinedStatements, db, shape, () =>
-    pageWithTotalsQuery(db, f, placeholder, 0, 0).prepare(`tx_page_totals_${shape}`),
+    pageWithTotalsQuery(db, f, viewer, placeholder, 0, 0).prepare(`tx_page_totals_${shape}`),
   )
   // all(): the driver's rows as they are (names already unique and final, as in listTransactions).
   const prepared = statement as unknown as { all(values: Record<string, unknown>): Promise<unknown[]> }
-  const raw = (await prepared.all({ ...filterValues(f), limit, offset })) as CombinedRow[]
+  const raw = (await prepared.all({ ...filterValues(f), ...viewerValues(viewer), limit, offset })) as CombinedRow[]
   const first = raw[0]
   const totals: ListTotals = first
     ? {
@@ -530,27 +527,47 @@ const chunkStatements = new WeakMap<Executor, Map<number, ReturnType<ReturnType<
  * The next `limit` rows of the list after `f.afterId`, without totals: how the unpaginated list
  * is read, chunk by chunk, so that neither the server nor the database holds the whole ledger.
  */
-export async function listChunk(db: Executor, f: TransactionFilter & { afterId: number }, limit: number): Promise<TransactionRow[]> {
+export async function listChunk(
+  db: Executor,
+  f: TransactionFilter & { afterId: number },
+  viewer: Viewer,
+  limit: number,
+): Promise<TransactionRow[]> {
   const shape = shapeOf(f)
-  const statement = cached(chunkStatements, db, shape, () => listQuery(db, f, placeholder, 0, 0).prepare(`tx_chunk_${shape}`))
+  const statement = cached(chunkStatements, db, shape, () => listQuery(db, f, viewer, placeholder, 0, 0).prepare(`tx_chunk_${shape}`))
   const prepared = statement as unknown as { all(values: Record<string, unknown>): Promise<unknown[]> }
-  return (await prepared.all({ ...filterValues(f), limit, offset: 0 })) as TransactionRow[]
+  return (await prepared.all({ ...filterValues(f), ...viewerValues(viewer), limit, offset: 0 })) as TransactionRow[]
 }
 
-export async function findHistory(db: Executor, transactionId: number) {
+/** One status-history entry's JSON in parts, as TransactionRow: the changer's image URL goes between. */
+export interface HistoryRow {
+  changer_present: boolean
+  changer_image: string | null
+  /** `{"from_status":…,"to_status":…,"changed_by":` and, when known, `{…,"image_profile_url":` */
+  h_head: string
+  /** `,"note":…,"changes":…,"created_at":…}` */
+  h_tail: string
+}
+
+export async function findHistory(db: Executor, transactionId: number, viewer: Viewer): Promise<HistoryRow[]> {
+  const h = transactionStatusHistory
   return db
     .select({
-      fromStatus: transactionStatusHistory.fromStatus,
-      toStatus: transactionStatusHistory.toStatus,
-      note: transactionStatusHistory.note,
-      changes: transactionStatusHistory.changes,
-      createdAt: transactionStatusHistory.createdAt,
-      changer: nestedUser(changer),
+      changer_present: sql<boolean>`(${changer.id} IS NOT NULL)`.as('changer_present'),
+      changer_image: sql<string | null>`${changer.imageProfileKey}`.as('changer_image'),
+      h_head:
+        sql<string>`'{"from_status":' || coalesce(${jEnum(h.fromStatus)}, 'null') || ',"to_status":' || ${jEnum(h.toStatus)} || ',"changed_by":' || CASE WHEN ${changer.id} IS NULL THEN '' ELSE ${personJson(changer, literal, viewer)} END`.as(
+          'h_head',
+        ),
+      h_tail:
+        sql<string>`',"note":' || ${jText(h.note)} || ',"changes":' || coalesce(${h.changes}::text, 'null') || ',"created_at":' || ${jTime(h.createdAt)} || '}'`.as(
+          'h_tail',
+        ),
     })
-    .from(transactionStatusHistory)
-    .leftJoin(changer, eq(changer.id, transactionStatusHistory.changedBy))
-    .where(eq(transactionStatusHistory.transactionId, transactionId))
-    .orderBy(asc(transactionStatusHistory.id))
+    .from(h)
+    .leftJoin(changer, eq(changer.id, h.changedBy))
+    .where(eq(h.transactionId, transactionId))
+    .orderBy(asc(h.id))
 }
 
 export async function findUsersBrief(db: Executor, ids: number[]) {

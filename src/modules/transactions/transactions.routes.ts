@@ -6,7 +6,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Counter } from 'prom-client'
 import type { Static, TSchema } from 'typebox'
-import { sendJsonList } from '../../lib/json-list-stream.js'
+import { translate } from '../../i18n/index.js'
+import { jsonListText, sendJsonList } from '../../lib/json-list-stream.js'
 import { errorResponses, IdParam, MessageOnly, ok } from '../../lib/schemas.js'
 import { createListCache, listCacheKey } from './list-cache.js'
 import {
@@ -23,7 +24,6 @@ import {
   IdempotencyHeaders,
   ListQuery,
   StatusBody,
-  serializeListItem,
   TransactionDetailResponse,
   TransactionListResponse,
   TransactionResponse,
@@ -164,23 +164,24 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       // A cached list is reused only under the marker read now, before any list (list-cache.ts).
       const version = cacheOn ? await service.listMarker(request.auth) : undefined
-      const key = listCacheKey(request.auth, request.query, app.signer.expiry())
+      const key = listCacheKey(request.auth, request.query, app.signer.expiry(), request.locale)
       const cached = version ? listCache.get(key, version) : undefined
       if (version) cacheLookups.inc({ result: cached ? 'hit' : 'miss' })
       if (cached) return sendSerialised(reply, cached)
       const { page, per_page } = request.query
-      let answer: { data: unknown[]; meta: object }
+      let answer: { data: string[]; meta: Record<string, unknown> }
       if (page === undefined && per_page === undefined) {
         const all = await service.listAll(request.auth, request.query)
         // Longer than one chunk: streamed, and not cached (a cached body is the whole list in
         // memory, which is what streaming avoids). Shorter lists are cached like pages.
-        if (all.rest) return sendJsonList(reply, all, serializeListItem)
+        if (all.rest) return sendJsonList(reply, all, (row: string) => row)
         answer = { data: all.first, meta: all.meta }
       } else {
         answer = await service.list(request.auth, { ...request.query, page: page ?? 1, per_page: per_page ?? DEFAULT_PER_PAGE })
       }
-      // The route's own serializer (its response schema), so a cached body is byte for byte a fresh one.
-      const body = Buffer.from(reply.serialize({ code: 200, message: 'Success', ...answer }) as string)
+      // The rows are JSON text already (the read model); the envelope around them is the same as
+      // the streamed one's, so a cached, a fresh and a streamed list are written alike.
+      const body = Buffer.from(jsonListText(translate(request.locale, 'Success'), answer.meta, answer.data))
       if (version) listCache.set(key, version, body)
       return sendSerialised(reply, body)
     },

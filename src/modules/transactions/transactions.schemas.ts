@@ -1,14 +1,12 @@
 /** Transaction JSON (the client's DTO), request schemas for both media types, and the row mapper. */
-import fastJson from 'fast-json-stringify'
 import type { Static, TSchema } from 'typebox'
-import { toMoney } from '../../lib/money.js'
 import { Envelope, Id, Instant, InstantIn, Meta, MoneyOut, Nullable, Type } from '../../lib/schemas.js'
 import type { UrlSigner } from '../files/signing.js'
-import { PaymentOut, type toPaymentJson } from '../payments/payments.schemas.js'
-import { PeriodeOut, type toPeriodeJson } from '../periodes/periodes.schemas.js'
-import { UserNested, type UserRow } from '../users/users.schemas.js'
+import { PaymentOut } from '../payments/payments.schemas.js'
+import { PeriodeOut } from '../periodes/periodes.schemas.js'
+import { UserNested } from '../users/users.schemas.js'
 import { FilterQuery } from './transactions.filter.js'
-import { TRANSACTION_STATUSES, type TransactionRow, type TransactionStatus } from './transactions.queries.js'
+import { type HistoryRow, TRANSACTION_STATUSES, type TransactionRow, type TransactionStatus, type Viewer } from './transactions.queries.js'
 
 export type { TransactionStatus }
 /** The statuses of the database enum, as a request and response schema. */
@@ -177,9 +175,6 @@ function serialisable(schema: unknown): unknown {
 }
 const fast = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T>>(serialisable(schema) as object)
 
-/** One list row's JSON, for the streamed list (the same schema as the list envelope's items). */
-export const serializeListItem = fastJson(serialisable(TransactionOut) as object) as (row: TransactionJson) => string
-
 export const TransactionResponse = Envelope(fast(TransactionOut))
 export const TransactionDetailResponse = Envelope(fast(TransactionDetailOut))
 export const BatchResponse = Envelope(Type.Array(fast(TransactionOut)))
@@ -208,105 +203,34 @@ export const TransactionListResponse = Type.Object({
   }),
 })
 
-/** Who is looking: members see other people's email as null (no other member's personal data, R29). */
-export interface Viewer {
-  userId: number
-  role: 'admin' | 'member'
-}
+export type { Viewer }
+
+/** A JSON string literal, or null. */
+const jsonOrNull = (s: string | null) => (s === null ? 'null' : JSON.stringify(s))
 
 /**
- * The one mapper of the transaction JSON, from the one row selection (q.TransactionRow), for one
- * request and viewer: get, list, create, batch, status changes (replays store its output). The
- * same owner, reporter, payment and periode recur on many rows of a page, so each one's JSON (and
- * signed image URL) is built once per response and shared by the rows that reference it.
- * `person` is also how the history's nested users are made: the email rule is written once.
+ * The one mapper of the transaction JSON, from the one row selection (q.TransactionRow: the JSON
+ * text PostgreSQL wrote, in parts): it adds the signed receipt and profile-image URLs between the
+ * parts. `text` is what lists stream and cache, without building an object per row; `json` is the
+ * same as an object for the single-deposit answers (get, create, batch, status changes, replays),
+ * which their response schemas serialise. The email rule is applied in the SQL (personJson).
  */
-type NestedJson = Static<typeof UserNested>
-
-export function transactionMapper(signer: UrlSigner, viewer: Viewer) {
-  const people = new Map<number, NestedJson>()
-  const paymentsById = new Map<number, ReturnType<typeof toPaymentJson>>()
-  const periodesById = new Map<number, ReturnType<typeof toPeriodeJson>>()
-  const person = (
-    id: number,
-    fullname: string,
-    username: string,
-    email: string | null,
-    userType: UserRow['userType'],
-    image: string | null,
-  ): NestedJson => {
-    let json = people.get(id)
-    if (!json) {
-      json = {
-        id,
-        fullname,
-        username,
-        email: viewer.role !== 'admin' && id !== viewer.userId ? null : email,
-        user_type: userType,
-        image_profile_url: signer.url(image),
-      }
-      people.set(id, json)
-    }
-    return json
+export function transactionMapper(signer: Pick<UrlSigner, 'url'>) {
+  const url = (key: string | null) => jsonOrNull(signer.url(key))
+  const text = (r: TransactionRow): string =>
+    r.j_head +
+    (r.file_key ? url(r.file_key) : jsonOrNull(r.legacy_proof_url)) +
+    r.j_owner +
+    url(r.o_image) +
+    r.j_reporter +
+    url(r.r_image) +
+    r.j_confirmer +
+    (r.c_present ? `${url(r.c_image)}}` : 'null') +
+    r.j_tail
+  const history = (h: HistoryRow): string => h.h_head + (h.changer_present ? `${url(h.changer_image)}}` : 'null') + h.h_tail
+  return {
+    text,
+    json: (r: TransactionRow) => JSON.parse(text(r)) as TransactionJson,
+    history: (h: HistoryRow) => JSON.parse(history(h)) as Static<typeof HistoryOut>,
   }
-  const row = (r: TransactionRow): TransactionJson => {
-    let payment: ReturnType<typeof toPaymentJson> | null = null
-    if (r.payment_id !== null && r.pay_name !== null) {
-      payment = paymentsById.get(r.payment_id) ?? null
-      if (!payment) {
-        payment = {
-          id: r.payment_id,
-          payment_name: r.pay_name,
-          payment_type: r.pay_type as string,
-          account_number: r.pay_account_number,
-          account_holder: r.pay_account_holder,
-          is_active: r.pay_is_active as boolean,
-          created_at: r.pay_created_at as string,
-        }
-        paymentsById.set(r.payment_id, payment)
-      }
-    }
-    let periode: ReturnType<typeof toPeriodeJson> | null = null
-    if (r.periode_id !== null && r.per_name !== null) {
-      periode = periodesById.get(r.periode_id) ?? null
-      if (!periode) {
-        periode = {
-          id: r.periode_id,
-          periode_name: r.per_name,
-          start_date: r.per_start_date as string,
-          end_date: r.per_end_date as string,
-          target_amount: toMoney(r.per_target_amount),
-          created_at: r.per_created_at as string,
-        }
-        periodesById.set(r.periode_id, periode)
-      }
-    }
-    return {
-      id: r.id,
-      amount: toMoney(r.amount) as number,
-      transaction_date: r.transaction_date,
-      bukti_transfer_url: r.file_key ? signer.url(r.file_key) : (r.legacy_proof_url ?? null),
-      status: r.status,
-      user_id: r.user_id,
-      user: person(r.user_id, r.o_fullname, r.o_username, r.o_email, r.o_user_type, r.o_image),
-      reported_date: r.reported_date,
-      reported_by: person(r.reported_by, r.r_fullname, r.r_username, r.r_email, r.r_user_type, r.r_image),
-      confirmed_by:
-        r.confirmed_by !== null && r.c_username !== null
-          ? person(r.confirmed_by, r.c_fullname as string, r.c_username, r.c_email, r.c_user_type as 'admin' | 'member', r.c_image)
-          : null,
-      confirmed_at: r.confirmed_at,
-      payment_id: r.payment_id,
-      payment,
-      periode_id: r.periode_id,
-      periode,
-      is_duplicate_receipt: r.duplicate_of_id !== null,
-      duplicate_of_id: r.duplicate_of_id,
-      receipt_number: r.receipt_number,
-      status_note: r.status_note,
-      created_at: r.created_at,
-      updated_at: r.updated_at,
-    }
-  }
-  return { row, person }
 }

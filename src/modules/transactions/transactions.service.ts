@@ -282,9 +282,9 @@ export function createTransactionsService(deps: TransactionsDeps) {
     }
   }
 
-  /** The mapper for one response to this caller (transactions.schemas.ts). */
-  const mapperFor = (auth: AuthContext) => transactionMapper(signer, viewerOf(auth))
-  const toJson = (row: q.TransactionRow, auth: AuthContext) => mapperFor(auth).row(row)
+  /** The one mapper of transaction JSON (transactions.schemas.ts); the viewer's rules are in the row selection. */
+  const mapper = transactionMapper(signer)
+  const toJson = mapper.json
 
   /** One `deposit.submitted` event per new deposit (webhooks), in the submission's transaction. */
   async function publishSubmitted(tx: Tx, deposits: { id: number; userId: number; amount: string }[], reportedBy: number) {
@@ -300,21 +300,11 @@ export function createTransactionsService(deps: TransactionsDeps) {
 
   /** The transaction JSON with its history (GET /transactions/{id}), read through `exec`. */
   async function detail(exec: Executor, auth: AuthContext, id: number) {
-    const row = await q.findTransactionRow(exec, id)
+    const viewer = viewerOf(auth)
+    const row = await q.findTransactionRow(exec, id, viewer)
     if (!row) throw notFound('Transaction')
-    const history = await q.findHistory(exec, id)
-    const map = mapperFor(auth)
-    return {
-      ...map.row(row),
-      history: history.map(({ changer: c, ...h }) => ({
-        from_status: h.fromStatus,
-        to_status: h.toStatus,
-        changed_by: c ? map.person(c.id, c.fullname, c.username, c.email, c.userType, c.imageProfileKey) : null,
-        note: h.note,
-        changes: (h.changes as Record<string, { from: unknown; to: unknown }> | null) ?? null,
-        created_at: h.createdAt.toISOString(),
-      })),
-    }
+    const history = await q.findHistory(exec, id, viewer)
+    return { ...mapper.json(row), history: history.map(mapper.history) }
   }
 
   /**
@@ -429,10 +419,10 @@ export function createTransactionsService(deps: TransactionsDeps) {
           if (!row) throw new Error('transaction insert returned no row')
           await q.insertHistory(tx, [{ transactionId: row.id, fromStatus: null, toStatus: 'sent', changedBy: auth.userId }])
           await publishSubmitted(tx, [{ id: row.id, userId: ownerId, amount: amount as string }], auth.userId)
-          const created = await q.findTransactionRow(tx, row.id)
+          const created = await q.findTransactionRow(tx, row.id, viewerOf(auth))
           if (!created) throw new Error('inserted transaction not found')
           const body = ok(
-            toJson(created, auth),
+            toJson(created),
             duplicateOfId ? 'Transaction created; this receipt was already submitted' : 'Transaction created',
             201,
           )
@@ -534,9 +524,9 @@ export function createTransactionsService(deps: TransactionsDeps) {
           const created = await q.findTransactionRows(
             tx,
             rows.map((r) => r.id),
+            viewerOf(auth),
           )
-          const map = mapperFor(auth)
-          const body = ok(created.map(map.row), `${created.length} transactions created`, 201)
+          const body = ok(created.map(toJson), `${created.length} transactions created`, 201)
           await remember(tx, 201, body)
           log.info({ event: 'transaction.batch', ids: rows.map((r) => r.id), by: auth.userId }, 'batch created')
           return { status: 201, body }
@@ -548,8 +538,9 @@ export function createTransactionsService(deps: TransactionsDeps) {
     async list(auth: AuthContext, query: ListInput & { page: number; per_page: number }) {
       // One statement, one pool connection: page and totals of the whole filtered set together.
       const filter = listFilterOf(auth, query)
-      const { rows, totals } = await q.listPageWithTotals(db, filter, query.per_page, (query.page - 1) * query.per_page)
-      return { data: rows.map(mapperFor(auth).row), meta: listMeta(totals, query.page, query.per_page) }
+      const offset = (query.page - 1) * query.per_page
+      const { rows, totals } = await q.listPageWithTotals(db, filter, viewerOf(auth), query.per_page, offset)
+      return { data: rows.map(mapper.text), meta: listMeta(totals, query.page, query.per_page) }
     },
 
     /**
@@ -560,16 +551,16 @@ export function createTransactionsService(deps: TransactionsDeps) {
      */
     async listAll(auth: AuthContext, query: ListInput) {
       const filter = listFilterOf(auth, query)
-      const { rows, totals } = await q.listPageWithTotals(db, filter, FIRST_CHUNK_ROWS, 0)
-      const toJson = mapperFor(auth).row
+      const viewer = viewerOf(auth)
+      const { rows, totals } = await q.listPageWithTotals(db, filter, viewer, FIRST_CHUNK_ROWS, 0)
       const meta = listMeta(totals, 1, totals.total)
-      const first = rows.map(toJson)
+      const first = rows.map(mapper.text)
       const complete = rows.length < FIRST_CHUNK_ROWS
-      async function* rest(): AsyncGenerator<TransactionJson[]> {
+      async function* rest(): AsyncGenerator<string[]> {
         let last = rows.at(-1)
         while (last) {
-          const chunk = await q.listChunk(db, { ...filter, afterId: last.id }, NEXT_CHUNK_ROWS)
-          if (chunk.length) yield chunk.map(toJson)
+          const chunk = await q.listChunk(db, { ...filter, afterId: last.id }, viewer, NEXT_CHUNK_ROWS)
+          if (chunk.length) yield chunk.map(mapper.text)
           last = chunk.length === NEXT_CHUNK_ROWS ? chunk.at(-1) : undefined
         }
       }
@@ -583,7 +574,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
 
     /** Owner, reporter or admin; anyone else gets the same 404 as for a missing id (R27). */
     async get(auth: AuthContext, id: number) {
-      const row = await q.findTransactionRow(db, id)
+      const row = await q.findTransactionRow(db, id, viewerOf(auth))
       if (!row || (auth.role !== 'admin' && row.user_id !== auth.userId && row.reported_by !== auth.userId)) {
         throw notFound('Transaction')
       }
@@ -606,13 +597,13 @@ export function createTransactionsService(deps: TransactionsDeps) {
       for (const id of [...new Set(input.ids)]) {
         try {
           await applyStatus(auth, id, { status: input.status, note: note ?? undefined })
-          const row = await q.findTransactionRow(db, id)
+          const row = await q.findTransactionRow(db, id, viewerOf(auth))
           results.push({
             id,
             ok: true,
             code: 200,
             message: 'Status updated',
-            ...(row ? { transaction: toJson(row, auth) } : {}),
+            ...(row ? { transaction: toJson(row) } : {}),
           })
         } catch (err) {
           // Refusals are per item; anything else (database down) ends the request, keeping what was done.
@@ -635,7 +626,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
       upload: UploadedFile | undefined,
       key?: string,
     ): Promise<Submission<TransactionJson & { history: unknown[] }>> {
-      const found = await q.findTransactionRow(db, id)
+      const found = await q.findTransactionRow(db, id, viewerOf(auth))
       const mine = found && (found.user_id === auth.userId || found.reported_by === auth.userId)
       if (!found || (!mine && auth.role !== 'admin')) throw notFound('Transaction')
       if (!mine) throw forbidden('Only the member who owns or reported this deposit can correct it')
