@@ -5,6 +5,11 @@
 import type { payments, periodes, users } from './schema.js'
 
 export type UserRow = typeof users.$inferSelect
+/**
+ * The caller's row as the per-request session check reads it (request.auth.user): every column
+ * a profile shows, not the password hash nor the bookkeeping no request about the caller needs.
+ */
+export type CallerRow = Omit<UserRow, 'passwordHash' | 'emailNotifications' | 'anonymisedAt'>
 export type UserInsert = typeof users.$inferInsert
 export type PeriodeRow = typeof periodes.$inferSelect
 export type PaymentRow = typeof payments.$inferSelect

@@ -106,9 +106,29 @@ export function keyOf(message: string): { key: MessageKey; params: Record<string
 /** Values that are words of ours ("Periode" in "{{what}} not found", "a whole number or null"). */
 const WORD_PARAMS = new Set(['what', 'a', 'b', 'label'])
 
+/** Translations already made, per language: most answers repeat a handful of messages. */
+const translated: Record<Locale, Map<string, string>> = { id: new Map(), en: new Map() }
+/** Entries kept per language at most (messages with values in them are many); then it starts over. */
+const TRANSLATED_MAX = 2000
+/** Longer messages (values quoted in them) are translated every time, not kept. */
+const TRANSLATED_MAX_LENGTH = 200
+
 /** An English message in `locale`; unknown text is returned unchanged. */
 export function translate(locale: Locale, message: string): string {
   if (locale === 'en') return message
+  // Not kept: long texts, and no locale at all (a framework error raised before routing has none).
+  const memo = message.length > TRANSLATED_MAX_LENGTH ? undefined : translated[locale]
+  if (!memo) return translateNow(locale, message)
+  let text = memo.get(message)
+  if (text === undefined) {
+    text = translateNow(locale, message)
+    if (memo.size >= TRANSLATED_MAX) memo.clear()
+    memo.set(message, text)
+  }
+  return text
+}
+
+function translateNow(locale: Locale, message: string): string {
   const found = keyOf(message)
   if (!found) return message
   const params: Record<string, string> = {}

@@ -1,4 +1,4 @@
-import type { UserRow } from '../db/rows.js'
+import type { CallerRow } from '../db/rows.js'
 
 /**
  * The access role a request acts with: what services check. An auditor's requests act as 'admin'
@@ -18,14 +18,9 @@ export interface AuthContext {
   sessionId: string
   /**
    * The caller's row as read by the auth guard in the same request (the session check joins it),
-   * so handlers about the caller reuse it instead of reading it again.
+   * so handlers about the caller reuse it instead of reading it again (no password hash in it).
    */
-  user?: UserRow
-  /**
-   * The ledger marker (data_versions) read with the session check: a transaction list cached under
-   * this value is still exactly what the database would return now. Null when unknown.
-   */
-  ledgerVersion?: string | null
+  user?: CallerRow
 }
 
 /** Where a request came from, for session records and auth-event logs. */

@@ -8,7 +8,7 @@
  * every admin read, list and report is theirs, and services need no third role), any other method
  * is 403, except on routes marked `ownAccount` (the caller's own password and sessions).
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AuthContext } from '../lib/auth-context.js'
 import { bearerToken } from '../lib/bearer-token.js'
@@ -83,24 +83,20 @@ async function authGuard(app: FastifyInstance) {
     const claims = app.tokens.verifyAccess(token)
     const found = await activeSession(claims.sessionId, claims.userId)
     if (!found) throw invalidToken('Session revoked or user inactive, please log in again')
-    const { user, ledgerVersion } = found
+    const { user } = found
     // An auditor starts as the least privileged role; the onRequest hook lifts reads to admin.
-    if (user.userType === 'auditor')
-      return { userId: user.id, role: 'member', readOnly: true, sessionId: claims.sessionId, user, ledgerVersion }
-    return { userId: user.id, role: user.userType, sessionId: claims.sessionId, user, ledgerVersion }
+    if (user.userType === 'auditor') return { userId: user.id, role: 'member', readOnly: true, sessionId: claims.sessionId, user }
+    return { userId: user.id, role: user.userType, sessionId: claims.sessionId, user }
   })
 
-  app.addHook('onRequest', async (request) => {
-    // Unknown routes answer 404 whoever asks; every known route is 'user' unless it says otherwise.
-    if (request.is404) return
-    const level = request.routeOptions.config.auth ?? 'user'
-    if (level === 'public') return
+  /** The caller of a 'user' or 'admin' route, allowed to do what the request asks, or an error. */
+  async function authorise(request: FastifyRequest, config: FastifyContextConfig, level: AccessLevel) {
     const token = bearerToken(request)
     if (!token) throw missingToken()
     request.auth = await app.authenticate(token)
     if (request.auth.readOnly) {
       if (READ_METHODS.has(request.method)) request.auth = { ...request.auth, role: 'admin' }
-      else if (!request.routeOptions.config.ownAccount) {
+      else if (!config.ownAccount) {
         request.log.warn(
           { userId: request.auth.userId, route: request.routeOptions.url },
           'authorization failure: read-only account writing',
@@ -112,6 +108,16 @@ async function authGuard(app: FastifyInstance) {
       request.log.warn({ userId: request.auth.userId, route: request.routeOptions.url }, 'authorization failure: admin route')
       throw forbidden()
     }
+  }
+
+  // A callback hook: public routes and 404s pass without a promise of their own.
+  app.addHook('onRequest', (request, _reply, done) => {
+    // Unknown routes answer 404 whoever asks; every known route is 'user' unless it says otherwise.
+    if (request.is404) return done()
+    const { config } = request.routeOptions
+    const level = config.auth ?? 'user'
+    if (level === 'public') return done()
+    authorise(request, config, level).then(() => done(), done)
   })
 }
 

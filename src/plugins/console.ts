@@ -114,10 +114,12 @@ async function consoleRoutes(app: FastifyInstance, options: ConsoleOptions) {
 
 async function consolePlugin(app: FastifyInstance, options: ConsoleOptions) {
   // A root hook, not a route: `/` stays free for an API answer, and only browsers are redirected.
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     if ((request.method === 'GET' || request.method === 'HEAD') && request.url === '/' && wantsHtml(request.headers.accept)) {
-      return reply.redirect('/console/', 302)
+      reply.redirect('/console/', 302)
+      return
     }
+    done()
   })
   await app.register(consoleRoutes, options)
 }

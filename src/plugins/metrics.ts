@@ -65,13 +65,14 @@ async function metrics(app: FastifyInstance) {
   }
   // Hook for the job queue once there is one: new Gauge({ name: 'job_queue_depth', ..., registers: [app.metrics.registry] }).
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // The pattern Fastify matched; requests that matched no route share one label.
     const route = request.routeOptions.url ?? 'unmatched'
     const labels = { method: request.method, route, status: String(reply.statusCode) }
     requests.inc(labels)
     duration.observe(labels, reply.elapsedTime / 1000)
     if (reply.statusCode === 429) refusals.inc({ route })
+    done()
   })
 
   const token = app.config.metricsToken

@@ -94,3 +94,37 @@ test('the absolute expiry is checked on every reuse, with no write in between', 
   await sleep(1600)
   assert.equal((await profile(auth)).statusCode, 401)
 })
+
+test("the session check's caller row is the user's row: /auth/profile answers what the table holds", async () => {
+  const me = await userWithToken(t)
+  await db
+    .update(users)
+    .set({
+      phoneNumber: `+62812${String(me.user.id).padStart(7, '0')}`,
+      domisili: 'Bandung "Kota" \\ Kembang',
+      savingsTarget: '12345678.90',
+      locale: 'en',
+      imageProfileKey: null,
+    })
+    .where(eq(users.id, me.user.id))
+  const res = await profile(me.auth)
+  assert.equal(res.statusCode, 200, res.body)
+  const [row] = await db.select().from(users).where(eq(users.id, me.user.id))
+  assert.ok(row)
+  assert.deepEqual(res.json().data, {
+    id: row.id,
+    fullname: row.fullname,
+    username: row.username,
+    email: row.email,
+    phone_number: row.phoneNumber,
+    domisili: 'Bandung "Kota" \\ Kembang',
+    user_type: 'member',
+    image_profile_url: null,
+    is_active: true,
+    savings_target: 12345678.9,
+    locale: 'en',
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  })
+  assert.equal(res.headers['content-language'], 'en', "the caller's saved language, read by the same check")
+})

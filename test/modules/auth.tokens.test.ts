@@ -72,6 +72,9 @@ test('forged and tampered access tokens are 401 invalid_token', async () => {
   for (const [what, token] of Object.entries(forged)) assertInvalidToken(await profile(t, token), what)
   // The genuine token still works: the failures above are about the forgeries.
   assert.equal((await profile(t, tokens.access_token)).statusCode, 200)
+  // Verified once, the genuine token is remembered (tokens.ts): its forgeries are still refused.
+  for (const [what, token] of Object.entries(forged)) assertInvalidToken(await profile(t, token), `${what}, after the genuine one`)
+  assert.equal((await profile(t, tokens.access_token)).statusCode, 200)
 })
 
 test('a correctly signed token with a foreign audience or type is refused', async () => {
@@ -129,6 +132,29 @@ test('a session past its absolute lifetime is refused even with valid JWTs', asy
     .where(eq(sessions.userId, user.id))
   assertInvalidToken(await profile(t, tokens.access_token), 'access past absolute lifetime')
   assertInvalidToken(await refresh(t, tokens.refresh_token), 'refresh past absolute lifetime')
+})
+
+test('tokens are HS256 with their own typ and audience, and a refresh token never outlives its session', async () => {
+  const user = await createUser(t)
+  const tokens = await login(t, user)
+  const access = decode(tokens.access_token)
+  assert.deepEqual(access.header, { alg: 'HS256', typ: 'at+jwt' })
+  assert.equal(access.payload.aud, 'talangraga:access')
+  assert.equal(access.payload.iss, 'talangraga')
+  assert.equal(Number(access.payload.exp) - Number(access.payload.iat), t.app.tokens.accessTtlSeconds)
+  const first = decode(tokens.refresh_token)
+  assert.deepEqual(first.header, { alg: 'HS256', typ: 'rt+jwt' })
+  assert.equal(first.payload.aud, 'talangraga:refresh')
+  assert.equal(Number(first.payload.exp) - Number(first.payload.iat), t.app.tokens.refreshTtlSeconds)
+  // Ten minutes of the session left: the next refresh token lives ten minutes, not the full TTL.
+  const ends = new Date(Date.now() + 600_000)
+  await t.db.database.db.update(sessions).set({ absoluteExpiresAt: ends }).where(eq(sessions.userId, user.id))
+  const res = await refresh(t, tokens.refresh_token)
+  assert.equal(res.statusCode, 200, res.body)
+  const next = decode(res.json().data.refresh_token).payload
+  assert.ok(Number(next.exp) <= Math.ceil(ends.getTime() / 1000), `exp ${next.exp} is past the session's end ${ends.toISOString()}`)
+  assert.ok(Number(next.exp) - Number(next.iat) >= 595)
+  assert.equal((await profile(t, res.json().data.access_token)).statusCode, 200)
 })
 
 test('default policy `reuse`: the same refresh token works again and again', async () => {

@@ -157,6 +157,17 @@ export default async function authRoutes(fastify: FastifyInstance) {
     async (request) => ok(toUserJson(await service.profile(request.auth), app.signer)),
   )
 
+  /** The refresh answer: the envelope, and the four token fields again at the top level (SPEC §2). */
+  const refreshed = (t: { access_token: string; refresh_token: string; token_type: 'bearer'; expires_in: number }) => ({
+    code: 200,
+    message: 'Token refreshed',
+    data: t,
+    access_token: t.access_token,
+    refresh_token: t.refresh_token,
+    token_type: t.token_type,
+    expires_in: t.expires_in,
+  })
+
   app.post(
     '/auth/refresh',
     {
@@ -179,10 +190,9 @@ export default async function authRoutes(fastify: FastifyInstance) {
       if (isConsoleRequest(request) && !bearerToken(request) && !request.body?.refresh_token) {
         // The console keeps the refresh token out of reach of page scripts: cookie only.
         setRefreshCookie(reply, tokens.refresh_token, app.config.refreshTokenTtlSeconds)
-        const withoutRefresh = { ...tokens, refresh_token: '' }
-        return { ...ok(withoutRefresh, 'Token refreshed'), ...withoutRefresh }
+        return refreshed({ ...tokens, refresh_token: '' })
       }
-      return { ...ok(tokens, 'Token refreshed'), ...tokens }
+      return refreshed(tokens)
     },
   )
 

@@ -3,8 +3,8 @@
  * tokens differ in secret, `typ` header and audience, so neither can stand in for the other.
  * The signature is verified before any claim is read (fast-jwt does both in one call).
  */
-import { randomUUID } from 'node:crypto'
-import { createSigner, createVerifier, TokenError } from 'fast-jwt'
+import { createHmac, createSecretKey, randomUUID } from 'node:crypto'
+import { createVerifier, TokenError } from 'fast-jwt'
 import { EXPIRED_TOKEN_MESSAGE, invalidToken } from '../../lib/errors.js'
 
 const ISSUER = 'talangraga'
@@ -19,6 +19,8 @@ const MAX_CLOCK_TOLERANCE_MS = 5_000
 const toleranceFor = (ttlSeconds: number) => Math.min(MAX_CLOCK_TOLERANCE_MS, Math.floor((ttlSeconds * 1000) / 4))
 /** JWT `exp` has whole seconds; a lifetime that rounds to 0 would make fast-jwt omit `exp` entirely. */
 const wholeSeconds = (ttlSeconds: number) => Math.max(1, Math.round(ttlSeconds))
+/** Access tokens remembered as verified, at most (the oldest is dropped first). */
+const VERIFIED_MAX = 20_000
 
 export interface AccessClaims {
   userId: number
@@ -38,35 +40,38 @@ export interface TokenServiceOptions {
 
 export type TokenService = ReturnType<typeof createTokenService>
 
+/**
+ * An HS256 signer for one kind of token: the compact JWS of RFC 7515 with a fixed header
+ * (`{"alg":"HS256","typ":...}`, encoded once) over the claims as given. Signing needs nothing but
+ * this; what a token must be to be accepted is decided by the verifiers below (fast-jwt). A
+ * refresh mints two tokens, and fast-jwt's general-purpose signer cost three times the HMAC
+ * itself for each (docs/decisions.md, "Per-request work").
+ */
+function hs256Signer(secret: string, typ: string) {
+  const key = createSecretKey(Buffer.from(secret, 'utf8'))
+  const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ })).toString('base64url')
+  return (claims: Record<string, string | number>): string => {
+    const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`
+    return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`
+  }
+}
+
 export function createTokenService(opts: TokenServiceOptions) {
   const accessTtl = wholeSeconds(opts.accessTtlSeconds)
   const refreshTtl = wholeSeconds(opts.refreshTtlSeconds)
-  const signAccess = createSigner({
-    key: opts.accessSecret,
-    algorithm: 'HS256',
-    iss: ISSUER,
-    aud: ACCESS.aud,
-    header: { alg: 'HS256', typ: ACCESS.typ },
-    expiresIn: accessTtl * 1000,
-  })
-  const signRefresh = createSigner({
-    key: opts.refreshSecret,
-    algorithm: 'HS256',
-    iss: ISSUER,
-    aud: REFRESH.aud,
-    header: { alg: 'HS256', typ: REFRESH.typ },
-    expiresIn: refreshTtl * 1000,
-  })
+  const signAccess = hs256Signer(opts.accessSecret, ACCESS.typ)
+  const signRefresh = hs256Signer(opts.refreshSecret, REFRESH.typ)
   const common = {
     algorithms: ['HS256' as const],
     allowedIss: ISSUER,
     requiredClaims: ['exp', 'iat', 'sub', 'sid', 'aud', 'iss'],
     cache: false,
   }
+  const accessTolerance = toleranceFor(accessTtl)
   const verifyAccessJwt = createVerifier({
     ...common,
     key: opts.accessSecret,
-    clockTolerance: toleranceFor(accessTtl),
+    clockTolerance: accessTolerance,
     allowedAud: ACCESS.aud,
     checkTyp: ACCESS.typ,
   })
@@ -78,25 +83,61 @@ export function createTokenService(opts: TokenServiceOptions) {
     checkTyp: REFRESH.typ,
   })
 
+  const verified = new Map<string, { claims: AccessClaims; until: number }>()
+
   return {
     accessTtlSeconds: accessTtl,
     refreshTtlSeconds: refreshTtl,
 
     issueAccess(c: AccessClaims): string {
-      return signAccess({ sub: String(c.userId), sid: c.sessionId, jti: randomUUID() })
+      const iat = Math.floor(Date.now() / 1000)
+      return signAccess({
+        sub: String(c.userId),
+        sid: c.sessionId,
+        jti: randomUUID(),
+        aud: ACCESS.aud,
+        iss: ISSUER,
+        iat,
+        exp: iat + accessTtl,
+      })
     },
 
-    issueRefresh(c: RefreshClaims, ttlSeconds?: number): string {
-      const payload = { sub: String(c.userId), sid: c.sessionId, gen: c.generation, jti: randomUUID() }
-      if (ttlSeconds === undefined) return signRefresh(payload)
-      // Never outlive the session's absolute lifetime.
-      const now = Math.floor(Date.now() / 1000)
-      return signRefresh({ ...payload, exp: now + Math.max(1, Math.floor(ttlSeconds)) })
+    /** A refresh token for `ttlSeconds` (never longer than the configured lifetime, never under 1 s). */
+    issueRefresh(c: RefreshClaims, ttlSeconds: number = refreshTtl): string {
+      const iat = Math.floor(Date.now() / 1000)
+      // Never outlive the session's absolute lifetime (the caller passes what is left of it).
+      const exp = iat + Math.max(1, Math.min(refreshTtl, Math.floor(ttlSeconds)))
+      return signRefresh({
+        sub: String(c.userId),
+        sid: c.sessionId,
+        gen: c.generation,
+        jti: randomUUID(),
+        aud: REFRESH.aud,
+        iss: ISSUER,
+        iat,
+        exp,
+      })
     },
 
+    /**
+     * A client sends the same access token with every request for its whole lifetime, so a token
+     * verified once is remembered by its exact text with the last instant its `exp` allows (the
+     * same bound, tolerance included, as the full check). Only the clock can change the outcome for
+     * identical bytes, and it is checked on every use: an expired token gets the full check again,
+     * and its answer. Refused tokens are never remembered. The session behind the token is not
+     * part of this: the auth guard checks it on every request.
+     */
     verifyAccess(token: string): AccessClaims {
+      const known = verified.get(token)
+      if (known) {
+        if (Date.now() <= known.until) return known.claims
+        verified.delete(token)
+      }
       const p = verify(verifyAccessJwt, token, EXPIRED_TOKEN_MESSAGE)
-      return claims(p)
+      const c = Object.freeze(claims(p))
+      if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as string)
+      verified.set(token, { claims: c, until: (p.exp as number) * 1000 + accessTolerance })
+      return c
     },
 
     verifyRefresh(token: string): RefreshClaims {
@@ -105,7 +146,8 @@ export function createTokenService(opts: TokenServiceOptions) {
       if (typeof generation !== 'number' || !Number.isInteger(generation) || generation < 0) {
         throw invalidToken('Invalid refresh token')
       }
-      return { ...claims(p), generation }
+      const { userId, sessionId } = claims(p)
+      return { userId, sessionId, generation }
     },
   }
 }

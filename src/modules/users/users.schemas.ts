@@ -1,5 +1,5 @@
 /** User JSON as the mobile client's DTO expects it, and the mapper from database rows. */
-import type { UserRow } from '../../db/rows.js'
+import type { CallerRow, UserRow } from '../../db/rows.js'
 import { isLocale } from '../../i18n/index.js'
 import { USERNAME_PATTERN } from '../../lib/identity.js'
 import { toMoney } from '../../lib/money.js'
@@ -58,9 +58,10 @@ export const UserBrief = Type.Object({
   image_profile_url: Nullable(Type.String()),
 })
 
-export type { UserRow }
+export type { CallerRow, UserRow }
 
-export function toUserJson(u: UserRow, signer: UrlSigner) {
+/** A user as JSON: from the full row, or the caller's row of the session check (CallerRow). */
+export function toUserJson(u: CallerRow, signer: UrlSigner) {
   return {
     id: u.id,
     fullname: u.fullname,

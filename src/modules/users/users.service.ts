@@ -247,7 +247,10 @@ export function createUsersService(deps: UsersDeps) {
 
       const identity = normaliseIdentity({ email: given.email, username: given.username, phone_number: given.phone_number })
       const values: Partial<UserInsert> = {}
-      if (given.fullname !== undefined) values.fullname = given.fullname.trim()
+      // Only what changes is written: the client sends every field on every save, and a name in the
+      // SET list bumps the transaction lists' catalog marker (migration 0003) even when unchanged.
+      const fullname = given.fullname?.trim()
+      if (fullname !== undefined && fullname !== current.fullname) values.fullname = fullname
       if (given.domisili !== undefined) values.domisili = given.domisili.trim()
       if (identity.username !== undefined && identity.username !== current.username) values.username = identity.username
       if (identity.email !== undefined && identity.email !== current.email) values.email = identity.email
