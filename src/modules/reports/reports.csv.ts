@@ -9,6 +9,7 @@
  */
 import { Readable } from 'node:stream'
 import type { Database } from '../../db/client.js'
+import { localDateTime } from '../transactions/instants.js'
 import type { TransactionFilter, Viewer } from '../transactions/transactions.queries.js'
 import { type TransactionJson, transactionMapper } from '../transactions/transactions.schemas.js'
 import { type ExportRow, exportBatches } from './reports.csv.queries.js'
@@ -40,24 +41,7 @@ type Cell = string | number | null
 const mapper = transactionMapper({ url: () => null })
 
 /** `YYYY-MM-DD HH:MM:SS` in the export's time zone, from the JSON's UTC instant. */
-function localTime(tz: string) {
-  const format = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  })
-  return (iso: string | null): string | null => {
-    if (iso === null) return null
-    const p: Record<string, string> = {}
-    for (const part of format.formatToParts(new Date(iso))) p[part.type] = part.value
-    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`
-  }
-}
+const localTime = (tz: string) => (iso: string | null) => (iso === null ? null : localDateTime(new Date(iso), tz))
 
 /**
  * One line's cells from a transaction's JSON (the one mapper's output). Amounts with two decimals

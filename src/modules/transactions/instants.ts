@@ -102,6 +102,13 @@ export function localDate(date: Date, timeZone: string): string {
   return `${String(w.year).padStart(4, '0')}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`
 }
 
+/** `YYYY-MM-DD HH:MM:SS` of an instant in a zone (the CSV export's local times). */
+export function localDateTime(date: Date, timeZone: string): string {
+  const w = wallClock(date.getTime(), timeZone)
+  const two = (n: number) => String(n).padStart(2, '0')
+  return `${String(w.year).padStart(4, '0')}-${two(w.month)}-${two(w.day)} ${two(w.hour)}:${two(w.minute)}:${two(w.second)}`
+}
+
 /** Midnight at the start of the day after `d` (a date-only upper bound is inclusive of that whole day). */
 export function startOfNextDay(date: Date, timeZone: string): Date {
   const w = wallClock(date.getTime(), timeZone)
