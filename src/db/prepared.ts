@@ -23,6 +23,17 @@ export function prepared<Q>(build: (db: Executor) => Q): (db: Executor) => Q {
 
 const dialect = new PgDialect({ casing: 'snake_case' })
 
+/** A kept query is turned into its text once, not on every call. */
+const texts = new WeakMap<SQL, ReturnType<PgDialect['sqlToQuery']>>()
+function toQuery(query: SQL) {
+  let text = texts.get(query)
+  if (!text) {
+    text = dialect.sqlToQuery(query)
+    texts.set(query, text)
+  }
+  return text
+}
+
 /**
  * Raw SQL run as the named prepared statement `name` on any executor, a transaction included (where
  * prepared() would build a new statement for every transaction): PostgreSQL parses and plans it once
@@ -31,6 +42,6 @@ const dialect = new PgDialect({ casing: 'snake_case' })
  * once and kept. Rows come as the driver gives them. PGlite ignores the name.
  */
 export async function runNamed<T>(exec: Executor, name: string, query: SQL, values?: Record<string, unknown>): Promise<T[]> {
-  const statement = exec._.session.prepareQuery(dialect.sqlToQuery(query), undefined, name, false)
+  const statement = exec._.session.prepareQuery(toQuery(query), undefined, name, false)
   return ((await statement.execute(values)) as { rows: T[] }).rows
 }

@@ -55,6 +55,11 @@ test('an admin cash deposit: six statements; its outbox fan-out six, an idle rea
   // The session check, the submission's lookups, BEGIN, the deposit with its history and outbox
   // event (one statement), the re-read of the created row, COMMIT.
   assert.ok(request.statements.length <= 6, `request: ${request.statements.length} statements: ${request.statements.join(' | ')}`)
+  // Only BEGIN and COMMIT go as text: every other statement is named, parsed and planned once per
+  // connection (the re-read's joins cost more to plan than the insert to run).
+  const unnamed = request.statements.filter((s) => !/^[a-z][a-z0-9_]*$/.test(s) && !/^(BEGIN|COMMIT)\b/i.test(s))
+  assert.deepEqual(unnamed, [], `statements sent as text: ${unnamed.join(' | ')}`)
+  assert.ok(request.statements.includes('tx_row'), `the created row is re-read by the named tx_row: ${request.statements.join(' | ')}`)
 
   const fanOut = await counted(() => t.app.jobs.runDue())
   // An idle worker's read (runDue does not come from a kick), the claim, BEGIN, the webhook

@@ -89,18 +89,38 @@ function pageSubquery(db: Executor, f: TransactionFilter, bind: Bind, limit: num
 
 /**
  * A transaction by id (live rows only), in the one row selection. Used by get, create, batch,
- * the status changes and corrections: the same columns and names as a list row.
+ * the status changes and corrections: the same columns and names as a list row. Both statements
+ * are built once (ids and viewer as placeholders) and run named, inside transactions too: a
+ * deposit re-reads its row on every create, and parsing and planning these joins on every call
+ * cost more PostgreSQL time than the insert itself (docs/decisions.md, "Per-request work").
+ * One id is `= $id`, not `= ANY`: the plan is a plain primary-key lookup.
  */
+let oneRowSql: SQL | undefined
+let manyRowsSql: SQL | undefined
+
+function byIdSql(db: Executor, many: boolean): SQL {
+  const t = transactions
+  const match = many ? sql`${t.id} = ANY(${sql.placeholder('ids')}::int[])` : sql`${t.id} = ${sql.placeholder('id')}::integer`
+  return joined(db, t, rowSelection(t, placeholder, ADMIN_VIEW))
+    .where(and(match, isNull(t.deletedAt)))
+    .orderBy(asc(t.id))
+    .getSQL()
+}
+
 export async function findTransactionRows(db: Executor, ids: number[], viewer: Viewer): Promise<TransactionRow[]> {
   if (!ids.length) return []
-  const query = joined(db, transactions, rowSelection(transactions, literal, viewer))
-    .where(and(inArray(transactions.id, ids), isNull(transactions.deletedAt)))
-    .orderBy(asc(transactions.id))
-  return (await query.execute()) as unknown as TransactionRow[]
+  if (ids.length === 1) return findOne(db, ids[0]!, viewer)
+  manyRowsSql ??= byIdSql(db, true)
+  return runNamed<TransactionRow>(db, 'tx_rows', manyRowsSql, { ids, ...viewerValues(viewer) })
+}
+
+function findOne(db: Executor, id: number, viewer: Viewer): Promise<TransactionRow[]> {
+  oneRowSql ??= byIdSql(db, false)
+  return runNamed<TransactionRow>(db, 'tx_row', oneRowSql, { id, ...viewerValues(viewer) })
 }
 
 export async function findTransactionRow(db: Executor, id: number, viewer: Viewer): Promise<TransactionRow | undefined> {
-  const [row] = await findTransactionRows(db, [id], viewer)
+  const [row] = await findOne(db, id, viewer)
   return row
 }
 
