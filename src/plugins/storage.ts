@@ -26,14 +26,23 @@ export function createLocalStorage(root: string): Storage {
   return {
     async putFile(key, localPath) {
       const target = resolve(key)
-      await mkdir(path.dirname(target), { recursive: true })
+      const move = async () => {
+        try {
+          await rename(localPath, target)
+        } catch (err) {
+          // Temp and data directories on different file systems: copy, then drop the temp file.
+          if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err
+          await copyFile(localPath, target)
+          await rm(localPath, { force: true })
+        }
+      }
       try {
-        await rename(localPath, target)
+        await move()
       } catch (err) {
-        // Temp and data directories on different file systems: copy, then drop the temp file.
-        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err
-        await copyFile(localPath, target)
-        await rm(localPath, { force: true })
+        // The month's folder exists for all but its first file: made only when missing.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+        await mkdir(path.dirname(target), { recursive: true })
+        await move()
       }
     },
     async get(key) {

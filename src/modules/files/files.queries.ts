@@ -1,10 +1,22 @@
 /** SQL for the `files` table (every stored object: receipts, profile images, logos). Functions take an Executor. */
-import { and, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
+import { runNamed } from '../../db/prepared.js'
 import { files, transactions, users } from '../../db/schema.js'
 
-export async function insertFileRecord(db: Executor, values: typeof files.$inferInsert) {
-  await db.insert(files).values(values)
+/**
+ * Every upload runs the quota check and the insert: both are built once and run as named
+ * statements (parsed and planned once per connection), as the deposit's own statements are.
+ */
+const insertFileSql = sql`INSERT INTO ${files} (key, owner_id, kind, content_type, size_bytes, sha256, thumbnail_key)
+  VALUES (${sql.placeholder('key')}, ${sql.placeholder('ownerId')}::integer, ${sql.placeholder('kind')}, ${sql.placeholder('contentType')},
+    ${sql.placeholder('sizeBytes')}::integer, ${sql.placeholder('sha256')}, ${sql.placeholder('thumbnailKey')})`
+
+export async function insertFileRecord(
+  db: Executor,
+  values: Required<Pick<typeof files.$inferInsert, 'key' | 'ownerId' | 'kind' | 'contentType' | 'sizeBytes' | 'sha256' | 'thumbnailKey'>>,
+) {
+  await runNamed(db, 'files_insert', insertFileSql, values)
 }
 
 /** Remove a file's record; answers its keys (to delete the objects after the commit) or undefined. */
@@ -14,11 +26,14 @@ export async function deleteFileRecord(db: Executor, key: string) {
 }
 
 /** How many files and bytes this user uploaded since `since` (files_owner_idx). */
+const uploadsSinceSql = sql`SELECT count(*)::int AS count, coalesce(sum(${files.sizeBytes}), 0)::text AS bytes FROM ${files}
+  WHERE ${files.ownerId} = ${sql.placeholder('userId')}::integer AND ${files.createdAt} > ${sql.placeholder('since')}::timestamptz`
+
 export async function uploadsSince(db: Executor, userId: number, since: Date) {
-  const [row] = await db
-    .select({ count: sql<number>`count(*)::int`, bytes: sql<string>`coalesce(sum(${files.sizeBytes}), 0)::text` })
-    .from(files)
-    .where(and(eq(files.ownerId, userId), gt(files.createdAt, since)))
+  const [row] = await runNamed<{ count: number; bytes: string }>(db, 'files_uploads_since', uploadsSinceSql, {
+    userId,
+    since: since.toISOString(),
+  })
   return { count: row?.count ?? 0, bytes: Number(row?.bytes ?? 0) }
 }
 

@@ -88,22 +88,12 @@ export async function storeUpload(storage: Storage, upload: UploadedFile, kind: 
           : 'Unsupported file type: upload a JPEG, PNG or WebP image',
       )
     }
-    // Header-only read first: a decompression bomb (tiny file, huge canvas) is refused before
-    // any pixel is decoded, with a message that says why.
     const sharp = await loadSharp()
-    let dims: { width?: number | undefined; height?: number | undefined }
-    try {
-      dims = await sharp(upload.path, { limitInputPixels: false }).metadata()
-    } catch {
-      throw unsupportedMedia('The image could not be decoded (corrupt or truncated)')
-    }
-    if (!dims.width || !dims.height) throw unsupportedMedia('The image could not be decoded (no dimensions)')
-    if (dims.width * dims.height > MAX_PIXELS) {
-      throw validation(`Image is ${dims.width}x${dims.height} pixels; at most ${MAX_PIXELS / 1e6} megapixels are accepted`, 'file')
-    }
-    // limitInputPixels stays on as the second guard (the header could lie about its size).
     let info: OutputInfo
     try {
+      // One pipeline on the happy path. limitInputPixels is checked on the header, before any pixel
+      // is decoded, so a decompression bomb (tiny file, huge canvas) costs no decoding; only when
+      // the encode fails is the header read again, to say why (explainRefusal).
       // rotate() applies the EXIF orientation; without keepMetadata()/withMetadata() sharp writes
       // no EXIF, GPS, XMP, IPTC or ICC profile (pixels are converted to sRGB).
       // Encoder effort is set for the upload path's CPU: Huffman optimisation off, WebP effort 0
@@ -118,7 +108,7 @@ export async function storeUpload(storage: Storage, upload: UploadedFile, kind: 
             ? await encoder.png({ compressionLevel: 6 }).toFile(work)
             : await encoder.webp({ quality: 85 }).toFile(work)
     } catch {
-      throw unsupportedMedia('The image could not be decoded (corrupt, truncated or too many pixels)')
+      throw await explainRefusal(sharp, upload.path)
     }
     const key = newKey(kind, ext)
     await storage.putFile(key, work)
@@ -159,6 +149,21 @@ export async function makeThumbnail(storage: Storage, key: string, tmpDir: strin
   } finally {
     await rm(work, { force: true })
   }
+}
+
+/** Why an image could not be re-encoded, from its header alone: too many pixels, or not decodable. */
+async function explainRefusal(sharp: typeof import('sharp').default, file: string) {
+  let dims: { width?: number | undefined; height?: number | undefined }
+  try {
+    dims = await sharp(file, { limitInputPixels: false }).metadata()
+  } catch {
+    return unsupportedMedia('The image could not be decoded (corrupt or truncated)')
+  }
+  if (!dims.width || !dims.height) return unsupportedMedia('The image could not be decoded (no dimensions)')
+  if (dims.width * dims.height > MAX_PIXELS) {
+    return validation(`Image is ${dims.width}x${dims.height} pixels; at most ${MAX_PIXELS / 1e6} megapixels are accepted`, 'file')
+  }
+  return unsupportedMedia('The image could not be decoded (corrupt, truncated or too many pixels)')
 }
 
 /** Per-user upload allowance over a rolling 24 hours (SECURITY R39). */

@@ -2,7 +2,7 @@
 import { type AnyColumn, and, asc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import { type Executor, rows } from '../../db/client.js'
-import { LOCK_CLASSES, lockForTransaction } from '../../db/locks.js'
+import { LOCK_CLASSES } from '../../db/locks.js'
 import { prepared, runNamed } from '../../db/prepared.js'
 import {
   dataVersions,
@@ -666,20 +666,21 @@ export async function findPayment(db: Executor, id: number) {
  */
 export async function lockOwners(db: Executor, ownerIds: number[]) {
   for (const id of [...new Set(ownerIds)].sort((a, b) => a - b)) {
-    await lockForTransaction(db, [LOCK_CLASSES.receiptOwner, id])
+    await runNamed(db, 'lock_receipt_owner', lockOwnerSql, { id })
   }
 }
+/** lockForTransaction([LOCK_CLASSES.receiptOwner, id]) as a named statement: it runs on every receipt. */
+const lockOwnerSql = sql`SELECT pg_advisory_xact_lock(${sql.raw(String(LOCK_CLASSES.receiptOwner))}, ${sql.placeholder('id')}::integer)`
 
 /** The first live transaction of this owner with the same receipt content. */
 export async function findDuplicateReceipt(db: Executor, userId: number, sha256: string) {
-  const [row] = await db
-    .select({ id: transactions.id })
-    .from(transactions)
-    .where(and(eq(transactions.userId, userId), eq(transactions.fileSha256, sha256), isNull(transactions.deletedAt)))
-    .orderBy(asc(transactions.id))
-    .limit(1)
+  const [row] = await runNamed<{ id: number }>(db, 'tx_duplicate_receipt', duplicateReceiptSql, { userId, sha256 })
   return row?.id
 }
+const duplicateReceiptSql = sql`SELECT ${transactions.id} AS id FROM ${transactions}
+  WHERE ${transactions.userId} = ${sql.placeholder('userId')}::integer AND ${transactions.fileSha256} = ${sql.placeholder('sha256')}
+    AND ${transactions.deletedAt} IS NULL
+  ORDER BY ${transactions.id} LIMIT 1`
 
 export async function insertTransactions(db: Executor, values: (typeof transactions.$inferInsert)[]) {
   return db.insert(transactions).values(values).returning({ id: transactions.id })
