@@ -10,7 +10,7 @@ import pg from 'pg'
 import { openDatabase, rows } from '../../src/db/client.js'
 import { auditLog, transactionStatusHistory, transactions } from '../../src/db/schema.js'
 import type { AuthContext } from '../../src/lib/auth-context.js'
-import { listTransactionsQuery, type TransactionFilter } from '../../src/modules/transactions/transactions.queries.js'
+import { listPageWithTotalsQuery, type TransactionFilter } from '../../src/modules/transactions/transactions.queries.js'
 import { createTransactionsService, TRANSITIONS } from '../../src/modules/transactions/transactions.service.js'
 import { build, createUser, login, userWithToken } from '../helpers/app.js'
 import { makePayment, makePeriode, makeTransaction } from './transactions.fixtures.js'
@@ -385,7 +385,7 @@ test('list query plans use the indexes, also for member visibility (PostgreSQL)'
   await db.execute(sql`ANALYZE transactions`)
   const pool = new pg.Pool({ connectionString: t.db.url, max: 1 })
   const explain = async (filter: TransactionFilter) => {
-    const query = listTransactionsQuery(db, filter, 500, 0).toSQL()
+    const query = listPageWithTotalsQuery(db, filter, 500, 0).toSQL()
     const res = await pool.query(`EXPLAIN ${query.sql}`, query.params)
     return res.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')
   }

@@ -156,6 +156,27 @@ test('list pages, unpaginated lists and details carry the same exact JSON for ev
     const d = detail.json().data as Json
     assert.ok(Value.Check(TransactionDetailOut, d))
     checkFull(d, who)
+    // A list writes each page as one text from PostgreSQL (its URLs filled in by the server), a
+    // detail from the row's parts: the same object either way.
+    const listed = (await t.app.inject({ url: '/transactions?from=2031-01-01&to=2031-01-31', headers })).json().data as Json[]
+    const { history: _history, ...asListed } = d as Json & { history: unknown }
+    assert.deepEqual(
+      listed.find((x) => x.id === withAll!.id),
+      asListed,
+    )
+  }
+})
+
+test('a list signs keys that need JSON escapes as the detail does', async () => {
+  await db.update(users).set({ imageProfileKey: 'profiles/a"b\\c.jpg' }).where(eq(users.id, reporter.id))
+  try {
+    const listed = (await t.app.inject({ url: '/transactions?from=2031-01-01&to=2031-01-31', headers: asAdmin })).json().data as Json[]
+    const detail = (await t.app.inject({ url: `/transactions/${withAll!.id}`, headers: asAdmin })).json().data as Json
+    const url = (detail.reported_by as { image_profile_url: string }).image_profile_url
+    assert.ok(url.includes('/files/profiles/a"b\\c.jpg?exp='), url)
+    assert.equal((listed.find((x) => x.id === withAll!.id)!.reported_by as { image_profile_url: string }).image_profile_url, url)
+  } finally {
+    await db.update(users).set({ imageProfileKey: null }).where(eq(users.id, reporter.id))
   }
 })
 

@@ -502,8 +502,8 @@ export function createTransactionsService(deps: TransactionsDeps) {
       // One statement, one pool connection: page and totals of the whole filtered set together.
       const filter = listFilterOf(auth, query)
       const offset = (query.page - 1) * query.per_page
-      const { rows, totals } = await q.listPageWithTotals(db, filter, viewerOf(auth), query.per_page, offset)
-      return { data: rows.map(mapper.text), meta: listMeta(totals, query.page, query.per_page) }
+      const { page, totals } = await q.listPageWithTotals(db, filter, viewerOf(auth), query.per_page, offset)
+      return { data: page.count ? [mapper.fillKeys(page.text)] : [], meta: listMeta(totals, query.page, query.per_page) }
     },
 
     /**
@@ -515,16 +515,16 @@ export function createTransactionsService(deps: TransactionsDeps) {
     async listAll(auth: AuthContext, query: ListInput) {
       const filter = listFilterOf(auth, query)
       const viewer = viewerOf(auth)
-      const { rows, totals } = await q.listPageWithTotals(db, filter, viewer, FIRST_CHUNK_ROWS, 0)
+      const { page, totals } = await q.listPageWithTotals(db, filter, viewer, FIRST_CHUNK_ROWS, 0)
       const meta = listMeta(totals, 1, totals.total)
-      const first = rows.map(mapper.text)
-      const complete = rows.length < FIRST_CHUNK_ROWS
+      const first = page.count ? [mapper.fillKeys(page.text)] : []
+      const complete = page.count < FIRST_CHUNK_ROWS
       async function* rest(): AsyncGenerator<string[]> {
-        let last = rows.at(-1)
-        while (last) {
-          const chunk = await q.listChunk(db, { ...filter, afterId: last.id }, viewer, NEXT_CHUNK_ROWS)
-          if (chunk.length) yield chunk.map(mapper.text)
-          last = chunk.length === NEXT_CHUNK_ROWS ? chunk.at(-1) : undefined
+        let last = page.lastId
+        while (last !== null) {
+          const chunk = await q.listChunk(db, { ...filter, afterId: last }, viewer, NEXT_CHUNK_ROWS)
+          if (chunk.count) yield [mapper.fillKeys(chunk.text)]
+          last = chunk.count === NEXT_CHUNK_ROWS ? chunk.lastId : null
         }
       }
       return { meta, first, rest: complete ? undefined : rest() }
