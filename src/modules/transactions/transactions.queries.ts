@@ -478,8 +478,11 @@ function pageTextQuery(db: Executor, f: TransactionFilter, viewer: Viewer, bind:
     row_text: rowText(page, bind, viewer).as('row_text'),
     ord: sql<number>`row_number() OVER (ORDER BY ${pageOrder})`.as('ord'),
   })
-  return sql`SELECT string_agg(r.row_text, ',' ORDER BY r.ord) AS l_text, count(*)::int AS l_count, (array_agg(r.id ORDER BY r.ord DESC))[1] AS l_last FROM (${rows}) AS r`
+  // Groups of PAGE_TEXT_ROWS rows: one huge value would be copied again with every socket read
+  // while the driver waits for its end (pg-protocol merges a message's pieces), a group stays small.
+  return sql`SELECT string_agg(r.row_text, ',' ORDER BY r.ord) AS l_text, count(*)::int AS l_count, (array_agg(r.id ORDER BY r.ord DESC))[1] AS l_last, min(r.ord) AS l_ord FROM (${rows}) AS r GROUP BY (r.ord - 1) / ${sql.raw(String(PAGE_TEXT_ROWS))}`
 }
+const PAGE_TEXT_ROWS = 32
 
 /**
  * Page and totals in one round trip: the one-row totals CROSS JOIN LATERAL the page's one-row
@@ -491,7 +494,11 @@ function pageWithTotalsQuery(db: Executor, f: TransactionFilter, viewer: Viewer,
   const totals = totalsFromLedger(f) ? ledgerTotalsQuery(db, f, bind) : totalsQuery(db, f, bind)
   const fields: Record<string, SQL.Aliased> = {}
   for (const c of [...TOTAL_COLUMNS, 'l_text', 'l_count', 'l_last']) fields[c] = sql.raw(c).as(c)
-  return db.select(fields).from(sql`(${totals}) AS tot CROSS JOIN LATERAL (${pageTextQuery(db, f, viewer, bind, limit, offset)}) AS l`)
+  // LEFT JOIN … ON true: an empty page still yields the totals row, its page columns NULL.
+  return db
+    .select(fields)
+    .from(sql`(${totals}) AS tot LEFT JOIN LATERAL (${pageTextQuery(db, f, viewer, bind, limit, offset)}) AS l ON true`)
+    .orderBy(sql`l.l_ord`)
 }
 
 /** The combined statement with literal values (tests may EXPLAIN it). */
@@ -517,7 +524,14 @@ interface PageTextRow {
   l_count: number
   l_last: number | null
 }
-const pageTextOf = (r: PageTextRow | undefined): PageText => ({ text: r?.l_text ?? '', count: r?.l_count ?? 0, lastId: r?.l_last ?? null })
+/** A page's groups (in list order) as one PageText. */
+function pageTextOf(groups: PageTextRow[]): PageText {
+  const last = groups.at(-1)
+  if (!last || last.l_text === null) return { text: '', count: 0, lastId: null }
+  let count = 0
+  for (const g of groups) count += g.l_count
+  return { text: groups.length === 1 ? last.l_text : groups.map((g) => g.l_text).join(','), count, lastId: last.l_last }
+}
 
 type PreparedAll = { all(values: Record<string, unknown>): Promise<unknown[]> }
 
@@ -533,12 +547,13 @@ export async function listPageWithTotals(
   const statement = cached(combinedStatements, db, shape, () =>
     pageWithTotalsQuery(db, f, viewer, placeholder, 0, 0).prepare(`tx_page_totals_${shape}`),
   )
-  const [row] = (await (statement as unknown as PreparedAll).all({
+  const groups = (await (statement as unknown as PreparedAll).all({
     ...filterValues(f),
     ...viewerValues(viewer),
     limit,
     offset,
   })) as (PageTextRow & Record<(typeof TOTAL_COLUMNS)[number], unknown>)[]
+  const row = groups[0]
   const totals: ListTotals = row
     ? {
         total: Number(row.t_total),
@@ -547,7 +562,7 @@ export async function listPageWithTotals(
         pendingAmount: String(row.t_pending_amount),
       }
     : { total: 0, totalAmount: '0', completedAmount: '0', pendingAmount: '0' }
-  return { page: pageTextOf(row), totals }
+  return { page: pageTextOf(groups), totals }
 }
 
 const chunkStatements = new WeakMap<Executor, Map<number, SQL>>()
@@ -564,14 +579,14 @@ export async function listChunk(
   limit: number,
 ): Promise<PageText> {
   const shape = shapeOf(f)
-  const query = cached(chunkStatements, db, shape, () => pageTextQuery(db, f, viewer, placeholder, 0, 0))
-  const [row] = await runNamed<PageTextRow>(db, `tx_chunk_${shape}`, query, {
+  const query = cached(chunkStatements, db, shape, () => sql`${pageTextQuery(db, f, viewer, placeholder, 0, 0)} ORDER BY l_ord`)
+  const groups = await runNamed<PageTextRow>(db, `tx_chunk_${shape}`, query, {
     ...filterValues(f),
     ...viewerValues(viewer),
     limit,
     offset: 0,
   })
-  return pageTextOf(row)
+  return pageTextOf(groups)
 }
 
 /** One status-history entry's JSON in parts, as TransactionRow: the changer's image URL goes between. */

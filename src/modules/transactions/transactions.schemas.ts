@@ -207,7 +207,6 @@ export type { Viewer }
 
 /** A key to sign in a list page's text: chr(1), the key as a JSON string, chr(1) (jKey in transactions.queries.ts). */
 const MARK = String.fromCharCode(1)
-const MARKED_KEY = new RegExp(`${MARK}([^${MARK}]*)${MARK}`, 'g')
 
 /** A JSON string literal, or null. */
 const jsonOrNull = (s: string | null) => (s === null ? 'null' : JSON.stringify(s))
@@ -233,8 +232,15 @@ export function transactionMapper(signer: Pick<UrlSigner, 'url'>) {
     r.j_tail
   const history = (h: HistoryRow): string => h.h_head + (h.changer_present ? `${url(h.changer_image)}}` : 'null') + h.h_tail
   /** A list page's text (q.PageText): each marked key becomes its signed URL, as `text` puts them. */
-  const fillKeys = (page: string): string =>
-    page.replace(MARKED_KEY, (_m, key: string) => url(key.includes('\\') ? (JSON.parse(key) as string) : key.slice(1, -1)))
+  const fillKeys = (page: string): string => {
+    // Split on the marks: every odd piece is a key as a JSON string.
+    const pieces = page.split(MARK)
+    for (let i = 1; i < pieces.length; i += 2) {
+      const key = pieces[i] as string
+      pieces[i] = url(key.includes('\\') ? (JSON.parse(key) as string) : key.slice(1, -1))
+    }
+    return pieces.join('')
+  }
   return {
     text,
     fillKeys,
