@@ -503,7 +503,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
       const filter = listFilterOf(auth, query)
       const offset = (query.page - 1) * query.per_page
       const { page, totals } = await q.listPageWithTotals(db, filter, viewerOf(auth), query.per_page, offset)
-      return { data: page.count ? [mapper.fillKeys(page.text)] : [], meta: listMeta(totals, query.page, query.per_page) }
+      return { data: page.texts.map(mapper.fillKeys), meta: listMeta(totals, query.page, query.per_page) }
     },
 
     /**
@@ -517,13 +517,13 @@ export function createTransactionsService(deps: TransactionsDeps) {
       const viewer = viewerOf(auth)
       const { page, totals } = await q.listPageWithTotals(db, filter, viewer, FIRST_CHUNK_ROWS, 0)
       const meta = listMeta(totals, 1, totals.total)
-      const first = page.count ? [mapper.fillKeys(page.text)] : []
+      const first = page.texts.map(mapper.fillKeys)
       const complete = page.count < FIRST_CHUNK_ROWS
       async function* rest(): AsyncGenerator<string[]> {
         let last = page.lastId
         while (last !== null) {
           const chunk = await q.listChunk(db, { ...filter, afterId: last }, viewer, NEXT_CHUNK_ROWS)
-          if (chunk.count) yield [mapper.fillKeys(chunk.text)]
+          if (chunk.count) yield chunk.texts.map(mapper.fillKeys)
           last = chunk.count === NEXT_CHUNK_ROWS ? chunk.lastId : null
         }
       }
