@@ -30,20 +30,28 @@ export function jsonListText(message: string, meta: Record<string, unknown>, row
   return `${listHead(message, meta)}${rows.join(',')}]}`
 }
 
+const WRITE_BYTES = 64 * 1024
+
 export function sendJsonList<T>(reply: FastifyReply, source: JsonListSource<T>, serializeItem: (item: T) => string, message = 'Success') {
   async function* body() {
     yield Buffer.from(listHead(translate(reply.request.locale, message), source.meta))
     let separator = ''
-    const write = (items: T[]) => {
+    // Buffers of about WRITE_BYTES: a chunk of rows is never joined into one large string first
+    // (which kept more memory alive while the whole ledger streamed), nor written item by item.
+    function* write(items: T[]) {
       let text = ''
       for (const item of items) {
         text += separator + serializeItem(item)
         separator = ','
+        if (text.length >= WRITE_BYTES) {
+          yield Buffer.from(text)
+          text = ''
+        }
       }
-      return Buffer.from(text)
+      if (text) yield Buffer.from(text)
     }
-    if (source.first.length) yield write(source.first)
-    if (source.rest) for await (const chunk of source.rest) yield write(chunk)
+    yield* write(source.first)
+    if (source.rest) for await (const chunk of source.rest) yield* write(chunk)
     yield Buffer.from(']}')
   }
   return reply
