@@ -42,7 +42,9 @@ let phoneSeq = 0
 /** A unique Indonesian mobile number in local format (0812...). */
 function localPhone() {
   phoneSeq += 1
-  const tail = `${process.pid % 10_000}${phoneSeq}${Date.now() % 1000}`.padEnd(8, '7').slice(0, 8)
+  // Fixed-width parts: concatenating variable-width numbers and cutting to 8 digits let two
+  // numbers of one run coincide (pid 1234, seq 1, ms 234 and seq 12, ms 34), a flaky 409.
+  const tail = `${String(process.pid % 10_000).padStart(4, '0')}${String(phoneSeq % 10_000).padStart(4, '0')}`
   return `0812${tail}`
 }
 
