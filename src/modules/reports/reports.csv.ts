@@ -9,6 +9,7 @@
  */
 import { Readable } from 'node:stream'
 import type { Database } from '../../db/client.js'
+import { createGate, type Gate } from '../../lib/gate.js'
 import { localDateTime } from '../transactions/instants.js'
 import type { TransactionFilter, Viewer } from '../transactions/transactions.queries.js'
 import { type TransactionJson, transactionMapper } from '../transactions/transactions.schemas.js'
@@ -99,14 +100,37 @@ function encoder(tz: string) {
 }
 
 /**
+ * Exports at once per database: an export holds a pool connection for its whole file, and fifty
+ * concurrent exports took all ten, so every other request timed out waiting for one (503s in the
+ * bench's g1 at 50 connections). Further exports wait their turn, in order.
+ */
+const EXPORTS_AT_ONCE = 2
+const gates = new WeakMap<Database, Gate>()
+function gateOf(database: Database): Gate {
+  let gate = gates.get(database)
+  if (!gate) {
+    gate = createGate(EXPORTS_AT_ONCE)
+    gates.set(database, gate)
+  }
+  return gate
+}
+
+/**
  * The CSV as a stream: UTF-8 BOM (so spreadsheet programs read names correctly) and the header,
  * then one chunk per batch. The first batch is fetched before this resolves, so a database failure
  * still becomes an error response instead of a truncated file.
  */
 export async function transactionsCsv(database: Database, filter: TransactionFilter, viewer: Viewer, tz: string): Promise<Readable> {
+  const release = await gateOf(database).enter()
   const batches = exportBatches(database, filter, viewer)
   const encodeRows = encoder(tz)
-  const first = await batches.next()
+  let first: IteratorResult<ExportRow[]>
+  try {
+    first = await batches.next()
+  } catch (err) {
+    release()
+    throw err
+  }
   async function* chunks(): AsyncGenerator<string> {
     yield `\uFEFF${csvLine(CSV_COLUMNS)}`
     if (first.done) return
@@ -115,7 +139,9 @@ export async function transactionsCsv(database: Database, filter: TransactionFil
   }
   const stream = Readable.from(chunks(), { objectMode: false })
   // Readable.from only closes the generator it was given; make sure the database side is released too.
+  // 'close' follows the end, an error and a client that went away alike.
   stream.once('close', () => {
+    release()
     void batches.return(undefined)
   })
   return stream
