@@ -10,6 +10,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import bcrypt from 'bcryptjs'
 import { eq } from 'drizzle-orm'
+import type { InjectOptions } from 'fastify'
 import { dataVersions, users } from '../../src/db/schema.js'
 import { build, createUser, DEFAULT_PASSWORD, login, userWithToken } from '../helpers/app.js'
 import { makePeriode, makeTransaction } from './transactions.fixtures.js'
@@ -28,6 +29,14 @@ async function leavesMarker(label: string, what: () => Promise<void>) {
   const before = await marker()
   await what()
   assert.equal(await marker(), before, `${label} moved the catalog marker`)
+}
+
+/** leavesMarker for one request that must answer 200. */
+function requestLeavesMarker(label: string, request: InjectOptions) {
+  return leavesMarker(label, async () => {
+    const res = await t.app.inject(request)
+    assert.equal(res.statusCode, 200, res.body)
+  })
 }
 
 test('logins, failed logins and a password upgraded at login leave the catalog marker alone', async () => {
@@ -62,18 +71,12 @@ test('logins, failed logins and a password upgraded at login leave the catalog m
 
 test('refresh, logout, password change, profile saves without a new name and settings leave it alone', async () => {
   const me = await userWithToken(t)
-  await leavesMarker('a refresh', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refresh_token: me.tokens.refresh_token } })
-    assert.equal(res.statusCode, 200, res.body)
-  })
-  await leavesMarker('a password change', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/users/me/change-password',
-      headers: me.auth,
-      payload: { current_password: DEFAULT_PASSWORD, new_password: 'Zamzam-Mekkah-2027!', confirm_new_password: 'Zamzam-Mekkah-2027!' },
-    })
-    assert.equal(res.statusCode, 200, res.body)
+  await requestLeavesMarker('a refresh', { method: 'POST', url: '/auth/refresh', payload: { refresh_token: me.tokens.refresh_token } })
+  await requestLeavesMarker('a password change', {
+    method: 'POST',
+    url: '/users/me/change-password',
+    headers: me.auth,
+    payload: { current_password: DEFAULT_PASSWORD, new_password: 'Zamzam-Mekkah-2027!', confirm_new_password: 'Zamzam-Mekkah-2027!' },
   })
   await leavesMarker('a profile save with the same name and a new language', async () => {
     const res = await t.app.inject({
@@ -91,14 +94,13 @@ test('refresh, logout, password change, profile saves without a new name and set
     assert.equal(res.statusCode, 200, res.body)
     assert.equal(res.json().data.domisili, 'Bandung')
   })
-  await leavesMarker('a notification setting', async () => {
-    const res = await t.app.inject({ method: 'PUT', url: '/users/me/notification-settings', headers: me.auth, payload: { email: false } })
-    assert.equal(res.statusCode, 200, res.body)
+  await requestLeavesMarker('a notification setting', {
+    method: 'PUT',
+    url: '/users/me/notification-settings',
+    headers: me.auth,
+    payload: { email: false },
   })
-  await leavesMarker('a logout', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/auth/logout', payload: { refresh_token: me.tokens.refresh_token } })
-    assert.equal(res.statusCode, 200, res.body)
-  })
+  await requestLeavesMarker('a logout', { method: 'POST', url: '/auth/logout', payload: { refresh_token: me.tokens.refresh_token } })
 })
 
 test('a new name moves the marker, and a cached list shows it at once', async () => {
