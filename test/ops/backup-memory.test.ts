@@ -77,14 +77,13 @@ test(`backup of a database larger than a ${HEAP_MB} MB heap succeeds with flat m
     `peak RSS: ${smallPeak.toFixed(0)} MB for ${(smallBytes / 1048576).toFixed(0)} MB, ${largePeak.toFixed(0)} MB for ${(largeBytes / 1048576).toFixed(0)} MB`,
   )
   assert.ok(statSync(path.join(work, 'large.tar.gz')).size > 50 * 1024 * 1024, 'the archive holds the data')
-  // Flat: 100+ MB more database costs at most a few garbage-collection cycles' worth of buffers
-  // (measured: +17 and +22 MB for +135 MB).
-  assert.ok(largePeak - smallPeak < 32, `peak RSS grew from ${smallPeak.toFixed(0)} to ${largePeak.toFixed(0)} MB`)
-  // The baseline (PGlite's WebAssembly memory and the code, about 150 MB) is there whatever the data;
-  // an absolute "below the database size" compared it with a 173 MB database and failed on a few MB
-  // of noise. What the data adds is what shows whether the process held it: under a quarter here.
+  // Flat: what the data adds to the peak shows whether the process held it. The baseline (PGlite's
+  // WebAssembly memory and the code, about 150 MB) is there whatever the data, and garbage
+  // collection timing moves the peak by a few buffers: measured +17, +22 and once +32 MB for
+  // +135 MB of database (a fixed 32 MB limit failed on that one). Holding the data, or only the
+  // compressed archive (over 50 MB, checked above), would add more than a third of the extra data.
   assert.ok(
-    (largePeak - smallPeak) * 1024 * 1024 < (largeBytes - smallBytes) / 4,
-    `the extra ${((largeBytes - smallBytes) / 1048576).toFixed(0)} MB of database raised peak RSS by ${(largePeak - smallPeak).toFixed(0)} MB`,
+    (largePeak - smallPeak) * 1024 * 1024 < (largeBytes - smallBytes) / 3,
+    `the extra ${((largeBytes - smallBytes) / 1048576).toFixed(0)} MB of database raised peak RSS from ${smallPeak.toFixed(0)} to ${largePeak.toFixed(0)} MB`,
   )
 })
