@@ -50,6 +50,8 @@ const EnvSchema = Type.Object({
   SIGNED_URL_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 604_800, default: 604_800 }),
   /** Memory for serialised transaction lists reused until the ledger changes (0 = no cache). */
   LIST_CACHE_MB: Num({ minimum: 0, maximum: 1024, default: 16 }),
+  /** Memory for listed deposits' JSON, each kept under its rows' versions (0 = fetch every row every time). */
+  ROW_CACHE_MB: Num({ minimum: 0, maximum: 1024, default: 32 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
@@ -113,6 +115,7 @@ export interface Config {
   maxUploadBytes: number
   signedUrlTtlSeconds: number
   listCacheBytes: number
+  rowCacheBytes: number
   logLevel: string
   authRateLimit: number
   metricsToken: string | undefined
@@ -295,6 +298,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: Math.round(env.MAX_UPLOAD_MB * 1024 * 1024),
     signedUrlTtlSeconds: env.SIGNED_URL_TTL_SECONDS,
     listCacheBytes: Math.round(env.LIST_CACHE_MB * 1024 * 1024),
+    rowCacheBytes: Math.round(env.ROW_CACHE_MB * 1024 * 1024),
     logLevel: env.LOG_LEVEL,
     authRateLimit: env.AUTH_RATE_LIMIT,
     metricsToken: env.METRICS_TOKEN,

@@ -25,37 +25,90 @@ function listHead(message: string, meta: Record<string, unknown>) {
   return `{"code":200,"message":${JSON.stringify(message)},"meta":${JSON.stringify(meta)},"data":[`
 }
 
-/** A whole list envelope from rows already written as JSON text (a short list, or a page). */
-export function jsonListText(message: string, meta: Record<string, unknown>, rows: readonly string[]): string {
-  return `${listHead(message, meta)}${rows.join(',')}]}`
+/**
+ * A whole list envelope from rows already written as JSON (a short list, or a page), as pieces of
+ * about WRITE_BYTES that are copies of the rows' bytes, and their total length. Not one joined
+ * string: a string of a few hundred KB lands in V8's large-object space, whose pages are mapped
+ * afresh for each one, and on the bench machine the page faults made joining and encoding a
+ * 500-row page cost 7 ms against 0.1 ms for copying the bytes. Nor one Buffer of the whole page:
+ * under load such large buffers are fresh memory too, while 64 KB ones reuse the allocator's.
+ */
+export function jsonListPieces(
+  message: string,
+  meta: Record<string, unknown>,
+  rows: readonly Buffer[],
+): { pieces: Buffer[]; length: number } {
+  const pieces: Buffer[] = []
+  let parts: Buffer[] = [Buffer.from(listHead(message, meta))]
+  let bytes = 0
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as Buffer
+    if (i) parts.push(COMMA)
+    parts.push(row)
+    bytes += row.length
+    if (bytes >= WRITE_BYTES) {
+      pieces.push(Buffer.concat(parts))
+      parts = []
+      bytes = 0
+    }
+  }
+  parts.push(TAIL)
+  pieces.push(Buffer.concat(parts))
+  let length = 0
+  for (const p of pieces) length += p.length
+  return { pieces, length }
 }
 
+const COMMA = Buffer.from(',')
+const TAIL = Buffer.from(']}')
 const WRITE_BYTES = 64 * 1024
 
-export function sendJsonList<T>(reply: FastifyReply, source: JsonListSource<T>, serializeItem: (item: T) => string, message = 'Success') {
+export function sendJsonList<T>(
+  reply: FastifyReply,
+  source: JsonListSource<T>,
+  serializeItem: (item: T) => string | Buffer,
+  message = 'Success',
+) {
   async function* body() {
     yield Buffer.from(listHead(translate(reply.request.locale, message), source.meta))
-    let separator = ''
+    let first = true
     // Buffers of about WRITE_BYTES: a chunk of rows is never joined into one large string first
     // (which kept more memory alive while the whole ledger streamed), nor written item by item.
     function* write(items: T[]) {
-      let text = ''
+      let parts: Buffer[] = []
+      let bytes = 0
       for (const item of items) {
-        text += separator + serializeItem(item)
-        separator = ','
-        if (text.length >= WRITE_BYTES) {
-          yield Buffer.from(text)
-          text = ''
+        const serialised = serializeItem(item)
+        const row = typeof serialised === 'string' ? Buffer.from(serialised) : serialised
+        if (!first) parts.push(COMMA)
+        first = false
+        parts.push(row)
+        bytes += row.length + 1
+        if (bytes >= WRITE_BYTES) {
+          yield Buffer.concat(parts)
+          parts = []
+          bytes = 0
         }
       }
-      if (text) yield Buffer.from(text)
+      if (parts.length) yield Buffer.concat(parts)
     }
     yield* write(source.first)
     if (source.rest) for await (const chunk of source.rest) yield* write(chunk)
-    yield Buffer.from(']}')
+    yield TAIL
   }
   return reply
     .code(200)
     .type('application/json; charset=utf-8')
     .send(Readable.from(body(), { objectMode: false }))
+}
+
+/** A whole answer in pieces (jsonListPieces), written one after another with its exact length. */
+export function sendPieces(reply: FastifyReply, pieces: Buffer[], length: number) {
+  // One piece (most lists): a plain body, without a stream's machinery.
+  if (pieces.length === 1) return reply.code(200).type('application/json; charset=utf-8').send(pieces[0])
+  return reply
+    .code(200)
+    .type('application/json; charset=utf-8')
+    .header('content-length', length)
+    .send(Readable.from(pieces, { objectMode: false }))
 }

@@ -58,6 +58,7 @@ function buildServices(app: FastifyInstance) {
       liveness: database.liveness,
       verifyOwnDeposits: config.verifyOwnDeposits,
       kick,
+      rowCacheBytes: config.rowCacheBytes,
     }),
     webhooks: createWebhooksService({
       db,

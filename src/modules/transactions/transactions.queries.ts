@@ -78,7 +78,7 @@ const ADMIN_VIEW: Viewer = { userId: 0, role: 'admin' }
  */
 function pageSubquery(db: Executor, f: TransactionFilter, bind: Bind, limit: number, offset: number) {
   return db
-    .select(txColumns(transactions))
+    .select({ ...txColumns(transactions), tXmin: sql<string>`${transactions}.xmin::text`.as('t_xmin') })
     .from(transactions)
     .where(listWhere(f, bind))
     .orderBy(sql`${transactions.transactionDate} DESC NULLS LAST`, sql`${transactions.id} DESC NULLS LAST`)
@@ -122,6 +122,34 @@ function findOne(db: Executor, id: number, viewer: Viewer): Promise<TransactionR
 export async function findTransactionRow(db: Executor, id: number, viewer: Viewer): Promise<TransactionRow | undefined> {
   const [row] = await findOne(db, id, viewer)
   return row
+}
+
+/**
+ * What a row's JSON is made of, as one text: the tuple versions (xmin) of the transaction and of
+ * every row its JSON shows (owner, reporter, confirmer, payment, periode). Any committed UPDATE
+ * writes a new tuple with its own transaction's xmin, so a change to anything the JSON shows
+ * changes this text; row locks (FOR UPDATE) and reads do not. Two updates in one transaction
+ * share an xmin, but only the last is ever visible to other sessions (row-cache.ts).
+ */
+function rowVersion(tXmin: SQL) {
+  const x = (table: string) => sql`${sql.identifier(table)}.xmin::text`
+  return sql<string>`${tXmin} || '.' || ${x('owner')} || '.' || ${x('reporter')} || '.' || coalesce(${x('confirmer')}, '') || '.' || coalesce(${x('payments')}, '') || '.' || coalesce(${x('periodes')}, '')`
+}
+
+let textsByIdSql: SQL | undefined
+
+/** Live rows by id as list texts (keys to sign marked, as a page's), each with its rowVersion. */
+export async function findRowTexts(db: Executor, ids: number[], viewer: Viewer): Promise<{ id: number; v: string; row_text: string }[]> {
+  if (!ids.length) return []
+  const t = transactions
+  textsByIdSql ??= joined(db, t, {
+    id: sql<number>`${t.id}`.as('id'),
+    v: rowVersion(sql`${t}.xmin::text`).as('v'),
+    row_text: rowText(t, placeholder, ADMIN_VIEW).as('row_text'),
+  })
+    .where(and(sql`${t.id} = ANY(${sql.placeholder('ids')}::int[])`, isNull(t.deletedAt)))
+    .getSQL()
+  return runNamed(db, 'tx_texts', textsByIdSql, { ids, ...viewerValues(viewer) })
 }
 
 /**
@@ -471,18 +499,35 @@ const TOTAL_COLUMNS = ['t_total', 't_total_amount', 't_completed_amount', 't_pen
  * a few strings, not thousands, which on a 500-row page was most of the server's work (garbage
  * collection above all).
  */
-function pageTextQuery(db: Executor, f: TransactionFilter, viewer: Viewer, bind: Bind, limit: number, offset: number) {
+function pageTextQuery(
+  db: Executor,
+  f: TransactionFilter,
+  viewer: Viewer,
+  bind: Bind,
+  limit: number,
+  offset: number,
+  kind: PageKind = 'texts',
+) {
   const page = pageSubquery(db, f, bind, limit, offset)
   const pageOrder = sql`${page.transactionDate} DESC, ${page.id} DESC`
   const rows = joined(db, page, {
     id: sql<number>`${page.id}`.as('id'),
-    row_text: rowText(page, bind, viewer).as('row_text'),
+    row_text: (kind === 'texts' ? rowText(page, bind, viewer) : sql<string>`${page.id} || ':' || ${rowVersion(sql`${page.tXmin}`)}`).as(
+      'row_text',
+    ),
     ord: sql<number>`row_number() OVER (ORDER BY ${pageOrder})`.as('ord'),
   })
   // Groups of PAGE_TEXT_ROWS rows: one huge value would be copied again with every socket read
   // while the driver waits for its end (pg-protocol merges a message's pieces), a group stays small.
-  return sql`SELECT string_agg(r.row_text, ',' ORDER BY r.ord) AS l_text, count(*)::int AS l_count, (array_agg(r.id ORDER BY r.ord DESC))[1] AS l_last, min(r.ord) AS l_ord FROM (${rows}) AS r GROUP BY (r.ord - 1) / ${sql.raw(String(PAGE_TEXT_ROWS))}`
+  const separator = kind === 'texts' ? ',' : ' '
+  return sql`SELECT string_agg(r.row_text, ${sql.raw(`'${separator}'`)} ORDER BY r.ord) AS l_text, count(*)::int AS l_count, (array_agg(r.id ORDER BY r.ord DESC))[1] AS l_last, min(r.ord) AS l_ord FROM (${rows}) AS r GROUP BY (r.ord - 1) / ${sql.raw(String(PAGE_TEXT_ROWS))}`
 }
+/**
+ * What a page query returns per row: its JSON (`texts`, rows joined by commas), or `keys`: the
+ * row's id and rowVersion as `id:version`, joined by spaces, for pages built from the row cache.
+ */
+export type PageKind = 'texts' | 'keys'
+
 const PAGE_TEXT_ROWS = 32
 
 /**
@@ -491,20 +536,35 @@ const PAGE_TEXT_ROWS = 32
  * the whole filtered set, not the page). Measured on scenario (b): one pool checkout and one
  * Bind/Execute instead of two per request.
  */
-function pageWithTotalsQuery(db: Executor, f: TransactionFilter, viewer: Viewer, bind: Bind, limit: number, offset: number) {
+function pageWithTotalsQuery(
+  db: Executor,
+  f: TransactionFilter,
+  viewer: Viewer,
+  bind: Bind,
+  limit: number,
+  offset: number,
+  kind: PageKind,
+) {
   const totals = totalsFromLedger(f) ? ledgerTotalsQuery(db, f, bind) : totalsQuery(db, f, bind)
   const fields: Record<string, SQL.Aliased> = {}
   for (const c of [...TOTAL_COLUMNS, 'l_text', 'l_count', 'l_last']) fields[c] = sql.raw(c).as(c)
   // LEFT JOIN … ON true: an empty page still yields the totals row, its page columns NULL.
   return db
     .select(fields)
-    .from(sql`(${totals}) AS tot LEFT JOIN LATERAL (${pageTextQuery(db, f, viewer, bind, limit, offset)}) AS l ON true`)
+    .from(sql`(${totals}) AS tot LEFT JOIN LATERAL (${pageTextQuery(db, f, viewer, bind, limit, offset, kind)}) AS l ON true`)
     .orderBy(sql`l.l_ord`)
 }
 
 /** The combined statement with literal values (tests may EXPLAIN it). */
-export function listPageWithTotalsQuery(db: Executor, f: TransactionFilter, limit: number, offset: number, viewer: Viewer = ADMIN_VIEW) {
-  return pageWithTotalsQuery(db, f, viewer, literal, limit, offset)
+export function listPageWithTotalsQuery(
+  db: Executor,
+  f: TransactionFilter,
+  limit: number,
+  offset: number,
+  viewer: Viewer = ADMIN_VIEW,
+  kind: PageKind = 'texts',
+) {
+  return pageWithTotalsQuery(db, f, viewer, literal, limit, offset, kind)
 }
 
 export interface ListTotals {
@@ -514,7 +574,7 @@ export interface ListTotals {
   pendingAmount: string
 }
 
-/** A page of the list as texts of up to PAGE_TEXT_ROWS rows each, in list order (see pageTextQuery). */
+/** A page of the list as texts of up to PAGE_TEXT_ROWS rows each (JSON, or keys: PageKind), in list order (see pageTextQuery). */
 export interface PageText {
   texts: string[]
   count: number
@@ -540,17 +600,19 @@ function pageTextOf(groups: PageTextRow[]): PageText {
 
 type PreparedAll = { all(values: Record<string, unknown>): Promise<unknown[]> }
 
-/** One page of the list (newest first, as texts of rows) and the count and exact sums of the whole filtered set. */
+/** One page of the list (newest first, as texts of rows or their keys) and the count and exact sums of the whole filtered set. */
 export async function listPageWithTotals(
   db: Executor,
   f: TransactionFilter,
   viewer: Viewer,
   limit: number,
   offset: number,
+  kind: PageKind = 'texts',
 ): Promise<{ page: PageText; totals: ListTotals }> {
   const shape = shapeOf(f)
-  const statement = cached(combinedStatements, db, shape, () =>
-    pageWithTotalsQuery(db, f, viewer, placeholder, 0, 0).prepare(`tx_page_totals_${shape}`),
+  const name = `tx_page_${kind === 'texts' ? 'totals' : 'keys'}_${shape}`
+  const statement = cached(combinedStatements, db, kind === 'texts' ? shape : -1 - shape, () =>
+    pageWithTotalsQuery(db, f, viewer, placeholder, 0, 0, kind).prepare(name),
   )
   const groups = (await (statement as unknown as PreparedAll).all({
     ...filterValues(f),

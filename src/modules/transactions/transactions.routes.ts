@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Counter } from 'prom-client'
 import type { Static, TSchema } from 'typebox'
 import { translate } from '../../i18n/index.js'
-import { jsonListText, sendJsonList } from '../../lib/json-list-stream.js'
+import { jsonListPieces, sendJsonList, sendPieces } from '../../lib/json-list-stream.js'
 import { errorResponses, IdParam, MessageOnly, ok } from '../../lib/schemas.js'
 import { createListCache, listCacheKey } from './list-cache.js'
 import {
@@ -169,20 +169,22 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
       if (version) cacheLookups.inc({ result: cached ? 'hit' : 'miss' })
       if (cached) return sendSerialised(reply, cached)
       const { page, per_page } = request.query
-      let answer: { data: string[]; meta: Record<string, unknown> }
+      let answer: { data: Buffer[]; meta: Record<string, unknown> }
       if (page === undefined && per_page === undefined) {
         const all = await service.listAll(request.auth, request.query)
         // Longer than one chunk: streamed, and not cached (a cached body is the whole list in
         // memory, which is what streaming avoids). Shorter lists are cached like pages.
-        if (all.rest) return sendJsonList(reply, all, (row: string) => row)
+        if (all.rest) return sendJsonList<Buffer | string>(reply, all, (row) => row)
         answer = { data: all.first, meta: all.meta }
       } else {
         answer = await service.list(request.auth, { ...request.query, page: page ?? 1, per_page: per_page ?? DEFAULT_PER_PAGE })
       }
       // The rows are JSON text already (the read model); the envelope around them is the same as
       // the streamed one's, so a cached, a fresh and a streamed list are written alike.
-      const body = Buffer.from(jsonListText(translate(request.locale, 'Success'), answer.meta, answer.data))
-      if (version) listCache.set(key, version, body)
+      const { pieces, length } = jsonListPieces(translate(request.locale, 'Success'), answer.meta, answer.data)
+      if (!version) return sendPieces(reply, pieces, length)
+      const body = Buffer.concat(pieces, length)
+      listCache.set(key, version, body)
       return sendSerialised(reply, body)
     },
   )

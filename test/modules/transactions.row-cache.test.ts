@@ -1,0 +1,135 @@
+/**
+ * The row cache (src/modules/transactions/row-cache.ts): a list built from cached rows is byte for
+ * byte the list built without them, after every kind of change a row's JSON shows; a deposit makes
+ * the next lists fetch that one row and nothing else, for every viewer; viewers never share rows.
+ * Both apps below run with the list cache off, so every request builds its page.
+ */
+import assert from 'node:assert/strict'
+import { after, test } from 'node:test'
+import { eq } from 'drizzle-orm'
+import { buildApp } from '../../src/app.js'
+import { transactions } from '../../src/db/schema.js'
+import { build, userWithToken } from '../helpers/app.js'
+import { makePayment, makePeriode, makeTransaction } from './transactions.fixtures.js'
+
+const t = await build({ LIST_CACHE_MB: '0' })
+// The same database without the row cache: what every list must equal.
+const plain = await buildApp({ ...t.app.config, rowCacheBytes: 0 }, { database: t.db.database, logger: false, skipMigrations: true })
+await plain.ready()
+after(() => plain.close())
+
+const stats = () => t.app.services.transactions.rowCacheStats()
+const alice = await userWithToken(t, 'member')
+const bob = await userWithToken(t, 'member')
+const admin = await userWithToken(t, 'admin')
+const periode = await makePeriode(t, '2024-02-01', '2024-02-29')
+const bank = await makePayment(t)
+
+interface ListItem {
+  id: number
+  amount: number
+  status: string
+  user: { fullname: string; email: string | null }
+  confirmed_by: { id: number } | null
+  payment: { payment_name: string } | null
+  periode: { periode_name: string } | null
+}
+
+const paths = [`/transactions?periode_id=${periode.id}`, `/transactions?periode_id=${periode.id}&page=1&per_page=3`]
+
+/** The list as the cached app answers it, checked equal to the uncached app's answer. */
+async function list(auth: Record<string, string>, url = paths[0] as string) {
+  const res = await t.app.inject({ url, headers: auth })
+  assert.equal(res.statusCode, 200, res.body)
+  assert.equal(res.headers['content-length'], String(Buffer.byteLength(res.body)))
+  const expected = await plain.inject({ url, headers: auth })
+  assert.equal(res.body, expected.body, `${url}: the same bytes as without the row cache`)
+  return res.json().data as ListItem[]
+}
+const item = (items: ListItem[], id: number) => {
+  const found = items.find((i) => i.id === id)
+  assert.ok(found, `transaction ${id} listed`)
+  return found
+}
+const viewers = [alice, bob, admin]
+async function everyList(check?: (items: ListItem[]) => void) {
+  for (const v of viewers)
+    for (const url of paths) {
+      const items = await list(v.auth, url)
+      check?.(items)
+    }
+}
+
+test('a repeated list fetches no row again, and a deposit makes each viewer fetch only that row', async () => {
+  const a = await makeTransaction(t, { userId: alice.user.id, periodeId: periode.id, amount: '100000.00' })
+  await makeTransaction(t, { userId: bob.user.id, periodeId: periode.id })
+  await makeTransaction(t, { userId: alice.user.id, reportedBy: bob.user.id, periodeId: periode.id })
+  await everyList()
+  const warm = stats()
+  await everyList()
+  assert.equal(stats().misses, warm.misses, 'every row came from the cache')
+  assert.ok(stats().hits > warm.hits)
+
+  // A new deposit of Alice's: the admin's and Alice's lists fetch it once each; Bob's sees nothing new.
+  const added = await makeTransaction(t, { userId: alice.user.id, periodeId: periode.id })
+  const before = stats().misses
+  await list(admin.auth)
+  assert.equal(stats().misses, before + 1, 'the admin list fetched the new row only')
+  await list(alice.auth)
+  assert.equal(stats().misses, before + 2, 'Alice’s list fetched the new row only')
+  await list(bob.auth)
+  assert.equal(stats().misses, before + 2, 'Bob’s list fetched nothing')
+  item(await list(admin.auth), added.id)
+  item(await list(alice.auth), a.id)
+})
+
+test('every change a row shows changes the list at once: status, confirmer, payment, periode, people, amount, delete', async () => {
+  const tx = await makeTransaction(t, { userId: alice.user.id, periodeId: periode.id })
+  await t.db.database.db.update(transactions).set({ paymentId: bank.id }).where(eq(transactions.id, tx.id))
+  await everyList()
+
+  const put = async (url: string, payload: Record<string, unknown>) => {
+    const res = await t.app.inject({ method: 'PUT', url, headers: admin.auth, payload })
+    assert.equal(res.statusCode, 200, res.body)
+  }
+  const adminSees = async (check: (row: ListItem) => void) => check(item(await list(admin.auth), tx.id))
+
+  await put(`/transactions/${tx.id}/status`, { status: 'completed' })
+  await adminSees((r) => {
+    assert.equal(r.status, 'completed')
+    assert.equal(r.confirmed_by?.id, admin.user.id)
+  })
+  await put(`/payments/${bank.id}`, { payment_name: 'Bank Row Cache' })
+  await adminSees((r) => assert.equal(r.payment?.payment_name, 'Bank Row Cache'))
+  await put(`/periodes/${periode.id}`, { periode_name: 'Februari Baru' })
+  await adminSees((r) => assert.equal(r.periode?.periode_name, 'Februari Baru'))
+  await put(`/users/${alice.user.id}`, { fullname: 'Alice Row Cache' })
+  await adminSees((r) => assert.equal(r.user.fullname, 'Alice Row Cache'))
+  await put(`/users/${admin.user.id}`, { fullname: 'Confirmer Renamed' })
+  const confirmer = item(await list(admin.auth), tx.id).confirmed_by as unknown as { fullname: string }
+  assert.equal(confirmer.fullname, 'Confirmer Renamed')
+  // A change no trigger or service sees still shows: the key is the rows' versions, not an event.
+  await t.db.database.db.update(transactions).set({ amount: '424242.00' }).where(eq(transactions.id, tx.id))
+  await adminSees((r) => assert.equal(r.amount, 424242))
+  // Every viewer, paged and unpaged, equal to the uncached answer after all of it.
+  await everyList()
+
+  // A pending deposit, listed (cached) by everyone, then deleted: gone from every list.
+  const pending = await makeTransaction(t, { userId: alice.user.id, periodeId: periode.id })
+  await everyList()
+  const del = await t.app.inject({ method: 'DELETE', url: `/transactions/${pending.id}`, headers: admin.auth })
+  assert.equal(del.statusCode, 200, del.body)
+  await everyList((items) =>
+    assert.equal(
+      items.find((i) => i.id === pending.id),
+      undefined,
+    ),
+  )
+})
+
+test('viewers never share a row: a member sees no one else’s email from a row an admin cached', async () => {
+  const reported = await makeTransaction(t, { userId: alice.user.id, reportedBy: bob.user.id, periodeId: periode.id })
+  assert.ok(item(await list(admin.auth), reported.id).user.email, 'the admin sees Alice’s email (cached first)')
+  assert.equal(item(await list(bob.auth), reported.id).user.email, null, 'Bob, her reporter, does not')
+  assert.ok(item(await list(alice.auth), reported.id).user.email, 'Alice sees her own')
+})
