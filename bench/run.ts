@@ -242,7 +242,15 @@ function lockWaitNote(w: LockWaits): string {
  * member (one admin) and a status change (sent -> on_process -> completed) of an earlier one (the
  * other admin).
  */
-function busyWriter(url: string, headers: Record<string, string>, checker: Record<string, string>, memberIds: number[], perSecond: number) {
+function busyWriter(
+  url: string,
+  headers: Record<string, string>,
+  checker: Record<string, string>,
+  memberIds: number[],
+  perSecond: number,
+  /** Fields the deposits carry besides user and amount (default: a date, no periode). */
+  deposit: Record<string, unknown> = { transaction_date: '2025-12-20 09:00' },
+) {
   let running = true
   const out = { deposits: 0, statusChanges: 0, failed: '' }
   const pending: { id: number; next: 'on_process' | 'completed' }[] = []
@@ -261,7 +269,7 @@ function busyWriter(url: string, headers: Record<string, string>, checker: Recor
         : await fetch(`${url}/transactions`, {
             method: 'POST',
             headers: { ...headers, 'content-type': 'application/json' },
-            body: JSON.stringify({ user_id: memberIds[i % memberIds.length], amount: 75000, transaction_date: '2025-12-20 09:00' }),
+            body: JSON.stringify({ user_id: memberIds[i % memberIds.length], amount: 75000, ...deposit }),
           })
       const body = (await res.json()) as { data?: { id?: number } }
       if (res.status >= 300) out.failed ||= `${res.status} ${JSON.stringify(body).slice(0, 200)}`
@@ -781,7 +789,7 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
 
     // (b0), (c0): the lists again on a server with the list cache off (LIST_CACHE_MB=0), which is
     // what every list costs right after a write. Reported, no budget; not part of the RSS budget.
-    if (!listMissing && (want('b0') || want('c0') || want('c5'))) {
+    if (!listMissing && (want('b0') || want('c0') || want('c5') || want('c5w'))) {
       const cold = await startServer({ env: { LIST_CACHE_MB: '0' } })
       current = cold
       try {
@@ -798,8 +806,43 @@ async function runTarget(target: Target, jpeg: Buffer, nodeHttp: LoadResult & { 
           status: 'ok',
           load: await measure(on(adminPageOpts)),
         }))
+        // (c5w) The same page while deposits arrive in that periode, dated after every seeded
+        // one, and statuses change (8 writes/s): every page has rows the row cache has not seen.
+        await scenario('c5w', '(c5) while 8 writes/s go into that periode', undefined, async () => {
+          const p = await json(`${cold.url}/periodes/${periode}`, { headers: bearer(admin!) })
+          const endDate = (p.body.data as { end_date?: string } | undefined)?.end_date
+          if (p.status !== 200 || !endDate) throw new Error(`periode ${periode}: ${p.status}`)
+          const [checker] = await loginAll(cold.url, [info.admins[1]!.username])
+          const deposit = { periode_id: periode, transaction_date: `${endDate} 12:00` }
+          const stop = busyWriter(cold.url, bearer(admin!), bearer(checker!), memberIds, 8, deposit)
+          const load = await measure(on(adminPageOpts))
+          const written = await stop()
+          return {
+            status: written.failed ? 'failed' : 'ok',
+            ...(written.failed ? { reason: `writer: ${written.failed}` } : {}),
+            load,
+            notes: [`writes: ${written.deposits} deposits + ${written.statusChanges} status changes`],
+          }
+        })
       } finally {
         await cold.stop()
+        children.pop()
+        current = server
+      }
+    }
+
+    // (c5x) The page with the row cache off as well: what the first request after a restart (or
+    // a new day's URL expiry) costs, and what every page cost before the row cache.
+    if (!listMissing && want('c5x')) {
+      const bare = await startServer({ env: { LIST_CACHE_MB: '0', ROW_CACHE_MB: '0' } })
+      current = bare
+      try {
+        await scenario('c5x', '(c5) with the row cache off too', undefined, async () => ({
+          status: 'ok',
+          load: await measure({ ...adminPageOpts, url: bare.url, cpuPid: bare.pid }),
+        }))
+      } finally {
+        await bare.stop()
         children.pop()
         current = server
       }
