@@ -51,7 +51,7 @@ const EnvSchema = Type.Object({
   /** Memory for serialised transaction lists reused until the ledger changes (0 = no cache). */
   LIST_CACHE_MB: Num({ minimum: 0, maximum: 1024, default: 16 }),
   /** Memory for listed deposits' JSON, each kept under its rows' versions (0 = fetch every row every time). */
-  ROW_CACHE_MB: Num({ minimum: 0, maximum: 1024, default: 32 }),
+  ROW_CACHE_MB: Num({ minimum: 0, maximum: 1024, default: 16 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },

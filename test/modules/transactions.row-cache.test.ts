@@ -9,6 +9,7 @@ import { after, test } from 'node:test'
 import { eq } from 'drizzle-orm'
 import { buildApp } from '../../src/app.js'
 import { transactions } from '../../src/db/schema.js'
+import { createRowCache, rowBytes } from '../../src/modules/transactions/row-cache.js'
 import { build, userWithToken } from '../helpers/app.js'
 import { makePayment, makePeriode, makeTransaction } from './transactions.fixtures.js'
 
@@ -132,4 +133,26 @@ test('viewers never share a row: a member sees no one else’s email from a row 
   assert.ok(item(await list(admin.auth), reported.id).user.email, 'the admin sees Alice’s email (cached first)')
   assert.equal(item(await list(bob.auth), reported.id).user.email, null, 'Bob, her reporter, does not')
   assert.ok(item(await list(alice.auth), reported.id).user.email, 'Alice sees her own')
+})
+
+test('the cache stays within its bytes, dropping the least recently used rows first; 0 bytes stores nothing', () => {
+  const cache = createRowCache(100)
+  const row = (c: string) => rowBytes(c.repeat(30))
+  cache.set('k1', row('a')) // 32 bytes with its key
+  cache.set('k2', row('b'))
+  cache.set('k3', row('c'))
+  assert.ok(cache.get('k1'), 'k1 used: now the most recent')
+  cache.set('k4', row('d'))
+  assert.equal(cache.get('k2'), undefined, 'the least recently used went first')
+  assert.equal(cache.get('k1')?.toString(), 'a'.repeat(30))
+  assert.ok(cache.get('k3') && cache.get('k4'))
+  assert.ok(cache.bytes <= 100, `${cache.bytes} bytes`)
+  assert.equal(cache.size, 3)
+  const off = createRowCache(0)
+  off.set('k', row('x'))
+  assert.equal(off.enabled, false)
+  assert.equal(off.get('k'), undefined)
+  // Its own memory, not a slice of Buffer's shared pool.
+  assert.equal(rowBytes('é').byteLength, 2)
+  assert.equal(rowBytes('é').buffer.byteLength, 2)
 })

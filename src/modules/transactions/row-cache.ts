@@ -79,3 +79,13 @@ export function createRowCache(maxBytes: number): RowCache {
     },
   }
 }
+
+/**
+ * A row's JSON as bytes of its own. Buffer.from would cut small buffers out of a shared 8 KB slab,
+ * and one cached row would then keep a whole slab of other, dead buffers alive.
+ */
+export function rowBytes(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text))
+  bytes.write(text)
+  return bytes
+}

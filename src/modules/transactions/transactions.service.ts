@@ -20,7 +20,7 @@ import type { UrlSigner } from '../files/signing.js'
 import { publish } from '../jobs/events.js'
 import { issueReceiptNumber } from '../receipts/receipt-number.js'
 import { localDate, parseInstant } from './instants.js'
-import { createRowCache } from './row-cache.js'
+import { createRowCache, rowBytes } from './row-cache.js'
 import { type FilterInput, parseFilter } from './transactions.filter.js'
 import * as q from './transactions.queries.js'
 import { MAX_ALLOCATIONS, type TransactionJson, type TransactionStatus, transactionMapper, type Viewer } from './transactions.schemas.js'
@@ -191,7 +191,7 @@ export function createTransactionsService(deps: TransactionsDeps) {
     if (!missing.size) return { page, rows: rows as Buffer[], totals }
     rowCache.countMiss(missing.size)
     for (const r of await q.findRowTexts(db, [...missing.keys()], viewer)) {
-      const row = Buffer.from(mapper.fillKeys(r.row_text))
+      const row = rowBytes(mapper.fillKeys(r.row_text))
       rowCache.set(`${prefix}${r.id}:${r.v}`, row)
       rows[missing.get(r.id) as number] = row
     }
