@@ -135,6 +135,27 @@ test('viewers never share a row: a member sees no one else’s email from a row 
   assert.ok(item(await list(alice.auth), reported.id).user.email, 'Alice sees her own')
 })
 
+test('a page larger than one 64 KB piece arrives whole, with its exact length, cold and from the cache', async () => {
+  const big = await makePeriode(t, '2024-03-01', '2024-03-31')
+  for (let i = 0; i < 90; i++) {
+    await makeTransaction(t, {
+      userId: i % 2 ? alice.user.id : bob.user.id,
+      periodeId: big.id,
+      date: new Date(Date.UTC(2024, 2, 1 + (i % 28), i % 24)),
+    })
+  }
+  const url = `/transactions?periode_id=${big.id}&page=1&per_page=100`
+  for (const round of ['cold', 'cached']) {
+    const res = await t.app.inject({ url, headers: admin.auth })
+    assert.equal(res.statusCode, 200, res.body)
+    assert.ok(res.rawPayload.length > 64 * 1024, `${round}: ${res.rawPayload.length} bytes, more than one piece`)
+    assert.equal(res.headers['content-length'], String(res.rawPayload.length), `${round}: exact length`)
+    assert.equal(res.headers['transfer-encoding'], undefined)
+    assert.equal(res.json().data.length, 90)
+    assert.equal(res.body, (await plain.inject({ url, headers: admin.auth })).body, `${round}: same bytes as without the row cache`)
+  }
+})
+
 test('the cache stays within its bytes, dropping the least recently used rows first; 0 bytes stores nothing', () => {
   const cache = createRowCache(100)
   const row = (c: string) => rowBytes(c.repeat(30))
