@@ -82,6 +82,14 @@ test('a repeated list fetches no row again, and a deposit makes each viewer fetc
   assert.equal(stats().misses, before + 2, 'Bob’s list fetched nothing')
   item(await list(admin.auth), added.id)
   item(await list(alice.auth), a.id)
+
+  // /metrics reports the same figures.
+  const text = await t.app.metrics.registry.metrics()
+  const now = stats()
+  assert.match(text, new RegExp(`transaction_row_cache_rows_total\\{result="hit"\\} ${now.hits}\\b`))
+  assert.match(text, new RegExp(`transaction_row_cache_rows_total\\{result="miss"\\} ${now.misses}\\b`))
+  assert.match(text, new RegExp(`transaction_row_cache_bytes ${now.bytes}\\b`))
+  assert.ok(now.bytes > 0)
 })
 
 test('every change a row shows changes the list at once: status, confirmer, payment, periode, people, amount, delete', async () => {

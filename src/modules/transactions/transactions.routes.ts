@@ -4,7 +4,7 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { Counter } from 'prom-client'
+import { Counter, Gauge } from 'prom-client'
 import type { Static, TSchema } from 'typebox'
 import { translate } from '../../i18n/index.js'
 import { jsonListPieces, sendJsonList, sendPieces } from '../../lib/json-list-stream.js'
@@ -90,6 +90,27 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
     help: 'GET /transactions answers by list cache result (hit, miss; nothing when LIST_CACHE_MB=0)',
     labelNames: ['result'] as const,
     registers: [app.metrics.registry],
+  })
+  // The row cache counts in the service; these read its figures when /metrics is scraped.
+  new Counter({
+    name: 'transaction_row_cache_rows_total',
+    help: 'Rows of transaction lists by row cache result (hit: from memory, miss: fetched; nothing when ROW_CACHE_MB=0)',
+    labelNames: ['result'] as const,
+    registers: [app.metrics.registry],
+    collect() {
+      const stats = service.rowCacheStats()
+      this.reset()
+      this.inc({ result: 'hit' }, stats.hits)
+      this.inc({ result: 'miss' }, stats.misses)
+    },
+  })
+  new Gauge({
+    name: 'transaction_row_cache_bytes',
+    help: 'Bytes of rows and keys held by the row cache (ROW_CACHE_MB bounds it)',
+    registers: [app.metrics.registry],
+    collect() {
+      this.set(service.rowCacheStats().bytes)
+    },
   })
 
   app.post(
