@@ -39,21 +39,14 @@ export function jsonListPieces(
   rows: readonly Buffer[],
 ): { pieces: Buffer[]; length: number } {
   const pieces: Buffer[] = []
-  let parts: Buffer[] = [Buffer.from(listHead(message, meta))]
-  let bytes = 0
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as Buffer
-    if (i) parts.push(COMMA)
-    parts.push(row)
-    bytes += row.length
-    if (bytes >= WRITE_BYTES) {
-      pieces.push(Buffer.concat(parts))
-      parts = []
-      bytes = 0
-    }
+  const out = rowPieces()
+  out.add(Buffer.from(listHead(message, meta)))
+  for (const row of rows) {
+    const piece = out.row(row)
+    if (piece) pieces.push(piece)
   }
-  parts.push(TAIL)
-  pieces.push(Buffer.concat(parts))
+  out.add(TAIL)
+  pieces.push(out.take() as Buffer)
   let length = 0
   for (const p of pieces) length += p.length
   return { pieces, length }
@@ -63,6 +56,36 @@ const COMMA = Buffer.from(',')
 const TAIL = Buffer.from(']}')
 const WRITE_BYTES = 64 * 1024
 
+/**
+ * Rows copied into buffers of about WRITE_BYTES, commas between them: `row` hands back a full
+ * buffer when one is ready, `take` whatever is collected (undefined when nothing is).
+ */
+function rowPieces() {
+  let parts: Buffer[] = []
+  let bytes = 0
+  let rows = 0
+  const add = (b: Buffer) => {
+    parts.push(b)
+    bytes += b.length
+  }
+  const take = (): Buffer | undefined => {
+    if (!parts.length) return undefined
+    const piece = Buffer.concat(parts)
+    parts = []
+    bytes = 0
+    return piece
+  }
+  return {
+    add,
+    take,
+    row(b: Buffer): Buffer | undefined {
+      if (rows++) add(COMMA)
+      add(b)
+      return bytes >= WRITE_BYTES ? take() : undefined
+    },
+  }
+}
+
 export function sendJsonList<T>(
   reply: FastifyReply,
   source: JsonListSource<T>,
@@ -71,26 +94,18 @@ export function sendJsonList<T>(
 ) {
   async function* body() {
     yield Buffer.from(listHead(translate(reply.request.locale, message), source.meta))
-    let first = true
     // Buffers of about WRITE_BYTES: a chunk of rows is never joined into one large string first
-    // (which kept more memory alive while the whole ledger streamed), nor written item by item.
+    // (which kept more memory alive while the whole ledger streamed), nor written item by item;
+    // each chunk's last rows go out before the next chunk is read.
+    const out = rowPieces()
     function* write(items: T[]) {
-      let parts: Buffer[] = []
-      let bytes = 0
       for (const item of items) {
         const serialised = serializeItem(item)
-        const row = typeof serialised === 'string' ? Buffer.from(serialised) : serialised
-        if (!first) parts.push(COMMA)
-        first = false
-        parts.push(row)
-        bytes += row.length + 1
-        if (bytes >= WRITE_BYTES) {
-          yield Buffer.concat(parts)
-          parts = []
-          bytes = 0
-        }
+        const piece = out.row(typeof serialised === 'string' ? Buffer.from(serialised) : serialised)
+        if (piece) yield piece
       }
-      if (parts.length) yield Buffer.concat(parts)
+      const rest = out.take()
+      if (rest) yield rest
     }
     yield* write(source.first)
     if (source.rest) for await (const chunk of source.rest) yield* write(chunk)

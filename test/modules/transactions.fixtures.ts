@@ -2,6 +2,7 @@
  * Fixtures for the transaction tests: receipt images, hand-built multipart bodies, and periodes,
  * payments and transactions inserted directly (so these tests do not depend on other modules' routes).
  */
+import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
@@ -101,4 +102,22 @@ export function filesUnder(dir: string): string[] {
   } catch {
     return []
   }
+}
+
+/** The fields of a listed transaction the list tests look at. */
+export interface ListItem {
+  id: number
+  amount: number
+  status: string
+  user: { fullname: string; email: string | null }
+  confirmed_by: { id: number; fullname: string } | null
+  payment: { payment_name: string } | null
+  periode: { periode_name: string } | null
+}
+
+/** The listed transaction with this id (fails the test when it is not listed). */
+export function listedItem(items: ListItem[], id: number): ListItem {
+  const found = items.find((i) => i.id === id)
+  assert.ok(found, `transaction ${id} listed`)
+  return found
 }

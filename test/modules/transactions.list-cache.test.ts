@@ -12,7 +12,7 @@ import { openDatabase } from '../../src/db/client.js'
 import { dataVersions, ledgerMarks, transactions } from '../../src/db/schema.js'
 import { createListCache } from '../../src/modules/transactions/list-cache.js'
 import { build, login, userWithToken } from '../helpers/app.js'
-import { makePayment, makePeriode, makeTransaction } from './transactions.fixtures.js'
+import { type ListItem, listedItem, makePayment, makePeriode, makeTransaction } from './transactions.fixtures.js'
 
 const t = await build()
 const db = t.db.database.db
@@ -23,25 +23,11 @@ const admin = await userWithToken(t, 'admin')
 const periode = await makePeriode(t, '2024-01-01', '2024-01-31')
 const bank = await makePayment(t)
 
-interface ListItem {
-  id: number
-  amount: number
-  status: string
-  user: { fullname: string; email: string | null }
-  payment: { payment_name: string } | null
-  periode: { periode_name: string } | null
-}
-
 async function list(auth: Record<string, string>, app = t.app) {
   const res = await app.inject({ url: `/transactions?periode_id=${periode.id}`, headers: auth })
   assert.equal(res.statusCode, 200, res.body)
   assert.match(String(res.headers['content-type']), /^application\/json; charset=utf-8/)
   return { body: res.body, items: res.json().data as ListItem[] }
-}
-const item = (items: ListItem[], id: number) => {
-  const found = items.find((i) => i.id === id)
-  assert.ok(found, `transaction ${id} listed`)
-  return found
 }
 
 /** A write the triggers do not see: only a cached list can hide it (session_replication_role). */
@@ -55,7 +41,7 @@ async function writeBehindTheCachesBack(id: number, amount: string) {
 test('a repeated list is served from the cache, and the next write through the API is seen at once', async () => {
   const tx = await makeTransaction(t, { userId: alice.user.id, periodeId: periode.id, amount: '100000.00' })
   const first = await list(alice.auth)
-  assert.equal(item(first.items, tx.id).amount, 100000)
+  assert.equal(listedItem(first.items, tx.id).amount, 100000)
 
   await writeBehindTheCachesBack(tx.id, '123456.00')
   const second = await list(alice.auth)
@@ -69,8 +55,8 @@ test('a repeated list is served from the cache, and the next write through the A
   })
   assert.equal(changed.statusCode, 200, changed.body)
   const third = await list(alice.auth)
-  assert.equal(item(third.items, tx.id).status, 'on_process')
-  assert.equal(item(third.items, tx.id).amount, 123456, 'rebuilt from the database')
+  assert.equal(listedItem(third.items, tx.id).status, 'on_process')
+  assert.equal(listedItem(third.items, tx.id).amount, 123456, 'rebuilt from the database')
 })
 
 test('every kind of write a list shows invalidates it: status, payment, periode, a nested user, delete, insert', async () => {
@@ -90,7 +76,7 @@ test('every kind of write a list shows invalidates it: status, payment, periode,
     payload: { payment_name: 'Bank Baru' },
   })
   assert.equal(pay.statusCode, 200, pay.body)
-  await expectEverywhere((items) => assert.equal(item(items, tx.id).payment?.payment_name, 'Bank Baru'))
+  await expectEverywhere((items) => assert.equal(listedItem(items, tx.id).payment?.payment_name, 'Bank Baru'))
 
   const per = await t.app.inject({
     method: 'PUT',
@@ -99,7 +85,7 @@ test('every kind of write a list shows invalidates it: status, payment, periode,
     payload: { periode_name: 'Januari Baru' },
   })
   assert.equal(per.statusCode, 200, per.body)
-  await expectEverywhere((items) => assert.equal(item(items, tx.id).periode?.periode_name, 'Januari Baru'))
+  await expectEverywhere((items) => assert.equal(listedItem(items, tx.id).periode?.periode_name, 'Januari Baru'))
 
   const user = await t.app.inject({
     method: 'PUT',
@@ -108,10 +94,10 @@ test('every kind of write a list shows invalidates it: status, payment, periode,
     payload: { fullname: 'Alice Baru' },
   })
   assert.equal(user.statusCode, 200, user.body)
-  await expectEverywhere((items) => assert.equal(item(items, tx.id).user.fullname, 'Alice Baru'))
+  await expectEverywhere((items) => assert.equal(listedItem(items, tx.id).user.fullname, 'Alice Baru'))
 
   const added = await makeTransaction(t, { userId: alice.user.id, periodeId: periode.id })
-  await expectEverywhere((items) => item(items, added.id))
+  await expectEverywhere((items) => listedItem(items, added.id))
 
   const del = await t.app.inject({ method: 'DELETE', url: `/transactions/${added.id}`, headers: admin.auth })
   assert.equal(del.statusCode, 200, del.body)
@@ -130,9 +116,9 @@ test('viewers never share an entry: members see their own rows and no one else�
   const asBob = await list(bob.auth)
   const asAlice = await list(alice.auth)
   assert.deepEqual(asBob.items.map((i) => i.id).sort(), [mine.id, reported.id].sort())
-  assert.equal(item(asBob.items, reported.id).user.email, null, 'Bob does not see Alice’s email')
-  assert.ok(item(asAlice.items, reported.id).user.email, 'Alice sees her own email')
-  assert.ok(item(asAdmin.items, reported.id).user.email, 'admins see emails')
+  assert.equal(listedItem(asBob.items, reported.id).user.email, null, 'Bob does not see Alice’s email')
+  assert.ok(listedItem(asAlice.items, reported.id).user.email, 'Alice sees her own email')
+  assert.ok(listedItem(asAdmin.items, reported.id).user.email, 'admins see emails')
   assert.equal(
     asAlice.items.find((i) => i.id === mine.id),
     undefined,
@@ -193,10 +179,10 @@ test('a deposit evicts only the lists that show it: its owner, its member report
   assert.equal((await listWasHit(carol.auth)).hit, true)
   const asAlice = await listWasHit(alice.auth)
   assert.equal(asAlice.hit, false)
-  item(asAlice.items, id)
+  listedItem(asAlice.items, id)
   const asAdmin = await listWasHit(admin.auth)
   assert.equal(asAdmin.hit, false)
-  item(asAdmin.items, id)
+  listedItem(asAdmin.items, id)
 
   // Carol reports one for Bob: Carol's and Bob's lists change, Alice's does not.
   const reported = await makeTransaction(t, { userId: bob.user.id, reportedBy: carol.user.id, periodeId: periode.id })
@@ -204,7 +190,7 @@ test('a deposit evicts only the lists that show it: its owner, its member report
   for (const who of [bob, carol, admin]) {
     const seen = await listWasHit(who.auth)
     assert.equal(seen.hit, false)
-    item(seen.items, reported.id)
+    listedItem(seen.items, reported.id)
   }
 })
 
@@ -246,7 +232,7 @@ test('a write made through another instance is seen by this one at once (Postgre
   try {
     await app2.ready()
     const tx = await makeTransaction(t, { userId: alice.user.id, periodeId: periode.id })
-    assert.equal(item((await list(alice.auth)).items, tx.id).status, 'sent') // cached on instance 1
+    assert.equal(listedItem((await list(alice.auth)).items, tx.id).status, 'sent') // cached on instance 1
     const changed = await app2.inject({
       method: 'PUT',
       url: `/transactions/${tx.id}/status`,
@@ -254,7 +240,7 @@ test('a write made through another instance is seen by this one at once (Postgre
       payload: { status: 'completed' },
     })
     assert.equal(changed.statusCode, 200, changed.body)
-    assert.equal(item((await list(alice.auth)).items, tx.id).status, 'completed')
+    assert.equal(listedItem((await list(alice.auth)).items, tx.id).status, 'completed')
   } finally {
     await app2.close()
     await other.close()

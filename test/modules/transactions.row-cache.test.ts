@@ -11,7 +11,7 @@ import { buildApp } from '../../src/app.js'
 import { transactions } from '../../src/db/schema.js'
 import { createRowCache, rowBytes } from '../../src/modules/transactions/row-cache.js'
 import { build, userWithToken } from '../helpers/app.js'
-import { makePayment, makePeriode, makeTransaction } from './transactions.fixtures.js'
+import { type ListItem, listedItem, makePayment, makePeriode, makeTransaction } from './transactions.fixtures.js'
 
 const t = await build({ LIST_CACHE_MB: '0' })
 // The same database without the row cache: what every list must equal.
@@ -26,16 +26,6 @@ const admin = await userWithToken(t, 'admin')
 const periode = await makePeriode(t, '2024-02-01', '2024-02-29')
 const bank = await makePayment(t)
 
-interface ListItem {
-  id: number
-  amount: number
-  status: string
-  user: { fullname: string; email: string | null }
-  confirmed_by: { id: number } | null
-  payment: { payment_name: string } | null
-  periode: { periode_name: string } | null
-}
-
 const paths = [`/transactions?periode_id=${periode.id}`, `/transactions?periode_id=${periode.id}&page=1&per_page=3`]
 
 /** The list as the cached app answers it, checked equal to the uncached app's answer. */
@@ -46,11 +36,6 @@ async function list(auth: Record<string, string>, url = paths[0] as string) {
   const expected = await plain.inject({ url, headers: auth })
   assert.equal(res.body, expected.body, `${url}: the same bytes as without the row cache`)
   return res.json().data as ListItem[]
-}
-const item = (items: ListItem[], id: number) => {
-  const found = items.find((i) => i.id === id)
-  assert.ok(found, `transaction ${id} listed`)
-  return found
 }
 const viewers = [alice, bob, admin]
 async function everyList(check?: (items: ListItem[]) => void) {
@@ -80,8 +65,8 @@ test('a repeated list fetches no row again, and a deposit makes each viewer fetc
   assert.equal(stats().misses, before + 2, 'Alice’s list fetched the new row only')
   await list(bob.auth)
   assert.equal(stats().misses, before + 2, 'Bob’s list fetched nothing')
-  item(await list(admin.auth), added.id)
-  item(await list(alice.auth), a.id)
+  listedItem(await list(admin.auth), added.id)
+  listedItem(await list(alice.auth), a.id)
 
   // /metrics reports the same figures.
   const text = await t.app.metrics.registry.metrics()
@@ -101,7 +86,7 @@ test('every change a row shows changes the list at once: status, confirmer, paym
     const res = await t.app.inject({ method: 'PUT', url, headers: admin.auth, payload })
     assert.equal(res.statusCode, 200, res.body)
   }
-  const adminSees = async (check: (row: ListItem) => void) => check(item(await list(admin.auth), tx.id))
+  const adminSees = async (check: (row: ListItem) => void) => check(listedItem(await list(admin.auth), tx.id))
 
   await put(`/transactions/${tx.id}/status`, { status: 'completed' })
   await adminSees((r) => {
@@ -115,8 +100,7 @@ test('every change a row shows changes the list at once: status, confirmer, paym
   await put(`/users/${alice.user.id}`, { fullname: 'Alice Row Cache' })
   await adminSees((r) => assert.equal(r.user.fullname, 'Alice Row Cache'))
   await put(`/users/${admin.user.id}`, { fullname: 'Confirmer Renamed' })
-  const confirmer = item(await list(admin.auth), tx.id).confirmed_by as unknown as { fullname: string }
-  assert.equal(confirmer.fullname, 'Confirmer Renamed')
+  assert.equal(listedItem(await list(admin.auth), tx.id).confirmed_by?.fullname, 'Confirmer Renamed')
   // A change no trigger or service sees still shows: the key is the rows' versions, not an event.
   await t.db.database.db.update(transactions).set({ amount: '424242.00' }).where(eq(transactions.id, tx.id))
   await adminSees((r) => assert.equal(r.amount, 424242))
@@ -138,9 +122,9 @@ test('every change a row shows changes the list at once: status, confirmer, paym
 
 test('viewers never share a row: a member sees no one else’s email from a row an admin cached', async () => {
   const reported = await makeTransaction(t, { userId: alice.user.id, reportedBy: bob.user.id, periodeId: periode.id })
-  assert.ok(item(await list(admin.auth), reported.id).user.email, 'the admin sees Alice’s email (cached first)')
-  assert.equal(item(await list(bob.auth), reported.id).user.email, null, 'Bob, her reporter, does not')
-  assert.ok(item(await list(alice.auth), reported.id).user.email, 'Alice sees her own')
+  assert.ok(listedItem(await list(admin.auth), reported.id).user.email, 'the admin sees Alice’s email (cached first)')
+  assert.equal(listedItem(await list(bob.auth), reported.id).user.email, null, 'Bob, her reporter, does not')
+  assert.ok(listedItem(await list(alice.auth), reported.id).user.email, 'Alice sees her own')
 })
 
 test('a page larger than one 64 KB piece arrives whole, with its exact length, cold and from the cache', async () => {
