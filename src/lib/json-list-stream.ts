@@ -38,50 +38,69 @@ export function jsonListPieces(
   meta: Record<string, unknown>,
   rows: readonly Buffer[],
 ): { pieces: Buffer[]; length: number } {
+  const head = Buffer.from(listHead(message, meta))
+  let length = head.length + Math.max(rows.length - 1, 0) + TAIL.length
+  for (const row of rows) length += row.length
   const pieces: Buffer[] = []
-  const out = rowPieces()
-  out.add(Buffer.from(listHead(message, meta)))
-  for (const row of rows) {
-    const piece = out.row(row)
-    if (piece) pieces.push(piece)
-  }
-  out.add(TAIL)
-  pieces.push(out.take() as Buffer)
-  let length = 0
-  for (const p of pieces) length += p.length
+  // The whole answer's size is known: a short list gets one buffer of exactly that size.
+  const out = rowPieces(Math.min(length, WRITE_BYTES))
+  const push = (piece: Buffer | undefined) => piece && pieces.push(piece)
+  push(out.add(head))
+  for (const row of rows) push(out.row(row))
+  push(out.add(TAIL))
+  push(out.take())
   return { pieces, length }
 }
 
-const COMMA = Buffer.from(',')
+const COMMA = 0x2c
 const TAIL = Buffer.from(']}')
 const WRITE_BYTES = 64 * 1024
 
 /**
- * Rows copied into buffers of about WRITE_BYTES, commas between them: `row` hands back a full
- * buffer when one is ready, `take` whatever is collected (undefined when nothing is).
+ * Rows written into buffers of about WRITE_BYTES, commas between them: `row` and `add` hand back a
+ * full buffer when one is ready, `take` whatever is collected (undefined when nothing is). A row
+ * given as a string is encoded straight into the buffer (no Buffer of its own per row); a row
+ * larger than WRITE_BYTES gets a buffer of its size. `firstBytes` sizes the first buffer (a short
+ * answer whose length is known gets exactly that); a buffer is allocated only when written to.
  */
-function rowPieces() {
-  let parts: Buffer[] = []
-  let bytes = 0
+function rowPieces(firstBytes = WRITE_BYTES) {
+  let piece: Buffer | undefined
+  let size = firstBytes
+  let used = 0
   let rows = 0
-  const add = (b: Buffer) => {
-    parts.push(b)
-    bytes += b.length
-  }
   const take = (): Buffer | undefined => {
-    if (!parts.length) return undefined
-    const piece = Buffer.concat(parts)
-    parts = []
-    bytes = 0
-    return piece
+    if (!piece || !used) return undefined
+    const full = piece.subarray(0, used)
+    piece = undefined
+    used = 0
+    return full
   }
+  /** A buffer with room for `bytes` more, and the full one it had to take to make that room. */
+  const room = (bytes: number): { into: Buffer; full: Buffer | undefined } => {
+    let full: Buffer | undefined
+    if (piece && used + bytes > piece.length) full = take()
+    if (!piece) {
+      piece = Buffer.allocUnsafe(Math.max(size, bytes))
+      size = WRITE_BYTES
+    }
+    return { into: piece, full }
+  }
+  const done = (full: Buffer | undefined) => full ?? (used >= WRITE_BYTES ? take() : undefined)
   return {
-    add,
+    add(b: Buffer): Buffer | undefined {
+      const { into, full } = room(b.length)
+      used += b.copy(into, used)
+      return done(full)
+    },
     take,
-    row(b: Buffer): Buffer | undefined {
-      if (rows++) add(COMMA)
-      add(b)
-      return bytes >= WRITE_BYTES ? take() : undefined
+    row(item: Buffer | string): Buffer | undefined {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: the exact length is counted only near the end.
+      const left = (piece?.length ?? size) - used - 1
+      const bytes = typeof item !== 'string' ? item.length : item.length * 3 <= left ? item.length * 3 : Buffer.byteLength(item)
+      const { into, full } = room(bytes + 1)
+      if (rows++) into[used++] = COMMA
+      used += typeof item === 'string' ? into.write(item, used) : item.copy(into, used)
+      return done(full)
     },
   }
 }
@@ -96,19 +115,30 @@ export function sendJsonList<T>(
     yield Buffer.from(listHead(translate(reply.request.locale, message), source.meta))
     // Buffers of about WRITE_BYTES: a chunk of rows is never joined into one large string first
     // (which kept more memory alive while the whole ledger streamed), nor written item by item;
-    // each chunk's last rows go out before the next chunk is read.
+    // each chunk's last rows go out before the next chunk is read. A chunk becomes buffers before
+    // the first of them is written, so its rows (strings from the driver) are garbage at once
+    // instead of living while a slow client takes the chunk, long enough for V8 to move them to
+    // the old generation, which grew the heap by tens of MB (issue 13, item 7).
     const out = rowPieces()
-    function* write(items: T[]) {
+    const piecesOf = (items: T[]) => {
+      const pieces: Buffer[] = []
       for (const item of items) {
-        const serialised = serializeItem(item)
-        const piece = out.row(typeof serialised === 'string' ? Buffer.from(serialised) : serialised)
-        if (piece) yield piece
+        const piece = out.row(serializeItem(item))
+        if (piece) pieces.push(piece)
       }
       const rest = out.take()
-      if (rest) yield rest
+      if (rest) pieces.push(rest)
+      return pieces
     }
-    yield* write(source.first)
-    if (source.rest) for await (const chunk of source.rest) yield* write(chunk)
+    yield* piecesOf(source.first)
+    const chunks = source.rest?.[Symbol.asyncIterator]()
+    let step: IteratorResult<T[]> | undefined = await chunks?.next()
+    while (chunks && step && !step.done) {
+      const pieces = piecesOf(step.value)
+      step = undefined // the chunk's rows are not kept while its pieces are written
+      yield* pieces
+      step = await chunks.next()
+    }
     yield TAIL
   }
   return reply

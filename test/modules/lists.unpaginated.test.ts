@@ -13,7 +13,7 @@ import { makePeriode } from './transactions.fixtures.js'
 const t = await build()
 const db = t.db.database.db
 
-// More than the first chunk (2000) and two further chunks (1000 each), with many rows sharing
+// More than the first chunk (2000) and several further chunks (250 each), with many rows sharing
 // the same instant so the keyset's id tie-break is exercised at every chunk boundary.
 const MEMBER_ROWS = 600
 const OTHER_ROWS = 3900
