@@ -90,10 +90,14 @@ export default function Audit(props: PageProps) {
           onChange={(v) => setFilter('entity', v)}
           options={[{ value: '', label: t('auditAll') }, ...ENTITIES.map((e) => ({ value: e, label: t(`ent_${e}` as MessageKey) }))]}
         />
+        {/* Not bound to the address while typed in: a re-render (the list arriving after another
+            filter changed) would put the address's value back over the digits being typed. It
+            takes the address's value when that changes (key), and gives it back on change. */}
         <Input
+          key={`entity_id:${filters.entity_id}`}
           label={t('auditEntityId')}
           inputMode="numeric"
-          value={filters.entity_id}
+          defaultValue={filters.entity_id}
           onChange={(e) => setFilter('entity_id', e.currentTarget.value.replace(/\D/g, ''))}
         />
         <Select
