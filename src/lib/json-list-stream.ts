@@ -26,30 +26,26 @@ function listHead(message: string, meta: Record<string, unknown>) {
 }
 
 /**
- * A whole list envelope from rows already written as JSON (a short list, or a page), as pieces of
- * about WRITE_BYTES that are copies of the rows' bytes, and their total length. Not one joined
- * string: a string of a few hundred KB lands in V8's large-object space, whose pages are mapped
- * afresh for each one, and on the bench machine the page faults made joining and encoding a
- * 500-row page cost 7 ms against 0.1 ms for copying the bytes. Nor one Buffer of the whole page:
- * under load such large buffers are fresh memory too, while 64 KB ones reuse the allocator's.
+ * A whole list envelope from rows already written as JSON (a short list, or a page): one Buffer of
+ * exactly its length, the rows' bytes copied in. Not one joined string: a string of a few hundred
+ * KB lands in V8's large-object space, whose pages are mapped afresh for each one, and on the bench
+ * machine the page faults made joining and encoding a 500-row page cost 7 ms against 0.1 ms for
+ * copying the bytes. One buffer rather than 64 KB pieces streamed one after another: the two cost
+ * the same CPU (docs/decisions.md, "Large answers are built as buffers"), and one is simpler and is
+ * what the list cache keeps.
  */
-export function jsonListPieces(
-  message: string,
-  meta: Record<string, unknown>,
-  rows: readonly Buffer[],
-): { pieces: Buffer[]; length: number } {
+export function jsonListBuffer(message: string, meta: Record<string, unknown>, rows: readonly Buffer[]): Buffer {
   const head = Buffer.from(listHead(message, meta))
   let length = head.length + Math.max(rows.length - 1, 0) + TAIL.length
   for (const row of rows) length += row.length
-  const pieces: Buffer[] = []
-  // The whole answer's size is known: a short list gets one buffer of exactly that size.
-  const out = rowPieces(Math.min(length, WRITE_BYTES))
-  const push = (piece: Buffer | undefined) => piece && pieces.push(piece)
-  push(out.add(head))
-  for (const row of rows) push(out.row(row))
-  push(out.add(TAIL))
-  push(out.take())
-  return { pieces, length }
+  const out = Buffer.allocUnsafe(length)
+  let at = head.copy(out, 0)
+  for (let i = 0; i < rows.length; i++) {
+    if (i) out[at++] = COMMA
+    at += (rows[i] as Buffer).copy(out, at)
+  }
+  TAIL.copy(out, at)
+  return out
 }
 
 const COMMA = 0x2c
@@ -57,15 +53,13 @@ const TAIL = Buffer.from(']}')
 const WRITE_BYTES = 64 * 1024
 
 /**
- * Rows written into buffers of about WRITE_BYTES, commas between them: `row` and `add` hand back a
- * full buffer when one is ready, `take` whatever is collected (undefined when nothing is). A row
+ * Rows written into buffers of about WRITE_BYTES, commas between them: `row` hands back a full
+ * buffer when one is ready, `take` whatever is collected (undefined when nothing is). A row
  * given as a string is encoded straight into the buffer (no Buffer of its own per row); a row
- * larger than WRITE_BYTES gets a buffer of its size. `firstBytes` sizes the first buffer (a short
- * answer whose length is known gets exactly that); a buffer is allocated only when written to.
+ * larger than WRITE_BYTES gets a buffer of its size. A buffer is allocated only when written to.
  */
-function rowPieces(firstBytes = WRITE_BYTES) {
+function rowPieces() {
   let piece: Buffer | undefined
-  let size = firstBytes
   let used = 0
   let rows = 0
   const take = (): Buffer | undefined => {
@@ -79,23 +73,15 @@ function rowPieces(firstBytes = WRITE_BYTES) {
   const room = (bytes: number): { into: Buffer; full: Buffer | undefined } => {
     let full: Buffer | undefined
     if (piece && used + bytes > piece.length) full = take()
-    if (!piece) {
-      piece = Buffer.allocUnsafe(Math.max(size, bytes))
-      size = WRITE_BYTES
-    }
+    piece ??= Buffer.allocUnsafe(Math.max(WRITE_BYTES, bytes))
     return { into: piece, full }
   }
   const done = (full: Buffer | undefined) => full ?? (used >= WRITE_BYTES ? take() : undefined)
   return {
-    add(b: Buffer): Buffer | undefined {
-      const { into, full } = room(b.length)
-      used += b.copy(into, used)
-      return done(full)
-    },
     take,
     row(item: Buffer | string): Buffer | undefined {
       // UTF-8 takes at most 3 bytes per UTF-16 unit: the exact length is counted only near the end.
-      const left = (piece?.length ?? size) - used - 1
+      const left = (piece?.length ?? WRITE_BYTES) - used - 1
       const bytes = typeof item !== 'string' ? item.length : item.length * 3 <= left ? item.length * 3 : Buffer.byteLength(item)
       const { into, full } = room(bytes + 1)
       if (rows++) into[used++] = COMMA
@@ -145,15 +131,4 @@ export function sendJsonList<T>(
     .code(200)
     .type('application/json; charset=utf-8')
     .send(Readable.from(body(), { objectMode: false }))
-}
-
-/** A whole answer in pieces (jsonListPieces), written one after another with its exact length. */
-export function sendPieces(reply: FastifyReply, pieces: Buffer[], length: number) {
-  // One piece (most lists): a plain body, without a stream's machinery.
-  if (pieces.length === 1) return reply.code(200).type('application/json; charset=utf-8').send(pieces[0])
-  return reply
-    .code(200)
-    .type('application/json; charset=utf-8')
-    .header('content-length', length)
-    .send(Readable.from(pieces, { objectMode: false }))
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import Fastify from 'fastify'
 import { translate } from '../../src/i18n/index.js'
-import { jsonListPieces, sendJsonList } from '../../src/lib/json-list-stream.js'
+import { jsonListBuffer, sendJsonList } from '../../src/lib/json-list-stream.js'
 
 /**
  * Rows whose UTF-8 length differs from their string length in every way there is: ASCII (1 byte
@@ -35,34 +35,21 @@ function sameText(actual: string, expected: string) {
   )
 }
 
-test('jsonListPieces: the exact bytes and length, in pieces of at most 64 KB unless one row is larger', () => {
+test('jsonListBuffer: the exact bytes in one buffer of exactly their length, whatever the rows', () => {
   const meta = { page: 1, total: 401 }
   const rows = rowsOfEveryWidth()
-  const { pieces, length } = jsonListPieces(
+  const body = jsonListBuffer(
     'Success',
     meta,
     rows.map((r) => Buffer.from(r)),
   )
-  const whole = Buffer.concat(pieces)
-  sameText(whole.toString('utf8'), expectedList(meta, rows))
-  assert.equal(length, whole.length)
-  assert.ok(pieces.length > 3, `${pieces.length} pieces`)
-  const oversized = pieces.filter((p) => p.length > 64 * 1024)
-  assert.equal(oversized.length, 1, 'only the piece holding the 90 KB row is larger than 64 KB')
-  assert.ok(oversized[0]!.includes(Buffer.from('"id":"big"')))
-})
-
-test('jsonListPieces: a short list is one piece of exactly its size, an empty one too', () => {
-  const one = jsonListPieces('Success', { total: 1 }, [Buffer.from('{"id":1}')])
-  assert.equal(one.pieces.length, 1)
-  assert.equal(one.pieces[0]!.buffer.byteLength >= one.length, true)
-  assert.equal(one.pieces[0]!.toString(), '{"code":200,"message":"Success","meta":{"total":1},"data":[{"id":1}]}')
-  const none = jsonListPieces('Success', { total: 0 }, [])
-  assert.deepEqual(
-    none.pieces.map((p) => p.toString()),
-    ['{"code":200,"message":"Success","meta":{"total":0},"data":[]}'],
+  sameText(body.toString('utf8'), expectedList(meta, rows))
+  assert.equal(body.length, Buffer.byteLength(expectedList(meta, rows)))
+  assert.equal(
+    jsonListBuffer('Success', { total: 1 }, [Buffer.from('{"id":1}')]).toString(),
+    '{"code":200,"message":"Success","meta":{"total":1},"data":[{"id":1}]}',
   )
-  assert.equal(none.length, Buffer.byteLength(none.pieces[0]!.toString()))
+  assert.equal(jsonListBuffer('Success', { total: 0 }, []).toString(), '{"code":200,"message":"Success","meta":{"total":0},"data":[]}')
 })
 
 test('sendJsonList: buffers first, then chunks of strings, arrive as the same bytes in order', async (t) => {

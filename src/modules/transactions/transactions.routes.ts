@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, Gauge } from 'prom-client'
 import type { Static, TSchema } from 'typebox'
 import { translate } from '../../i18n/index.js'
-import { jsonListPieces, sendJsonList, sendPieces } from '../../lib/json-list-stream.js'
+import { jsonListBuffer, sendJsonList } from '../../lib/json-list-stream.js'
 import { errorResponses, IdParam, MessageOnly, ok } from '../../lib/schemas.js'
 import { createListCache, listCacheKey } from './list-cache.js'
 import {
@@ -202,10 +202,8 @@ export default async function transactionsRoutes(fastify: FastifyInstance) {
       }
       // The rows are JSON text already (the read model); the envelope around them is the same as
       // the streamed one's, so a cached, a fresh and a streamed list are written alike.
-      const { pieces, length } = jsonListPieces(translate(request.locale, 'Success'), answer.meta, answer.data)
-      if (!version) return sendPieces(reply, pieces, length)
-      const body = Buffer.concat(pieces, length)
-      listCache.set(key, version, body)
+      const body = jsonListBuffer(translate(request.locale, 'Success'), answer.meta, answer.data)
+      if (version) listCache.set(key, version, body)
       return sendSerialised(reply, body)
     },
   )
