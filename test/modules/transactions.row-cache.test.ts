@@ -148,7 +148,7 @@ test('a page larger than one 64 KB piece arrives whole, with its exact length, c
   }
 })
 
-test('the cache stays within its bytes, dropping the least recently used rows first; 0 bytes stores nothing', () => {
+test('the cache stays within its bytes, dropping rows not used since the last pass first; 0 bytes stores nothing', () => {
   const cache = createRowCache(100)
   const row = (c: string) => rowBytes(c.repeat(30))
   cache.set('k1', row('a')) // 32 bytes with its key
@@ -161,6 +161,18 @@ test('the cache stays within its bytes, dropping the least recently used rows fi
   assert.ok(cache.get('k3') && cache.get('k4'))
   assert.ok(cache.bytes <= 100, `${cache.bytes} bytes`)
   assert.equal(cache.size, 3)
+  // Every row used since it came in: each gets a second chance, then one of them goes (the
+  // eviction is a clock, not an exact LRU), and the new row stays.
+  for (const k of ['k1', 'k3', 'k4']) assert.ok(cache.get(k))
+  cache.set('k5', row('e'))
+  assert.equal(['k1', 'k3', 'k4'].filter((k) => cache.get(k) === undefined).length, 1, 'one of the used rows went')
+  assert.equal(cache.get('k5')?.toString(), 'e'.repeat(30), 'the new row was kept')
+  assert.equal(cache.size, 3)
+  // A row larger than the whole cache is not kept, and pushes nothing out.
+  cache.set('huge', rowBytes('x'.repeat(200)))
+  assert.equal(cache.get('huge'), undefined)
+  assert.equal(cache.size, 3)
+  assert.ok(cache.bytes <= 100, `${cache.bytes} bytes`)
   const off = createRowCache(0)
   off.set('k', row('x'))
   assert.equal(off.enabled, false)

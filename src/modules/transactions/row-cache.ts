@@ -37,29 +37,38 @@ export interface RowCache {
  * as UTF-8 bytes, ready to copy into an answer (jsonListBody).
  */
 export function createRowCache(maxBytes: number): RowCache {
-  const entries = new Map<string, Buffer>()
+  // Oldest first (a Map iterates in insertion order). A hit only marks its entry used; eviction
+  // gives a used entry a second chance by moving it to the end, unmarked ("clock" LRU). A hit that
+  // moved its entry at once cost a delete and an insert in a map of ~12,000 entries, for each of a
+  // page's rows: 11% of the server's time on a 1,250-row list, by profile.
+  const entries = new Map<string, { row: Buffer; used: boolean }>()
   let bytes = 0
   let hits = 0
   let misses = 0
   return {
     enabled: maxBytes > 0,
     get(key) {
-      const row = entries.get(key)
-      if (row === undefined) return undefined
+      const entry = entries.get(key)
+      if (entry === undefined) return undefined
       hits++
-      // Most recently used last: Map iteration order is insertion order.
-      entries.delete(key)
-      entries.set(key, row)
-      return row
+      entry.used = true
+      return entry.row
     },
     set(key, row) {
-      if (maxBytes <= 0 || entries.has(key)) return
-      entries.set(key, row)
+      // A row larger than the whole cache is not kept (nor does it push the others out).
+      if (key.length + row.length > maxBytes || entries.has(key)) return
+      entries.set(key, { row, used: false })
       bytes += key.length + row.length
-      for (const [k, r] of entries) {
+      // Ends: an entry moved to the end comes round again unmarked, and is then evicted. The new
+      // row is passed over, or it would be the first unmarked one when every other was used.
+      for (const [k, entry] of entries) {
         if (bytes <= maxBytes) break
+        if (k === key) continue
         entries.delete(k)
-        bytes -= k.length + r.length
+        if (entry.used) {
+          entry.used = false
+          entries.set(k, entry)
+        } else bytes -= k.length + entry.row.length
       }
     },
     countMiss(rows) {
