@@ -60,7 +60,7 @@ export interface Database {
   /**
    * PGlite in memory only: the whole data directory as a tarball, which `pgliteFrom` opens again.
    * The tests migrate one database and start each of theirs from its dump: PGlite's initdb costs
-   * about 2 s of CPU, loading a dump about 0.35 s.
+   * about 2.8 s of CPU, loading a dump 0.65-0.9 s.
    */
   dump?: () => Promise<Blob>
   /** PostgreSQL only: the pool's connections (for /metrics). */

@@ -34,7 +34,7 @@ export interface RowCache {
 
 /**
  * An LRU bounded by the total size of its rows and keys (0 bytes: stores nothing). Rows are kept
- * as UTF-8 bytes, ready to copy into an answer (jsonListBody).
+ * as UTF-8 bytes, ready to copy into an answer (jsonListBuffer).
  */
 export function createRowCache(maxBytes: number): RowCache {
   // Oldest first (a Map iterates in insertion order). A hit only marks its entry used; eviction
