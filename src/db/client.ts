@@ -14,6 +14,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import pg from 'pg'
 import { acquireDataDir, type DataDirOwner } from '../ops/data-dir-owner.js'
+import { countingPool, listenForAuthChanges, READ_ONLY } from './auth-changes.js'
 import { advisoryLockLiveness, type Liveness, singleProcessLiveness } from './liveness.js'
 import * as schema from './schema.js'
 
@@ -39,12 +40,15 @@ export interface Database {
   ping(): Promise<void>
   close(): Promise<void>
   /**
-   * PGlite only: a counter that moves whenever anything may have been written. The embedded
-   * database belongs to this one process (PGlite cannot be shared), so an unchanged counter proves
-   * that what was read before is still what the database holds: the auth guard uses it to skip
-   * re-reading a session on every request. Undefined on PostgreSQL, where other instances write.
+   * A counter that moves whenever a session or user may have changed, so an unchanged counter
+   * proves that a session read before is still what the database holds: the auth guard uses it to
+   * skip re-reading a session on every request.
+   * - PGlite: every write (the embedded database belongs to this one process).
+   * - PostgreSQL: this process's writes, and other instances' changes to sessions and users as
+   *   announced at their commit (auth-changes.ts). It answers undefined while those cannot be
+   *   heard: then every request reads.
    */
-  writeEpoch?: () => number
+  writeEpoch: () => number | undefined
   /**
    * PGlite on disk only: this process's ownership of DATA_DIR (src/ops/data-dir-owner.ts), held
    * until close(); the server serves the CLI's control requests through it.
@@ -106,7 +110,23 @@ async function openPg(url: string, opts: DatabaseOptions): Promise<Database> {
   pool.on('connect', (client) => {
     client.on('error', () => {})
   })
-  const db = drizzlePg({ client: pool, schema, casing: 'snake_case' }) as unknown as Db
+  const changes = listenForAuthChanges(
+    async () => {
+      // keepAlive: a connection that died silently (no reset from a lost peer) is found out and
+      // replaced, instead of listening on nothing.
+      const client = new pg.Client({
+        connectionString: url,
+        application_name: 'talangraga-api-changes',
+        connectionTimeoutMillis: 3000,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+      })
+      await client.connect()
+      return client
+    },
+    () => {},
+  )
+  const db = drizzlePg({ client: countingPool(pool, changes.bump), schema, casing: 'snake_case' }) as unknown as Db
   // Its own connection, outside the pool: it lives as long as the process (liveness.ts).
   const liveness = await advisoryLockLiveness(
     async () => {
@@ -115,10 +135,17 @@ async function openPg(url: string, opts: DatabaseOptions): Promise<Database> {
       return client
     },
     () => {},
-  )
+  ).catch(async (err: unknown) => {
+    await changes.close()
+    throw err
+  })
+  // The first LISTEN, so that a server answers its first requests with the memo on (it fails
+  // soft: the listener keeps retrying in the background).
+  await changes.ready
   return {
     kind: 'pg',
     db,
+    writeEpoch: changes.epoch,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     liveness,
     async migrate() {
@@ -138,6 +165,7 @@ async function openPg(url: string, opts: DatabaseOptions): Promise<Database> {
       await pool.query('SELECT 1')
     },
     async close() {
+      await changes.close()
       await liveness.close()
       await pool.end()
     },
@@ -207,9 +235,6 @@ async function openPgliteOwned(dir: string | undefined, owner: DataDirOwner | un
     },
   }
 }
-
-/** A statement that only reads (every write we issue is INSERT/UPDATE/DELETE/DDL, or WITH ... them). */
-const READ_ONLY = /^\s*select\b/i
 
 /**
  * The PGlite client as Drizzle sees it, counting everything that may write: any statement that is

@@ -1,8 +1,10 @@
 /**
  * Declarative access control. Each route says `config: { auth: 'public' | 'user' | 'admin' }`
  * (default: 'user'); one onRequest hook enforces it. For 'user' and 'admin' the access token is
- * verified and then user + session are checked in one indexed query, so logout, password change,
- * deactivation, deletion and demotion take effect at once on every instance.
+ * verified and then user + session are checked in one indexed query, or reused from an earlier
+ * check while nothing that could change it was written (sessionChecker), so logout, password
+ * change, deactivation, deletion and demotion take effect at once: on the next request on this
+ * instance, and on others as soon as PostgreSQL announces the commit.
  *
  * Auditors (user_type `auditor`, SPEC §8) are one rule here: a GET or HEAD acts as an admin (so
  * every admin read, list and report is theirs, and services need no third role), any other method
@@ -37,18 +39,25 @@ type ActiveSession = NonNullable<Awaited<ReturnType<typeof findActiveSession>>>
 
 /** Sessions remembered at most (all of them are dropped at the next write anyway). */
 const MEMO_MAX = 10_000
+/**
+ * A remembered session is read again after this long whatever the counter says: the bound on a
+ * revocation missed because another instance's announcement was lost on a connection that died
+ * without a word (keepalive finds that out only after minutes). One read per session per 10 s.
+ */
+const MEMO_MAX_AGE_MS = 10_000
 
 /**
- * The session check of every request. On the embedded PGlite database, whose only writer is this
- * process, a session read is reused until anything is written (Database.writeEpoch): a logout, a
- * password change, a deactivation or any other write makes the next request read it again, so a
- * revocation still takes effect at once. The absolute expiry is checked against the clock on
- * every use. On PostgreSQL other instances write too: every request reads.
+ * The session check of every request. A session read is reused until the database's change
+ * counter moves (Database.writeEpoch), so a revocation still takes effect at once:
+ * - PGlite: any write moves it (this process is the database's only writer);
+ * - PostgreSQL: this process's writes move it, and other instances' changes to sessions or users
+ *   as soon as PostgreSQL announces their commit. While those cannot be heard (the listening
+ *   connection is down) the counter is undefined and every request reads.
+ * The absolute expiry is checked against the clock on every use.
  */
 function sessionChecker(app: FastifyInstance) {
   const { db, writeEpoch } = app.database
-  if (!writeEpoch) return (sessionId: string, userId: number) => findActiveSession(db, sessionId, userId)
-  const memo = new Map<string, ActiveSession>()
+  const memo = new Map<string, { found: ActiveSession; at: number }>()
   let memoEpoch = writeEpoch()
   return async (sessionId: string, userId: number): Promise<ActiveSession | undefined> => {
     const epoch = writeEpoch()
@@ -57,13 +66,14 @@ function sessionChecker(app: FastifyInstance) {
       memoEpoch = epoch
     }
     const key = `${sessionId}:${userId}`
-    const known = memo.get(key)
-    if (known && known.sessionExpiresAt.getTime() > Date.now()) return known
+    const now = Date.now()
+    const known = epoch === undefined ? undefined : memo.get(key)
+    if (known && known.found.sessionExpiresAt.getTime() > now && now - known.at < MEMO_MAX_AGE_MS) return known.found
     const found = await findActiveSession(db, sessionId, userId)
     // Remembered only if nothing was written while it was read.
-    if (found && writeEpoch() === epoch && epoch === memoEpoch) {
+    if (found && epoch !== undefined && writeEpoch() === epoch && epoch === memoEpoch) {
       Object.freeze(found.user) // shared by the requests that reuse it: nothing may change it
-      memo.set(key, Object.freeze(found))
+      memo.set(key, { found: Object.freeze(found), at: now })
     }
     return found
   }

@@ -4,6 +4,7 @@
  *       never the raw URL, so ids do not explode the series) and status
  *   rate_limit_refusals_total                              429 answers by route
  *   db_pool_connections{state}                             PostgreSQL pool: total, idle, waiting
+ *   db_auth_changes_listening                              PostgreSQL: 1 while auth changes are heard
  *   process_* / nodejs_*                                   prom-client's default process metrics
  * Protected by METRICS_TOKEN (Authorization: Bearer <token>, compared in constant time); without
  * METRICS_TOKEN the route does not exist (404), so nothing about the process leaks by default.
@@ -60,6 +61,17 @@ async function metrics(app: FastifyInstance) {
         this.set({ state: 'total' }, s.total)
         this.set({ state: 'idle' }, s.idle)
         this.set({ state: 'waiting' }, s.waiting)
+      },
+    })
+  }
+  if (app.database.kind === 'pg') {
+    const { writeEpoch } = app.database
+    new Gauge({
+      name: 'db_auth_changes_listening',
+      help: "1 while other instances' logouts and account changes are heard (src/db/auth-changes.ts); 0: every request reads its session",
+      registers: [registry],
+      collect() {
+        this.set(writeEpoch() === undefined ? 0 : 1)
       },
     })
   }

@@ -1,14 +1,16 @@
 /**
- * The auth guard's session memo on the embedded database (src/plugins/auth-guard.ts): a session
- * read is reused only until anything is written, so revocations still take effect on the very
- * next request, and the absolute expiry is checked against the clock on every reuse. Also the
- * write counter it relies on (Database.writeEpoch in src/db/client.ts).
+ * The auth guard's session memo (src/plugins/auth-guard.ts): a session read is reused only until
+ * something that could change it is written, so revocations still take effect on the very next
+ * request, and the absolute expiry is checked against the clock on every reuse. Also the change
+ * counter it relies on (Database.writeEpoch: src/db/client.ts, src/db/auth-changes.ts), and on
+ * PostgreSQL other instances' changes announced by the triggers of migration 0011.
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { eq, sql } from 'drizzle-orm'
-import { openDatabase } from '../../src/db/client.js'
+import pg from 'pg'
+import { type Database, openDatabase } from '../../src/db/client.js'
 import { sessions, users } from '../../src/db/schema.js'
 import { build, login, userWithToken } from '../helpers/app.js'
 
@@ -18,36 +20,125 @@ const pglite = !t.db.url
 
 const profile = (auth: Record<string, string>) => t.app.inject({ url: '/auth/profile', headers: auth })
 
+/** Each kind of write moves `epoch`, a plain read never does. */
+async function checkWriteCounter(database: Database) {
+  const epoch = database.writeEpoch as () => number
+  const tag = `epoch${Date.now().toString(36)}`
+  let before = epoch()
+  assert.equal(typeof before, 'number')
+  await database.db.select().from(users).limit(1)
+  await database.db.execute(sql`SELECT 1`)
+  assert.equal(epoch(), before, 'reads leave it alone')
+
+  const step = async (what: string, write: () => Promise<unknown>) => {
+    before = epoch()
+    await write()
+    assert.ok(epoch() > before, `${what} moves it`)
+  }
+  await step('insert', () => database.db.insert(users).values({ fullname: 'E', username: tag, userType: 'member' }))
+  await step('update', () => database.db.update(users).set({ fullname: 'F' }).where(eq(users.username, tag)))
+  await step('a CTE that writes', () =>
+    database.db.execute(sql`WITH x AS (UPDATE users SET fullname = 'G' WHERE username = ${tag} RETURNING id) SELECT * FROM x`),
+  )
+  await step('a transaction', () => database.db.transaction(async (tx) => tx.select().from(users).limit(1)))
+  await step('delete', () => database.db.delete(users).where(eq(users.username, tag)))
+}
+
 // Its own in-memory PGlite, so this runs whatever database the rest of the file uses.
 test('the PGlite write counter moves on every kind of write and never on a plain read', async () => {
   const database = await openDatabase({})
   try {
     await database.migrate()
-    const epoch = database.writeEpoch as () => number
-    let before = epoch()
-    await database.db.select().from(users).limit(1)
-    await database.db.execute(sql`SELECT 1`)
-    assert.equal(epoch(), before, 'reads leave it alone')
-
-    const step = async (what: string, write: () => Promise<unknown>) => {
-      before = epoch()
-      await write()
-      assert.ok(epoch() > before, `${what} moves it`)
-    }
-    await step('insert', () => database.db.insert(users).values({ fullname: 'E', username: 'epoch1', userType: 'member' }))
-    await step('update', () => database.db.update(users).set({ fullname: 'F' }).where(eq(users.username, 'epoch1')))
-    await step('a CTE that writes', () =>
-      database.db.execute(sql`WITH x AS (UPDATE users SET fullname = 'G' RETURNING id) SELECT * FROM x`),
-    )
-    await step('a transaction', () => database.db.transaction(async (tx) => tx.select().from(users).limit(1)))
-    await step('delete', () => database.db.delete(users).where(eq(users.username, 'epoch1')))
+    await checkWriteCounter(database)
   } finally {
     await database.close()
   }
 })
 
-test('PostgreSQL has no write counter: other instances write too, so every request reads', { skip: pglite && 'PostgreSQL only' }, () => {
-  assert.equal(t.app.database.writeEpoch, undefined)
+test("PostgreSQL: this process's own writes move the counter the same way", { skip: pglite && 'PostgreSQL only' }, async () => {
+  await checkWriteCounter(t.app.database)
+})
+
+/** Until the app's change counter moves (another instance's change announced), at most 5 s. */
+async function counterMoves(from: number | undefined) {
+  const deadline = Date.now() + 5000
+  while (t.app.database.writeEpoch() === from) {
+    if (Date.now() > deadline) throw new Error('no announcement heard within 5 s')
+    await sleep(5)
+  }
+}
+
+/** A write from another connection, as another instance would make it (triggers on or off). */
+async function fromElsewhere(statement: string, values: unknown[], triggers = true) {
+  const other = new pg.Client({ connectionString: t.db.url })
+  await other.connect()
+  try {
+    // replica: triggers do not fire, so the change is not announced (superuser only: the test server).
+    if (!triggers) await other.query(`SET session_replication_role = replica`)
+    await other.query(statement, values)
+  } finally {
+    await other.end()
+  }
+}
+
+test("PostgreSQL: another instance's revocation is announced, and the next request is refused", {
+  skip: pglite && 'PostgreSQL only',
+}, async () => {
+  const me = await userWithToken(t)
+  for (let i = 0; i < 3; i++) assert.equal((await profile(me.auth)).statusCode, 200)
+  const before = t.app.database.writeEpoch()
+  assert.equal(typeof before, 'number', 'listening')
+  await fromElsewhere(`UPDATE sessions SET revoked_at = now(), revoked_reason = 'test' WHERE user_id = $1`, [me.user.id])
+  await counterMoves(before)
+  assert.equal((await profile(me.auth)).statusCode, 401)
+
+  // The same for a change to the user (deactivation), announced by the users trigger.
+  const other = await userWithToken(t)
+  assert.equal((await profile(other.auth)).statusCode, 200)
+  const second = t.app.database.writeEpoch()
+  await fromElsewhere(`UPDATE users SET is_active = false WHERE id = $1`, [other.user.id])
+  await counterMoves(second)
+  assert.equal((await profile(other.auth)).statusCode, 401)
+})
+
+test('PostgreSQL: the session is remembered between requests, and only the announcement ends it early', {
+  skip: pglite && 'PostgreSQL only',
+}, async () => {
+  const me = await userWithToken(t)
+  assert.equal((await profile(me.auth)).statusCode, 200) // read and remembered
+  // Revoked behind the triggers' back: nothing is announced, so the remembered check still answers
+  // (which shows that the requests in between do not read), until anything moves the counter.
+  await fromElsewhere(`UPDATE sessions SET revoked_at = now(), revoked_reason = 'test' WHERE user_id = $1`, [me.user.id], false)
+  assert.equal((await profile(me.auth)).statusCode, 200, 'served from the remembered check')
+  await t.app.database.db.execute(sql`UPDATE periodes SET updated_at = updated_at WHERE false`) // a local write
+  assert.equal((await profile(me.auth)).statusCode, 401)
+})
+
+test('PostgreSQL: while the listening connection is down every request reads its session', {
+  skip: pglite && 'PostgreSQL only',
+}, async () => {
+  const me = await userWithToken(t)
+  assert.equal((await profile(me.auth)).statusCode, 200) // remembered
+  await fromElsewhere(
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'talangraga-api-changes' AND datname = current_database()`,
+    [],
+  )
+  const deadline = Date.now() + 5000
+  while (t.app.database.writeEpoch() !== undefined) {
+    if (Date.now() > deadline) throw new Error('the listener did not notice its connection ending')
+    await sleep(5)
+  }
+  // Not announced (triggers off) and not written here: only reading the session finds it revoked.
+  await fromElsewhere(`UPDATE sessions SET revoked_at = now(), revoked_reason = 'test' WHERE user_id = $1`, [me.user.id], false)
+  assert.equal((await profile(me.auth)).statusCode, 401)
+
+  // The listener comes back by itself (retry after 1 s), and the memo with it.
+  while (t.app.database.writeEpoch() === undefined) {
+    if (Date.now() > deadline + 5000) throw new Error('the listener did not reconnect')
+    await sleep(20)
+  }
+  const again = await userWithToken(t)
+  assert.equal((await profile(again.auth)).statusCode, 200)
 })
 
 test('a revocation written after the session was remembered is seen by the very next request', async () => {

@@ -40,6 +40,7 @@ test('/metrics needs the bearer token and shows the requests served, by route pa
   assert.match(ok.body, /process_resident_memory_bytes \d+/)
   assert.match(ok.body, /nodejs_eventloop_lag_seconds /)
   if (t.app.database.kind === 'pg') assert.match(ok.body, /db_pool_connections\{state="total"\} \d+/)
+  if (t.app.database.kind === 'pg') assert.match(ok.body, /^db_auth_changes_listening 1$/m, "the test database's listener is up")
 })
 
 test('/metrics counts rate-limit refusals', async () => {
