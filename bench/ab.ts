@@ -9,7 +9,7 @@
  * AB_TREES     two checkouts, each already built (`node scripts/build.mjs`); default: this one twice
  * AB_ENVS      JSON array of extra environment per server, e.g. '[{},{"ROW_CACHE_MB":"0"}]'
  * AB_PATHS     which requests, of c0 (admin, whole periode), c5 (admin, 500-row page), b0 (one
- *              member's list of that periode), a (profile); default c0,c5,b0
+ *              member's list of that periode), a (profile), d (refresh); default c0,c5,b0
  * AB_ROUNDS    rounds (default 8); AB_SECONDS per burst (default 2); AB_CONNECTIONS (default 8)
  *
  * Servers run with LIST_CACHE_MB=0, as the bench's (b0), (c0), (c5), on 500 members and 30,000
@@ -53,8 +53,8 @@ async function login(url: string, identifier: string) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ identifier, password: BENCH_PASSWORD }),
   })
-  const body = (await res.json()) as { data: { access_token: string } }
-  return { authorization: `Bearer ${body.data.access_token}` }
+  const body = (await res.json()) as { data: { access_token: string; refresh_token: string } }
+  return { authorization: `Bearer ${body.data.access_token}`, refresh: body.data.refresh_token }
 }
 
 const dbName = `bench_ab_${Date.now()}`
@@ -68,11 +68,13 @@ try {
   const info = await seed(database, { members: 500, periodes: 24, payments: 6, transactions: 30_000 })
   await database.close()
   const periode = info.benchPeriodeId
-  const paths: Record<string, { path: string; as: 'admin' | 'member' }> = {
+  const paths: Record<string, { path: string; as: 'admin' | 'member'; refresh?: true }> = {
     c0: { path: `/transactions?periode_id=${periode}`, as: 'admin' },
     c5: { path: `/transactions?periode_id=${periode}&page=1&per_page=500`, as: 'admin' },
     b0: { path: `/transactions?periode_id=${periode}`, as: 'member' },
     a: { path: '/auth/profile', as: 'member' },
+    // The app's refresh: its refresh token in the body (policy reuse: the same token every time).
+    d: { path: '/auth/refresh', as: 'member', refresh: true },
   }
   for (const p of wanted) if (!paths[p]) throw new Error(`AB_PATHS: unknown ${p}`)
 
@@ -129,8 +131,21 @@ try {
       }
     }),
   )
-  const burst = (s: (typeof servers)[number], p: string, duration: number) =>
-    load({ url: s.url, path: paths[p]!.path, connections, duration, headers: s.headers[paths[p]!.as] })
+  const burst = (s: (typeof servers)[number], p: string, duration: number) => {
+    const { path, as, refresh } = paths[p]!
+    const { authorization, refresh: token } = s.headers[as]
+    return refresh
+      ? load({
+          url: s.url,
+          path,
+          method: 'POST',
+          connections,
+          duration,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ refresh_token: token }),
+        })
+      : load({ url: s.url, path, connections, duration, headers: { authorization } })
+  }
   // Warm-up: statements prepared, caches filled, code optimised on both.
   for (const s of servers) for (const p of wanted) await burst(s, p, 1)
   for (let r = 0; r < rounds; r++) {
@@ -138,6 +153,8 @@ try {
       for (const s of r % 2 ? [...servers].reverse() : servers) {
         const before = cpuMsOf(s.pid) ?? 0
         const res = await burst(s, p, seconds)
+        if (res.non2xx || res.errors)
+          throw new Error(`${s.tree} ${p}: ${res.non2xx} non-2xx, ${res.errors} errors ${JSON.stringify(res.statusCodes)}`)
         // Requests still in flight when the burst ends are counted in this burst's CPU.
         await new Promise((done) => setTimeout(done, 300))
         s.cpu[p] = (s.cpu[p] ?? 0) + (cpuMsOf(s.pid) ?? 0) - before
