@@ -3,9 +3,9 @@
  * can reuse a session it checked until then (Database.writeEpoch, src/plugins/auth-guard.ts).
  *
  * Two sources move it:
- *  - this process's own writes, counted on the pool before and after every statement that is not a
- *    plain SELECT (a commit included), so a logout answered here is seen by the very next request
- *    here, exactly, as on PGlite;
+ *  - this process's own changes to users and sessions, counted on the pool before and after each
+ *    statement that may make one and its transaction's commit (countingPool), so a logout answered
+ *    here is seen by the very next request here, exactly, as on PGlite;
  *  - other processes' changes, announced by triggers on `sessions` and `users` on the channel
  *    `auth_changes` at their commit (migration 0011) and heard on a connection of its own. Another
  *    instance's logout is seen here as soon as PostgreSQL delivers it: on one host, well under a
@@ -23,45 +23,86 @@ export const READ_ONLY = /^\s*select\b/i
 
 type Query = (...args: unknown[]) => unknown
 
-/** `query` of a pg Pool or PoolClient, counting around each statement that may write. */
-function countingQuery(query: Query, target: object, bump: () => void): Query {
-  return (...args: unknown[]) => {
-    const first = args[0] as string | { text?: string }
-    const text = typeof first === 'string' ? first : (first?.text ?? '')
-    if (READ_ONLY.test(text)) return query.apply(target, args)
-    bump()
-    // Also after: a session read that began before this statement's effect was visible (a commit
-    // answered only now) must not be kept.
-    const result = query.apply(target, args) as Promise<unknown> | undefined
-    if (!result || typeof result.then !== 'function') return result
-    return result.then(
-      (value) => {
-        bump()
-        return value
-      },
-      (err: unknown) => {
-        bump()
-        throw err
-      },
-    )
-  }
+/**
+ * A statement that may change what the session check reads: it writes (is not a plain SELECT) and
+ * names `users` or `sessions`. Every such change we make names its table (Drizzle's update/delete,
+ * a cascade from deleting a user, the migrations' functions touch neither table), so a deposit or
+ * a job's bookkeeping leaves remembered sessions alone. Were one ever missed, the trigger's
+ * announcement still arrives on this process's own listener, a moment later.
+ */
+const AUTH_TABLES = /\b(?:users|sessions)\b/i
+const mayChangeAuth = (text: string) => !READ_ONLY.test(text) && AUTH_TABLES.test(text)
+/** The end of a transaction, after which its changes are visible (or gone). */
+const TRANSACTION_END = /^\s*(?:commit|rollback|end|abort)\b/i
+
+const statementText = (args: unknown[]) => {
+  const first = args[0] as string | { text?: string }
+  return typeof first === 'string' ? first : (first?.text ?? '')
 }
 
-/** The pool as Drizzle uses it (pool.query, pool.connect() for transactions), counting writes. */
+/**
+ * Run `query` with `bump` before and after it: before, so a session read already under way is not
+ * kept; after, once its answer (a commit's included) says the change is visible.
+ */
+function bracketed(query: Query, target: object, args: unknown[], bump: () => void): unknown {
+  bump()
+  const result = query.apply(target, args) as Promise<unknown> | undefined
+  if (!result || typeof result.then !== 'function') return result
+  return result.then(
+    (value) => {
+      bump()
+      return value
+    },
+    (err: unknown) => {
+      bump()
+      throw err
+    },
+  )
+}
+
+/**
+ * The pool as Drizzle uses it, counting this process's changes to users and sessions: pool.query
+ * (one statement, committed when it answers) and pool.connect() for transactions, whose commit
+ * is counted too when one of their statements may have changed a session or a user.
+ */
 export function countingPool(pool: pg.Pool, bump: () => void): pg.Pool {
-  const clientProxy = (client: pg.PoolClient) =>
-    new Proxy(client, {
+  const clientProxy = (client: pg.PoolClient) => {
+    let changed = false
+    return new Proxy(client, {
       get(target, prop) {
         const value = Reflect.get(target, prop, target)
         if (typeof value !== 'function') return value
-        return prop === 'query' ? countingQuery(value as Query, target, bump) : value.bind(target)
+        if (prop === 'release') {
+          return (...args: unknown[]) => {
+            if (changed) bump() // ended without a commit or rollback we saw (an error): be safe
+            changed = false
+            return (value as Query).apply(target, args)
+          }
+        }
+        if (prop !== 'query') return value.bind(target)
+        return (...args: unknown[]) => {
+          const text = statementText(args)
+          if (mayChangeAuth(text)) {
+            changed = true
+            return bracketed(value as Query, target, args, bump)
+          }
+          if (changed && TRANSACTION_END.test(text)) {
+            changed = false
+            return bracketed(value as Query, target, args, bump)
+          }
+          return (value as Query).apply(target, args)
+        }
       },
     })
+  }
   return new Proxy(pool, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target)
       if (typeof value !== 'function') return value
-      if (prop === 'query') return countingQuery(value as Query, target, bump)
+      if (prop === 'query') {
+        return (...args: unknown[]) =>
+          mayChangeAuth(statementText(args)) ? bracketed(value as Query, target, args, bump) : (value as Query).apply(target, args)
+      }
       if (prop === 'connect') {
         return async () => clientProxy(await target.connect())
       }
@@ -73,7 +114,7 @@ export function countingPool(pool: pg.Pool, bump: () => void): pg.Pool {
 export interface AuthChanges {
   /** Moves on every possible change; undefined while other instances' changes cannot be heard. */
   epoch(): number | undefined
-  /** This process's writes (countingPool's bump). */
+  /** This process's changes to users and sessions (countingPool's bump). */
   bump(): void
   /** Whether the listening connection is up (for tests and /metrics). */
   listening(): boolean

@@ -20,14 +20,31 @@ const pglite = !t.db.url
 
 const profile = (auth: Record<string, string>) => t.app.inject({ url: '/auth/profile', headers: auth })
 
-/** Each kind of write moves `epoch`, a plain read never does. */
+/** Until `epoch` has not moved for 300 ms: announcements still under way have arrived. */
+async function settled(epoch: () => number | undefined) {
+  for (let last = epoch(); ; ) {
+    await sleep(300)
+    if (epoch() === last) return
+    last = epoch()
+  }
+}
+
+/**
+ * Each kind of write to users moves `epoch`, a plain read never does. On PGlite any write moves
+ * it; on PostgreSQL only a change that may touch users or sessions (others are announced).
+ */
 async function checkWriteCounter(database: Database) {
   const epoch = database.writeEpoch as () => number
   const tag = `epoch${Date.now().toString(36)}`
+  if (database.kind === 'pg') await settled(epoch)
   let before = epoch()
   assert.equal(typeof before, 'number')
   await database.db.select().from(users).limit(1)
   await database.db.execute(sql`SELECT 1`)
+  await database.db.transaction(async (tx) => tx.select().from(users).limit(1))
+  if (database.kind === 'pg') assert.equal(epoch(), before, 'reads leave it alone, also in a transaction')
+  before = epoch()
+  await database.db.select().from(users).limit(1)
   assert.equal(epoch(), before, 'reads leave it alone')
 
   const step = async (what: string, write: () => Promise<unknown>) => {
@@ -40,8 +57,25 @@ async function checkWriteCounter(database: Database) {
   await step('a CTE that writes', () =>
     database.db.execute(sql`WITH x AS (UPDATE users SET fullname = 'G' WHERE username = ${tag} RETURNING id) SELECT * FROM x`),
   )
-  await step('a transaction', () => database.db.transaction(async (tx) => tx.select().from(users).limit(1)))
+  await step('a transaction that writes', () =>
+    database.db.transaction(async (tx) => tx.update(users).set({ fullname: 'H' }).where(eq(users.username, tag))),
+  )
+  // The commit too: a read that began between the update and the commit saw the old row.
+  await database.db.transaction(async (tx) => {
+    await tx.update(users).set({ fullname: 'I' }).where(eq(users.username, tag))
+    before = epoch()
+  })
+  assert.ok(epoch() > before, 'the commit of a transaction that wrote moves it')
   await step('delete', () => database.db.delete(users).where(eq(users.username, tag)))
+
+  // A write that names neither users nor sessions: any write on PGlite, none on PostgreSQL. (There,
+  // the announcements of the changes above reach this process's own listener a moment later.)
+  if (database.kind === 'pg') await settled(epoch)
+  before = epoch()
+  await database.db.execute(sql`UPDATE periodes SET updated_at = updated_at WHERE false`)
+  await database.db.transaction(async (tx) => tx.execute(sql`UPDATE periodes SET updated_at = updated_at WHERE false`))
+  if (database.kind === 'pg') assert.equal(epoch(), before, 'a write elsewhere (a deposit, a job) leaves it alone')
+  else assert.ok(epoch() > before, 'PGlite counts every write')
 }
 
 // Its own in-memory PGlite, so this runs whatever database the rest of the file uses.
@@ -55,7 +89,7 @@ test('the PGlite write counter moves on every kind of write and never on a plain
   }
 })
 
-test("PostgreSQL: this process's own writes move the counter the same way", { skip: pglite && 'PostgreSQL only' }, async () => {
+test("PostgreSQL: this process's own changes to users and sessions move the counter", { skip: pglite && 'PostgreSQL only' }, async () => {
   await checkWriteCounter(t.app.database)
 })
 
@@ -104,13 +138,25 @@ test("PostgreSQL: another instance's revocation is announced, and the next reque
 test('PostgreSQL: the session is remembered between requests, and only the announcement ends it early', {
   skip: pglite && 'PostgreSQL only',
 }, async () => {
+  const admin = await userWithToken(t, 'admin')
   const me = await userWithToken(t)
+  await settled(t.app.database.writeEpoch) // earlier tests' announcements, if any are still on their way
+  assert.equal((await profile(admin.auth)).statusCode, 200)
   assert.equal((await profile(me.auth)).statusCode, 200) // read and remembered
   // Revoked behind the triggers' back: nothing is announced, so the remembered check still answers
-  // (which shows that the requests in between do not read), until anything moves the counter.
+  // (which shows that the requests in between do not read), until a change to users or sessions made here moves the counter.
   await fromElsewhere(`UPDATE sessions SET revoked_at = now(), revoked_reason = 'test' WHERE user_id = $1`, [me.user.id], false)
   assert.equal((await profile(me.auth)).statusCode, 200, 'served from the remembered check')
-  await t.app.database.db.execute(sql`UPDATE periodes SET updated_at = updated_at WHERE false`) // a local write
+  // A deposit made here does not end it either: it changes no session or user.
+  const deposit = await t.app.inject({
+    method: 'POST',
+    url: '/transactions',
+    headers: admin.auth,
+    payload: { userId: admin.user.id, amount: 50_000, transaction_date: '2025-11-20 10:00' },
+  })
+  assert.equal(deposit.statusCode, 201, deposit.body)
+  assert.equal((await profile(me.auth)).statusCode, 200, 'still remembered after a deposit')
+  await t.app.database.db.execute(sql`UPDATE users SET updated_at = updated_at WHERE false`) // a local change that names users
   assert.equal((await profile(me.auth)).statusCode, 401)
 })
 
