@@ -15,7 +15,7 @@ import fp from 'fastify-plugin'
 import type { AuthContext } from '../lib/auth-context.js'
 import { bearerToken } from '../lib/bearer-token.js'
 import { forbidden, invalidToken, missingToken } from '../lib/errors.js'
-import { findActiveSession } from '../modules/users/sessions.queries.js'
+import { type ActiveSession, findActiveSession } from '../modules/users/sessions.queries.js'
 
 export type AccessLevel = 'public' | 'user' | 'admin'
 
@@ -34,8 +34,6 @@ declare module 'fastify' {
 }
 
 const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD'])
-
-type ActiveSession = NonNullable<Awaited<ReturnType<typeof findActiveSession>>>
 
 /** Sessions remembered at most (all of them are dropped at the next write anyway). */
 const MEMO_MAX = 10_000
@@ -83,12 +81,18 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The caller behind an access token (verified, session live, user active), or a 401. */
     authenticate(token: string): Promise<AuthContext>
+    /**
+     * The live session `sessionId` of `userId` (not revoked, before its absolute expiry, its user
+     * active), or undefined: the auth guard's check, remembered as sessionChecker says.
+     */
+    activeSession(sessionId: string, userId: number): Promise<ActiveSession | undefined>
   }
 }
 
 async function authGuard(app: FastifyInstance) {
   app.decorateRequest('auth', null as unknown as AuthContext)
   const activeSession = sessionChecker(app)
+  app.decorate('activeSession', activeSession)
   app.decorate('authenticate', async (token: string): Promise<AuthContext> => {
     const claims = app.tokens.verifyAccess(token)
     const found = await activeSession(claims.sessionId, claims.userId)

@@ -33,7 +33,7 @@ function buildServices(app: FastifyInstance) {
   const reports = createReportsService({ database, timezone })
   return {
     users,
-    auth: createAuthService({ db, config, tokens: app.tokens, mailer, log, users }),
+    auth: createAuthService({ db, config, tokens: app.tokens, mailer, log, users, activeSession: app.activeSession }),
     downloads: createDownloadsService({ db, storage, signer: app.signer, tmpDir: path.join(config.dataDir, 'tmp') }),
     periodes: createPeriodesService({ db, log }),
     payments: createPaymentsService({ db, log }),

@@ -187,6 +187,38 @@ test('PostgreSQL: while the listening connection is down every request reads its
   assert.equal((await profile(again.auth)).statusCode, 200)
 })
 
+const refresh = (token: string) => t.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refresh_token: token } })
+
+test('a refresh (policy reuse) answers from the remembered check, and a revocation still ends it at once', async () => {
+  const me = await userWithToken(t)
+  assert.equal((await profile(me.auth)).statusCode, 200) // remembered
+  const again = await refresh(me.tokens.refresh_token)
+  assert.equal(again.statusCode, 200, again.body)
+  assert.equal((await profile({ authorization: `Bearer ${again.json().data.access_token}` })).statusCode, 200)
+  const out = await t.app.inject({ method: 'POST', url: '/auth/logout', headers: { authorization: `Bearer ${me.tokens.refresh_token}` } })
+  assert.equal(out.statusCode, 200, out.body)
+  assert.equal((await refresh(me.tokens.refresh_token)).statusCode, 401)
+})
+
+test('a refresh whose remembered idle expiry has passed reads the row before it refuses', {
+  skip: pglite && 'PostgreSQL only',
+}, async () => {
+  const me = await userWithToken(t)
+  await db.update(sessions).set({ refreshExpiresAt: sql`now() + interval '1 second'` }).where(eq(sessions.userId, me.user.id))
+  await settled(t.app.database.writeEpoch)
+  assert.equal((await profile(me.auth)).statusCode, 200) // remembered with that idle expiry
+  // Another instance's refresh moves the idle expiry; that is not announced (it ends nothing).
+  await fromElsewhere(`UPDATE sessions SET refresh_expires_at = now() + interval '7 days' WHERE user_id = $1`, [me.user.id])
+  await sleep(1100)
+  assert.equal((await profile(me.auth)).statusCode, 200, 'still remembered: the access check does not read the idle expiry')
+  const res = await refresh(me.tokens.refresh_token)
+  assert.equal(res.statusCode, 200, res.body)
+
+  // And an idle expiry that has really passed is refused.
+  await db.update(sessions).set({ refreshExpiresAt: sql`now() - interval '1 second'` }).where(eq(sessions.userId, me.user.id))
+  assert.equal((await refresh(me.tokens.refresh_token)).statusCode, 401)
+})
+
 test('a revocation written after the session was remembered is seen by the very next request', async () => {
   const me = await userWithToken(t)
   for (let i = 0; i < 3; i++) assert.equal((await profile(me.auth)).statusCode, 200)

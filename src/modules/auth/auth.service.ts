@@ -17,6 +17,7 @@ import { passwordProblem } from '../users/password-policy.js'
 import { hashPassword, verifyPassword } from '../users/passwords.js'
 import { countRecentResetTokens, insertResetToken, lockResetToken, useUpResetTokens } from '../users/reset-tokens.queries.js'
 import {
+  type ActiveSession,
   createSession,
   findSessionForRefresh,
   listUserSessions,
@@ -39,6 +40,11 @@ export interface AuthDeps {
   log: FastifyBaseLogger
   /** Accounts are created by the users module, which auth sits on. */
   users: Pick<UsersService, 'createAccount'>
+  /**
+   * The auth guard's session check (app.activeSession), remembered while nothing that could change
+   * it was written: a refresh under policy `reuse` that needs no write answers from it.
+   */
+  activeSession?: (sessionId: string, userId: number) => Promise<ActiveSession | undefined>
 }
 
 const RESET_TTL_SECONDS = 30 * 60
@@ -78,6 +84,33 @@ export function createAuthService(deps: AuthDeps) {
     return session
   }
 
+  /**
+   * Whether the idle expiry should move. Moving it by less than 1% of its TTL is not worth a row
+   * write on every refresh (most of them, for an app refreshing often): it is then at most 1% of
+   * the TTL earlier than it could be, and last_used_at as stale. Rotations are always written.
+   */
+  function idleExpiryLags(refreshExpiresAt: Date, absoluteExpiresAt: Date, now: number) {
+    const ttlMs = config.refreshTokenTtlSeconds * 1000
+    const wanted = Math.min(now + ttlMs, absoluteExpiresAt.getTime())
+    return refreshExpiresAt.getTime() < wanted - ttlMs / 100
+  }
+
+  /**
+   * Policy `reuse` without a read of its own: the session as the auth guard last checked it, when
+   * that check is live and the idle expiry needs no write. Undefined sends the refresh down the
+   * full path (refreshOn), which reads the row: a remembered idle expiry can be older than the
+   * row's (another instance's refresh moved it unannounced), so "expired" or "lags" is only
+   * believed after a read.
+   */
+  async function refreshFromCheck(claims: { userId: number; sessionId: string }) {
+    const found = await deps.activeSession?.(claims.sessionId, claims.userId)
+    // Not live (revoked, expired, user inactive or another user's): the full path says 401.
+    if (!found) return undefined
+    const now = Date.now()
+    if (found.refreshExpiresAt.getTime() <= now || idleExpiryLags(found.refreshExpiresAt, found.sessionExpiresAt, now)) return undefined
+    return issueTokens(claims.userId, claims.sessionId, found.refreshGeneration, found.sessionExpiresAt)
+  }
+
   /** One refresh on `ex`: a transaction holding the session row under `rotate`, the database under `reuse`. */
   async function refreshOn(ex: Executor, claims: { userId: number; sessionId: string; generation: number }) {
     const rotate = config.refreshPolicy === 'rotate'
@@ -98,13 +131,8 @@ export function createAuthService(deps: AuthDeps) {
         return { reused: true as const, userId: session.userId, sessionId: session.id }
       }
     }
-    // Moving the idle expiry by less than 1% of its TTL is not worth a row write on every refresh
-    // (most of them, for an app refreshing often): it is then at most 1% of the TTL earlier than it
-    // could be, and last_used_at as stale. Rotations are always written.
-    const ttlMs = config.refreshTokenTtlSeconds * 1000
-    const wanted = Math.min(now + ttlMs, session.absoluteExpiresAt.getTime())
     const rotated = generation !== session.refreshGeneration
-    if (rotated || session.refreshExpiresAt.getTime() < wanted - ttlMs / 100) {
+    if (rotated || idleExpiryLags(session.refreshExpiresAt, session.absoluteExpiresAt, now)) {
       await touchSession(ex, session.id, config.refreshTokenTtlSeconds, rotated ? generation : undefined)
     }
     return { reused: false as const, tokens: await issueTokens(session.userId, session.id, generation, session.absoluteExpiresAt) }
@@ -165,8 +193,10 @@ export function createAuthService(deps: AuthDeps) {
      * the generation counter are serialised, and a refresh racing a logout or password change
      * cannot mint a live token after the revocation.
      *
-     * Policy `reuse` takes no lock and no transaction: one read of the session and its user, and a
-     * write only when the idle expiry has to move. There is no generation counter to race on, and
+     * Policy `reuse` takes no lock and no transaction: the auth guard's session check (remembered
+     * until a change to the session or its user is written here or announced by another instance,
+     * src/plugins/auth-guard.ts), or one read of the session and its user, and a write only when
+     * the idle expiry has to move. There is no generation counter to race on, and
      * the tokens it mints carry no state of their own: every use of them (the auth guard for the
      * access token, this function for the refresh token) re-checks the session row. So if a logout
      * or password change revokes the session between our read and our answer, the tokens we hand out
@@ -176,6 +206,10 @@ export function createAuthService(deps: AuthDeps) {
      */
     async refresh(refreshToken: string) {
       const claims = tokens.verifyRefresh(refreshToken)
+      if (config.refreshPolicy === 'reuse') {
+        const fromCheck = await refreshFromCheck(claims)
+        if (fromCheck) return fromCheck
+      }
       const outcome = config.refreshPolicy === 'rotate' ? await db.transaction((tx) => refreshOn(tx, claims)) : await refreshOn(db, claims)
       if (outcome.reused) {
         log.warn(

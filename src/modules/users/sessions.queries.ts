@@ -35,7 +35,12 @@ const callerRow = sql<CallerJson>`json_build_object(${sql.join(
  */
 const activeSessionQuery = prepared((db) =>
   db
-    .select({ user: callerRow, sessionExpiresAt: sessions.absoluteExpiresAt })
+    .select({
+      user: callerRow,
+      sessionExpiresAt: sessions.absoluteExpiresAt,
+      refreshExpiresAt: sessions.refreshExpiresAt,
+      refreshGeneration: sessions.refreshGeneration,
+    })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(
@@ -51,12 +56,18 @@ const activeSessionQuery = prepared((db) =>
     .prepare('find_active_session_user'),
 )
 
-/** The caller's user row and the session's absolute expiry, or undefined when the session is not live. */
-export async function findActiveSession(
-  db: Executor,
-  sessionId: string,
-  userId: number,
-): Promise<{ user: CallerRow; sessionExpiresAt: Date } | undefined> {
+/** A live session as the per-request check reads it. */
+export interface ActiveSession {
+  user: CallerRow
+  /** Absolute expiry. */
+  sessionExpiresAt: Date
+  /** Idle expiry of the refresh token and its generation, for a refresh under policy `reuse`. */
+  refreshExpiresAt: Date
+  refreshGeneration: number
+}
+
+/** The caller's user row and the session's expiries, or undefined when the session is not live. */
+export async function findActiveSession(db: Executor, sessionId: string, userId: number): Promise<ActiveSession | undefined> {
   const [row] = await activeSessionQuery(db).execute({ sessionId, userId })
   return row
 }
