@@ -116,8 +116,6 @@ export interface AuthChanges {
   epoch(): number | undefined
   /** This process's changes to users and sessions (countingPool's bump). */
   bump(): void
-  /** Whether the listening connection is up (for tests and /metrics). */
-  listening(): boolean
   close(): Promise<void>
 }
 
@@ -186,7 +184,6 @@ export function listenForAuthChanges(
     bump: () => {
       count++
     },
-    listening: () => up,
     async close() {
       closed = true
       up = false
